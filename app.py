@@ -1,0 +1,20 @@
+"""Yuntong's table of contents: the Chalice app, its REST route, websocket handlers and schedules. No logic here."""
+
+from __future__ import annotations
+
+from chalice import Chalice, Response
+
+from chalicelib.api import rest
+
+app = Chalice(app_name="yuntong")
+
+# Tencent clients send no Content-Type, text/plain or form types; the body is always read raw.
+_BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream"]
+
+
+@app.route("/v4/{service}/{command}", methods=["POST", "GET"], content_types=_BODY_TYPES)
+def v4(service: str, command: str) -> Response:
+    request = app.current_request
+    assert request is not None
+    body = rest.handle(service, command, request.query_params, request.raw_body)
+    return Response(body=body, status_code=200, headers={"Content-Type": "application/json; charset=utf-8"})

@@ -1,0 +1,1 @@
+"""Yuntong: a Tencent-IM-compatible serverless instant-messaging backend."""

@@ -1,0 +1,1 @@
+"""One module per feature; every module here is imported by the registry."""

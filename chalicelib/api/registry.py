@@ -1,0 +1,113 @@
+"""The one command registry: Tencent wire names → handlers with a declared authorization rule.
+
+REST (`/v4/{service}/{command}`) and websocket frames (`{"cmd": "service/command"}`) both dispatch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.api.context import AuthContext
+from chalicelib.api.fields import Body
+from chalicelib.domain import errors
+
+Handler = Callable[[AuthContext, Body], Mapping[str, Any] | None]
+
+# A service's code for "invalid parameter" (wrong type, missing field, out of range), reference §4.
+INVALID_CODES: dict[str, int] = {
+    "im_open_login_svc": 70402,
+    "profile": 40001,
+    "openim": 90001,
+    "sns": 30001,
+    "group_open_http_svc": 10004,
+    "recentcontact": 50002,
+    "openconfigsvr": 70402,
+    "all_member_push": 90001,
+    "openim_dirty_words": 10004,
+    "realtime": 70402,
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    allow_self: bool  # False: app admin only
+    acting_field: str | None  # body field naming the acting account; a non-admin may only name itself
+    invalid_code: int
+
+    @property
+    def service(self) -> str:
+        return self.name.split("/", 1)[0]
+
+
+_REGISTRY: dict[str, Command] = {}
+
+
+def command(
+    name: str, *, allow_self: bool = False, acting_field: str | None = None, invalid_code: int | None = None
+) -> Callable[[Handler], Handler]:
+    """Register a handler. `acting_field` implies `allow_self`."""
+    service = name.split("/", 1)[0]
+
+    def register(fn: Handler) -> Handler:
+        if name in _REGISTRY:
+            raise ValueError(f"command {name} registered twice")
+        _REGISTRY[name] = Command(
+            name=name,
+            handler=fn,
+            allow_self=allow_self or acting_field is not None,
+            acting_field=acting_field,
+            invalid_code=invalid_code or INVALID_CODES.get(service, 70402),
+        )
+        return fn
+
+    return register
+
+
+def lookup(name: str) -> Command:
+    _load()
+    cmd = _REGISTRY.get(name)
+    if cmd is None:
+        raise errors.UnknownCommand(f"unknown command {name!r}")
+    return cmd
+
+
+def names() -> list[str]:
+    _load()
+    return sorted(_REGISTRY)
+
+
+def dispatch(ctx: AuthContext, cmd: Command, data: Any) -> dict[str, Any]:
+    """Authorize and run; the body must already be parsed JSON."""
+    if not isinstance(data, dict):
+        raise errors.JsonParseError("request body must be a JSON object")
+    if not ctx.is_admin:
+        if not cmd.allow_self:
+            raise errors.AdminRequired(f"{cmd.name} requires an App admin identifier")
+        if cmd.acting_field is not None:
+            named = data.get(cmd.acting_field)
+            if named is not None and named != ctx.identifier:
+                raise errors.NotSelf(f"{ctx.identifier!r} may act only as itself in {cmd.acting_field}")
+    result = cmd.handler(ctx, Body(data, cmd.invalid_code))
+    return dict(result or {})
+
+
+_loaded = False
+
+
+def _load() -> None:
+    """Import every module in api/commands so their @command decorators run (no central list to edit)."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import pkgutil
+
+    from chalicelib.api import commands
+
+    for mod in pkgutil.iter_modules(commands.__path__):
+        importlib.import_module(f"{commands.__name__}.{mod.name}")
+    _loaded = True

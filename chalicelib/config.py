@@ -1,0 +1,42 @@
+"""Settings.from_env(): the only place that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+TABLE_KEYS = ("apps", "entities", "messages", "connections", "counters")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    dynamodb_endpoint: str | None = None
+    # @connections management endpoint, e.g. https://{api}.execute-api.{region}.amazonaws.com/{stage}
+    ws_endpoint: str | None = None
+    sqs_endpoint: str | None = None
+    fanout_queue_url: str | None = None
+    log_level: str = "INFO"
+    push_workers: int = 32
+
+    def table_name(self, key: str) -> str:
+        return f"{self.table_prefix}-{key}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        e = os.environ if env is None else env
+        stage = e.get("YUNTONG_STAGE", "dev")
+        return cls(
+            stage=stage,
+            region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
+            table_prefix=e.get("YUNTONG_TABLE_PREFIX", f"yuntong-{stage}"),
+            dynamodb_endpoint=e.get("YUNTONG_DYNAMODB_ENDPOINT") or None,
+            ws_endpoint=e.get("YUNTONG_WS_ENDPOINT") or None,
+            sqs_endpoint=e.get("YUNTONG_SQS_ENDPOINT") or None,
+            fanout_queue_url=e.get("YUNTONG_FANOUT_QUEUE_URL") or None,
+            log_level=e.get("YUNTONG_LOG_LEVEL", "INFO"),
+            push_workers=int(e.get("YUNTONG_PUSH_WORKERS", "32")),
+        )

@@ -1,0 +1,101 @@
+"""Apps (tenants): status lifecycle and per-app configuration with the FAQ's defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain import errors
+
+ACTIVE, SUSPENDED, DELETED = "active", "suspended", "deleted"
+STATUSES = (ACTIVE, SUSPENDED, DELETED)
+RESTORE_WINDOW_SECONDS = 30 * 86400  # FAQ: a removed app is kept for a while and can be restored
+
+# Multi-terminal login policies (FAQ 多终端同时在线), see domain/terminals.py.
+LOGIN_POLICIES = ("no_kick", "mobile_pc", "per_platform", "single")
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Per-app settings; every default follows the FAQ."""
+
+    login_policy: str = "single"  # FAQ: by default one account is online on one terminal
+    c2c_friend_check: bool = False  # FAQ: non-friends may message each other by default
+    max_msg_bytes: int = 9216  # FAQ: a message must stay within 9 KB
+    roaming_days: int = 7  # FAQ: roaming messages are kept 7 days
+    recent_contacts: int = 50  # FAQ: 50 recent contacts
+    max_friends: int = 1000  # FAQ: 1000 friends
+    max_friend_groups: int = 32  # FAQ: 32 friend groups
+    max_blacklist: int = 1000
+    rest_rate_per_second: int = 100  # FAQ: 100 REST calls per second
+    daily_new_groups: int = 500  # FAQ: 500 net new groups per day
+    max_groups: int = 100_000  # FAQ: 100,000 groups in all
+    daily_all_member_pushes: int = 100  # FAQ: 100 all-member pushes per day
+    offline_kick_seconds: int = 300  # FAQ: offline members of live rooms kicked after 5 minutes
+    c2c_recall_seconds: int = 120  # a sender may recall its own message within 2 minutes
+    timezone: str = "Asia/Shanghai"  # natural day for DAU
+    log_level: str = "INFO"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> AppConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+    def updated(self, changes: dict[str, str]) -> AppConfig:
+        """Apply `key=value` strings (CLI) with type checks; raises InvalidParam on a bad key or value."""
+        current = self.to_dict()
+        types = {f.name: f.type for f in dataclasses.fields(self)}
+        for key, raw in changes.items():
+            if key not in current:
+                raise errors.InvalidParam(f"unknown config key {key!r}; known: {', '.join(sorted(current))}")
+            kind = types[key]
+            if kind == "bool":
+                if raw.lower() not in ("true", "false", "1", "0", "on", "off"):
+                    raise errors.InvalidParam(f"{key} takes true or false")
+                current[key] = raw.lower() in ("true", "1", "on")
+            elif kind == "int":
+                try:
+                    value = int(raw)
+                except ValueError as exc:
+                    raise errors.InvalidParam(f"{key} takes an integer") from exc
+                if value < 0:
+                    raise errors.InvalidParam(f"{key} must not be negative")
+                current[key] = value
+            else:
+                current[key] = raw
+        result = AppConfig.from_dict(current)
+        if result.login_policy not in LOGIN_POLICIES:
+            raise errors.InvalidParam(f"login_policy must be one of {', '.join(LOGIN_POLICIES)}")
+        return result
+
+
+@dataclass(frozen=True)
+class App:
+    sdkappid: int
+    name: str
+    secret_key: str
+    admins: tuple[str, ...]
+    status: str = ACTIVE
+    created_at: int = 0
+    deleted_at: int | None = None
+    config: AppConfig = field(default_factory=AppConfig)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"bad app status {self.status}")
+        if not self.admins:
+            raise ValueError("an app needs at least one admin identifier")
+
+    def is_admin(self, identifier: str) -> bool:
+        return identifier in self.admins
+
+    def ensure_usable(self) -> None:
+        """Calls to a suspended app fail with 60006, to a deleted one with 60016."""
+        if self.status == SUSPENDED:
+            raise errors.AppSuspended(f"SDKAppID {self.sdkappid} is suspended")
+        if self.status == DELETED:
+            raise errors.AppDeleted(f"SDKAppID {self.sdkappid} is deleted")

@@ -1,0 +1,233 @@
+"""One table of Tencent IM error codes; DomainError subclasses carry them from the rules that know them."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+# Default ErrorInfo per code (English, after reference §4). Subclasses below name the ones the rules raise.
+CODES: dict[int, str] = {
+    60002: "HTTP parse error, check the request URL",
+    60003: "HTTP request JSON parse error",
+    60004: "identifier or usersig missing or invalid in the request URI",
+    60006: "SDKAppID is invalid or the app is suspended",
+    60007: "REST call rate exceeds the app's limit",
+    60009: "unknown service or command in the request URL",
+    60010: "this command requires an App admin identifier",
+    60012: "sdkappid is required in the request URL",
+    60016: "SDKAppID is disabled (app deleted)",
+    70001: "UserSig expired, generate a new one",
+    70002: "UserSig is empty",
+    70003: "UserSig could not be decoded",
+    70009: "UserSig verification failed (signature mismatch)",
+    70013: "identifier does not match the UserSig",
+    70014: "SDKAppID does not match the UserSig",
+    70020: "SDKAppID not found",
+    70107: "account does not exist (not imported)",
+    70206: "batch size is invalid",
+    70398: "account number exceeds the limit",
+    70402: "invalid parameter",
+    70403: "operation requires App admin rights",
+    70500: "internal server error",
+    80001: "text contains a dirty word",
+    80002: "message body exceeds the app's size limit",
+    90001: "Fail to Parse json data of body, Please check it",
+    90002: "MsgBody does not follow the message format or is not an array",
+    90003: "To_Account is missing or is not a string",
+    90005: "MsgRandom is missing or is not an integer",
+    90006: "MsgTimeStamp is not an integer",
+    90007: "MsgBody is not an array",
+    90008: "From_Account is missing or does not exist",
+    90009: "the request requires App admin rights",
+    90010: "message element does not follow the message format",
+    90011: "batch message target accounts exceed 500",
+    90012: "To_Account is not imported or does not exist",
+    90026: "MsgLifeTime is invalid (at most 7 days)",
+    90030: "SyncFromOldSystem is missing or is not an integer",
+    90031: "SyncOtherMachine is not an integer",
+    90044: "MsgLifeTime is not an integer",
+    90048: "the account does not exist",
+    90054: "MsgKey is invalid",
+    93000: "JSON body too long",
+    20001: "invalid request",
+    20003: "sender or recipient is invalid or not imported",
+    20007: "blocked by the peer (blacklist)",
+    20009: "the two accounts are not friends",
+    20010: "the sender is not the peer's friend",
+    20011: "the peer is not the sender's friend",
+    20012: "sender is muted",
+    20016: "recall time limit exceeded",
+    20022: "message to recall does not exist",
+    20023: "message already recalled",
+    30001: "invalid parameter",
+    30003: "account does not exist",
+    30004: "operation requires App admin rights",
+    30005: "contains a dirty word",
+    30006: "internal error",
+    30008: "concurrent write conflict, retry",
+    30010: "own friend count reached the limit",
+    30011: "friend group count reached the limit",
+    30012: "pending friend requests reached the limit",
+    30013: "blacklist reached the limit",
+    30014: "peer's friend count reached the limit",
+    30515: "the peer is in your blacklist",
+    30516: "the peer does not accept friend requests",
+    30525: "you are in the peer's blacklist",
+    30539: "friend request pending the peer's confirmation",
+    30614: "pending friend request does not exist",
+    31704: "no friendship with the account",
+    31804: "account does not exist",
+    40001: "invalid parameter",
+    40002: "account not specified",
+    40003: "account does not exist",
+    40004: "operation requires App admin rights",
+    40005: "contains a dirty word",
+    40006: "internal error",
+    40007: "no read permission for the tag",
+    40008: "no write permission for the tag",
+    40009: "tag does not exist",
+    40601: "Value exceeds 500 bytes",
+    40605: "invalid value for a standard tag",
+    40610: "Value type does not match the tag",
+    50001: "account does not exist",
+    50002: "invalid parameter",
+    50003: "operation requires App admin rights",
+    50004: "internal error",
+    10002: "internal server error, retry",
+    10003: "invalid command name",
+    10004: "invalid parameter",
+    10005: "too many accounts in the request",
+    10006: "operation rate limited",
+    10007: "insufficient permission for this operation",
+    10009: "the owner may not quit this group",
+    10010: "group does not exist or was dissolved",
+    10013: "already a group member",
+    10014: "group is full",
+    10015: "invalid GroupId",
+    10016: "rejected by callback",
+    10017: "muted, cannot send",
+    10019: "account does not exist",
+    10021: "GroupId already in use",
+    10023: "group message rate exceeded",
+    10024: "invitation or application already handled",
+    10025: "GroupId already in use by the requester",
+    10030: "message to recall does not exist",
+    10031: "recall time limit exceeded",
+    10037: "group count limit reached",
+    10038: "group member count limit reached",
+    90018: "too many accounts",
+    90020: "tag too long",
+    90024: "push too frequent: at least one second between pushes",
+    90032: "too many tags",
+    90039: "attributes and tags may not be combined",
+}
+
+
+class DomainError(Exception):
+    """A rule was broken; carries the Tencent code and a clear ErrorInfo."""
+
+    code: ClassVar[int] = 70500
+
+    def __init__(self, info: str | None = None, *, code: int | None = None, **extra: Any) -> None:
+        self.error_code = code if code is not None else self.code
+        self.info = info or CODES.get(self.error_code, "error")
+        self.extra = extra
+        super().__init__(f"{self.error_code}: {self.info}")
+
+
+def error(code: int, info: str | None = None, **extra: Any) -> DomainError:
+    """An error with an explicit code (for services whose code depends on the Tencent service)."""
+    return DomainError(info, code=code, **extra)
+
+
+# --- request / auth -----------------------------------------------------------------------------
+class JsonParseError(DomainError):
+    code = 90001
+
+
+class UnknownCommand(DomainError):
+    code = 60009
+
+
+class AdminRequired(DomainError):
+    code = 60010
+
+
+class NotSelf(DomainError):
+    """An ordinary account tried to act as someone else."""
+
+    code = 90009
+
+
+class AppNotFound(DomainError):
+    code = 70020
+
+
+class AppSuspended(DomainError):
+    code = 60006
+
+
+class AppDeleted(DomainError):
+    code = 60016
+
+
+class MissingAppId(DomainError):
+    code = 60012
+
+
+class MissingIdentity(DomainError):
+    code = 60004
+
+
+class RateLimited(DomainError):
+    code = 60007
+
+
+class SigEmpty(DomainError):
+    code = 70002
+
+
+class SigExpired(DomainError):
+    code = 70001
+
+
+class SigUndecodable(DomainError):
+    code = 70003
+
+
+class SigMismatch(DomainError):
+    code = 70009
+
+
+class SigIdentifierMismatch(DomainError):
+    code = 70013
+
+
+class SigAppMismatch(DomainError):
+    code = 70014
+
+
+class InvalidParam(DomainError):
+    """Generic invalid parameter; callers pass the service's own code when it differs."""
+
+    code = 70402
+
+
+class AccountNotFound(DomainError):
+    code = 70107
+
+
+class BatchSizeInvalid(DomainError):
+    code = 70206
+
+
+class Internal(DomainError):
+    code = 70500
+
+
+# --- messages ----------------------------------------------------------------------------------
+class DirtyWord(DomainError):
+    code = 80001
+
+
+class MessageTooLong(DomainError):
+    code = 80002

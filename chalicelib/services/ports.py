@@ -1,0 +1,39 @@
+"""Protocols the services need; store/ and push/ implement them, tests may fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from chalicelib.domain.apps import App
+
+
+class AppRepo(Protocol):
+    def get(self, sdkappid: int) -> App | None: ...
+    def create(self, app: App) -> None: ...  # raises AppExists if taken
+    def save(self, app: App) -> None: ...
+    def list(self) -> list[App]: ...
+    def purge(self, sdkappid: int) -> None: ...
+
+
+class AccountRepo(Protocol):
+    def import_account(self, sdkappid: int, user: str, now: int, profile: Mapping[str, Any]) -> bool: ...
+    def existing(self, sdkappid: int, users: Iterable[str]) -> set[str]: ...
+    def exists(self, sdkappid: int, user: str) -> bool: ...
+    def delete(self, sdkappid: int, user: str) -> None: ...
+    def get_profiles(self, sdkappid: int, users: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def set_profile(self, sdkappid: int, user: str, items: Mapping[str, Any]) -> bool: ...  # False: no account
+
+
+class Pusher(Protocol):
+    """Posts frames to websocket connections (chalicelib/push)."""
+
+    def send(self, connection_id: str, frame: Mapping[str, Any]) -> bool: ...  # False: connection is gone
+    def send_many(self, connection_ids: Sequence[str], frame: Mapping[str, Any]) -> list[str]: ...  # gone ids
+    def close(self, connection_id: str) -> None: ...
+
+
+class AccountDeletionHook(Protocol):
+    """Features that keep per-account state elsewhere (relations, sessions, conversations) clean it up here."""
+
+    def on_account_deleted(self, sdkappid: int, user: str) -> None: ...

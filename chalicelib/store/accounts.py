@@ -1,0 +1,91 @@
+"""Accounts and their profiles: one item per account (pk = `{app}#U#{user}`, sk = ACCOUNT), profile as a map.
+
+portrait_get of ≤100 accounts is one BatchGetItem; account_import is one UpdateItem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.store.base import BaseModel, TableMeta
+from chalicelib.store.keys import ACCOUNT_SK, user_pk
+
+
+class AccountModel(BaseModel):
+    table_key: ClassVar[str] = "entities"
+
+    class Meta(TableMeta):
+        pass
+
+    user = UnicodeAttribute()
+    created_at = NumberAttribute()
+    profile: MapAttribute[str, Any] = MapAttribute(default=dict)
+
+
+def _user_of(pk: str) -> str:
+    return pk.split("#U#", 1)[1]
+
+
+def _plain(value: Any) -> Any:
+    # PynamoDB returns numbers stored in a raw map as Decimal-free ints/floats already; normalise floats
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class DynamoAccountRepo:
+    def import_account(self, sdkappid: int, user: str, now: int, profile: Mapping[str, Any]) -> bool:
+        """Idempotent create (conditional put); returns True if the account is new. Seeds profile tags."""
+        item = AccountModel(user_pk(sdkappid, user), ACCOUNT_SK, user=user, created_at=now, profile=dict(profile))
+        try:
+            item.save(condition=AccountModel.pk.does_not_exist())
+            return True
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        if profile:
+            self.set_profile(sdkappid, user, profile)
+        return False
+
+    def existing(self, sdkappid: int, users: Iterable[str]) -> set[str]:
+        keys = [(user_pk(sdkappid, u), ACCOUNT_SK) for u in dict.fromkeys(users)]
+        return {m.user for m in AccountModel.batch_get(keys, attributes_to_get=["pk", "sk", "user"])}
+
+    def exists(self, sdkappid: int, user: str) -> bool:
+        try:
+            AccountModel.get(user_pk(sdkappid, user), ACCOUNT_SK, attributes_to_get=["pk"])
+            return True
+        except AccountModel.DoesNotExist:
+            return False
+
+    def delete(self, sdkappid: int, user: str) -> None:
+        """Remove every item in the account's partition (account, profile, per-account records)."""
+        pk = user_pk(sdkappid, user)
+        with AccountModel.batch_write() as batch:
+            for m in AccountModel.query(pk, attributes_to_get=["pk", "sk"]):
+                batch.delete(m)
+
+    def get_profiles(self, sdkappid: int, users: Sequence[str]) -> dict[str, dict[str, Any]]:
+        keys = [(user_pk(sdkappid, u), ACCOUNT_SK) for u in dict.fromkeys(users)]
+        out: dict[str, dict[str, Any]] = {}
+        for m in AccountModel.batch_get(keys):
+            raw = m.profile.as_dict() if m.profile is not None else {}
+            out[m.user] = {k: _plain(v) for k, v in raw.items()}
+        return out
+
+    def set_profile(self, sdkappid: int, user: str, items: Mapping[str, Any]) -> bool:
+        if not items:
+            return self.exists(sdkappid, user)
+        item = AccountModel(user_pk(sdkappid, user), ACCOUNT_SK)
+        actions = [AccountModel.profile[tag].set(value) for tag, value in items.items()]
+        try:
+            item.update(actions=actions, condition=AccountModel.pk.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -1,0 +1,34 @@
+"""The five tables, by lifecycle: one spec used for local creation, tests and the CloudFormation template.
+
+Every table has string keys `pk`/`sk`; GSIs `gsi1`/`gsi2` (string keys) serve alternate access paths. Every
+partition key begins with the SDKAppID, so tenants never share a partition. Tables with TTL expire items on the
+`expires` attribute (epoch seconds); DynamoDB deletes them up to ~2 days late, so every read filters `expires > now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    gsis: tuple[str, ...]
+    ttl: bool
+    purpose: str
+
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec("apps", (), False, "app registry (tenants): keys, admins, status, config"),
+    TableSpec("entities", ("gsi1", "gsi2"), False, "accounts, profiles, relations, groups, members, conversations"),
+    TableSpec("messages", ("gsi1",), True, "C2C and group messages (roaming TTL), dedup and sync cursors"),
+    TableSpec("connections", ("gsi1",), True, "websocket connections and presence (TTL)"),
+    TableSpec("counters", ("gsi1",), True, "counters, daily stats, DAU sets, rate-limit windows"),
+)
+
+
+def spec(key: str) -> TableSpec:
+    for table in TABLES:
+        if table.key == key:
+            return table
+    raise KeyError(key)

@@ -1,0 +1,64 @@
+"""Composition root: builds real adapters and services once per Lambda container (tests install their own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.config import Settings
+from chalicelib.domain.clock import Clock, SystemClock
+from chalicelib.services.accounts import AccountService
+from chalicelib.services.apps import AppService, CachedAppRepo
+from chalicelib.services.auth import AuthService
+from chalicelib.services.ports import Pusher
+from chalicelib.services.profiles import ProfileService
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    pusher: Pusher
+    apps: AppService
+    auth: AuthService
+    accounts: AccountService
+    profiles: ProfileService
+
+
+def build(settings: Settings | None = None, *, clock: Clock | None = None, pusher: Pusher | None = None) -> Services:
+    from chalicelib.push.gateway import ApiGatewayPusher
+    from chalicelib.store import base
+    from chalicelib.store.accounts import DynamoAccountRepo
+    from chalicelib.store.apps import DynamoAppRepo
+
+    settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+    base.bind(settings)
+    pusher = pusher or ApiGatewayPusher(settings.ws_endpoint, settings.region, settings.push_workers)
+    app_repo = CachedAppRepo(DynamoAppRepo(), clock)
+    account_repo = DynamoAccountRepo()
+    accounts = AccountService(account_repo, clock)
+    return Services(
+        settings=settings,
+        clock=clock,
+        pusher=pusher,
+        apps=AppService(app_repo, clock),
+        auth=AuthService(app_repo, account_repo, clock),
+        accounts=accounts,
+        profiles=ProfileService(account_repo),
+    )
+
+
+_current: Services | None = None
+
+
+def services() -> Services:
+    global _current
+    if _current is None:
+        _current = build()
+    return _current
+
+
+def install(built: Services | None) -> None:
+    """Tests and the local stack install a container built with their own clock, pusher or settings."""
+    global _current
+    _current = built

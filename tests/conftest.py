@@ -1,0 +1,73 @@
+"""Shared fixtures: moto-backed AWS, a services container with a fixed clock and recording pusher, a tenant."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+# mock_aws stops intercepting if any AWS_ENDPOINT_URL* is set; tests never talk to real AWS.
+for _k in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
+    del os.environ[_k]
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_SESSION_TOKEN"] = "testing"
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ.pop("AWS_PROFILE", None)
+
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import wiring  # noqa: E402
+from chalicelib.config import Settings  # noqa: E402
+from chalicelib.domain.clock import FixedClock  # noqa: E402
+from chalicelib.store.schema import create_tables  # noqa: E402
+from tests.builders import RestCaller, Tenant, make_tenant  # noqa: E402
+from tests.fakes import RecordingPusher  # noqa: E402
+
+TEST_SETTINGS = Settings(stage="test", region="us-east-1", table_prefix="test")
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(1_700_000_000.0)
+
+
+@pytest.fixture
+def pusher() -> RecordingPusher:
+    return RecordingPusher()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return TEST_SETTINGS
+
+
+@pytest.fixture
+def svc(aws: None, clock: FixedClock, pusher: RecordingPusher, settings: Settings) -> Iterator[wiring.Services]:
+    create_tables(settings)
+    built = wiring.build(settings, clock=clock, pusher=pusher)
+    wiring.install(built)
+    yield built
+    wiring.install(None)
+
+
+@pytest.fixture
+def tenant(svc: wiring.Services, clock: FixedClock) -> Tenant:
+    return make_tenant(svc, clock)
+
+
+@pytest.fixture
+def api(svc: wiring.Services, tenant: Tenant) -> Iterator[RestCaller]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as client:
+        yield RestCaller(client, tenant)

@@ -1,0 +1,67 @@
+"""Fakes for ports: a recording pusher (with a Gone switch) and a fake @connections management client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class RecordingPusher:
+    """Records every frame per connection; connections in `gone` answer like API Gateway's 410 Gone."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.closed: list[str] = []
+        self.gone: set[str] = set()
+
+    def send(self, connection_id: str, frame: Mapping[str, Any]) -> bool:
+        if connection_id in self.gone:
+            return False
+        self.sent.append((connection_id, json.loads(json.dumps(frame))))
+        return True
+
+    def send_many(self, connection_ids: Sequence[str], frame: Mapping[str, Any]) -> list[str]:
+        return [cid for cid in dict.fromkeys(connection_ids) if not self.send(cid, frame)]
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+
+    def frames(self, connection_id: str, event: str | None = None) -> list[dict[str, Any]]:
+        return [f for cid, f in self.sent if cid == connection_id and (event is None or f.get("event") == event)]
+
+    def events(self, event: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(cid, f) for cid, f in self.sent if f.get("event") == event]
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.closed.clear()
+
+
+class GoneError(Exception):
+    """Stands in for botocore's GoneException on the fake management client."""
+
+
+class FakeManagementClient:
+    """The parts of apigatewaymanagementapi the push adapter uses; `gone` ids raise GoneException."""
+
+    class exceptions:
+        GoneException = GoneError
+
+    def __init__(self, gone: set[str] | None = None, failing: set[str] | None = None) -> None:
+        self.gone = gone or set()
+        self.failing = failing or set()
+        self.posts: list[tuple[str, bytes]] = []
+        self.deleted: list[str] = []
+
+    def post_to_connection(self, ConnectionId: str, Data: bytes) -> None:
+        if ConnectionId in self.gone:
+            raise GoneError(ConnectionId)
+        if ConnectionId in self.failing:
+            raise RuntimeError("boom")
+        self.posts.append((ConnectionId, Data))
+
+    def delete_connection(self, ConnectionId: str) -> None:
+        if ConnectionId in self.gone:
+            raise GoneError(ConnectionId)
+        self.deleted.append(ConnectionId)

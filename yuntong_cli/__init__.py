@@ -1,0 +1,1 @@
+"""The `yuntong` command-line tool (not deployed): manage apps, print UserSigs."""
