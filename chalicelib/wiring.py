@@ -9,7 +9,8 @@ from chalicelib.domain.clock import Clock, SystemClock
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
-from chalicelib.services.ports import Pusher
+from chalicelib.services.notify import Notifier
+from chalicelib.services.ports import ConnectionDirectory, Pusher
 from chalicelib.services.profiles import ProfileService
 
 
@@ -22,6 +23,8 @@ class Services:
     auth: AuthService
     accounts: AccountService
     profiles: ProfileService
+    connections: ConnectionDirectory
+    notifier: Notifier
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None, pusher: Pusher | None = None) -> Services:
@@ -29,6 +32,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, pushe
     from chalicelib.store import base
     from chalicelib.store.accounts import DynamoAccountRepo
     from chalicelib.store.apps import DynamoAppRepo
+    from chalicelib.store.connections import DynamoConnectionDirectory
 
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
@@ -37,6 +41,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, pushe
     app_repo = CachedAppRepo(DynamoAppRepo(), clock)
     account_repo = DynamoAccountRepo()
     accounts = AccountService(account_repo, clock)
+    connections = DynamoConnectionDirectory(clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -45,6 +50,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, pushe
         auth=AuthService(app_repo, account_repo, clock),
         accounts=accounts,
         profiles=ProfileService(account_repo),
+        connections=connections,
+        notifier=Notifier(connections, pusher),
     )
 
 

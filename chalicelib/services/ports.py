@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.domain.apps import App
@@ -37,3 +38,26 @@ class AccountDeletionHook(Protocol):
     """Features that keep per-account state elsewhere (relations, sessions, conversations) clean it up here."""
 
     def on_account_deleted(self, sdkappid: int, user: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One logged-in terminal (a websocket connection)."""
+
+    connection_id: str
+    sdkappid: int
+    user: str
+    platform: str
+    connected_at: int
+    last_seen: int
+
+
+class ConnectionDirectory(Protocol):
+    """Where online terminals are found; reads never return expired connections."""
+
+    def add(self, conn: Connection, expires: int) -> None: ...
+    def get(self, connection_id: str) -> Connection | None: ...
+    def of_user(self, sdkappid: int, user: str) -> list[Connection]: ...
+    def of_users(self, sdkappid: int, users: Sequence[str]) -> dict[str, list[Connection]]: ...
+    def touch(self, connection_id: str, now: int, expires: int) -> None: ...
+    def remove(self, connection_id: str) -> Connection | None: ...
