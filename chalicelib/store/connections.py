@@ -53,7 +53,7 @@ def _to_conn(m: ConnectionModel) -> Connection:
 
 
 def _rows(conn: Connection, expires: int) -> list[ConnectionModel]:
-    common = dict(
+    common: dict[str, Any] = dict(
         connection_id=conn.connection_id,
         sdkappid=conn.sdkappid,
         user=conn.user,
