@@ -10,7 +10,7 @@ from chalicelib.services.accounts import AccountService
 from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
 from chalicelib.services.notify import Notifier
-from chalicelib.services.ports import ConnectionDirectory, Pusher
+from chalicelib.services.ports import ConnectionDirectory, Metrics, Pusher, RelationCheck
 from chalicelib.services.profiles import ProfileService
 
 
@@ -25,6 +25,8 @@ class Services:
     profiles: ProfileService
     connections: ConnectionDirectory
     notifier: Notifier
+    metrics: Metrics
+    relation_check: RelationCheck
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None, pusher: Pusher | None = None) -> Services:
@@ -33,6 +35,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, pushe
     from chalicelib.store.accounts import DynamoAccountRepo
     from chalicelib.store.apps import DynamoAppRepo
     from chalicelib.store.connections import DynamoConnectionDirectory
+    from chalicelib.store.counters import DynamoMetrics
+    from chalicelib.store.relations import DynamoRelationCheck
 
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
@@ -52,6 +56,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, pushe
         profiles=ProfileService(account_repo),
         connections=connections,
         notifier=Notifier(connections, pusher),
+        metrics=DynamoMetrics(clock),
+        relation_check=DynamoRelationCheck(),
     )
 
 

@@ -61,3 +61,19 @@ class ConnectionDirectory(Protocol):
     def of_users(self, sdkappid: int, users: Sequence[str]) -> dict[str, list[Connection]]: ...
     def touch(self, connection_id: str, now: int, expires: int) -> None: ...
     def remove(self, connection_id: str) -> Connection | None: ...
+
+
+class Metrics(Protocol):
+    """Per-app daily counters under domain/stats.METRICS names, bucketed by the app's natural day."""
+
+    def incr(self, app: App, name: str, amount: int = 1) -> None: ...
+    def mark(self, app: App, name: str, member: str) -> bool: ...  # count `member` once per day; True if new
+    def peak(self, app: App, name: str, value: int) -> None: ...  # keep the day's maximum
+    def day(self, sdkappid: int, day: str) -> dict[str, int]: ...
+
+
+class RelationCheck(Protocol):
+    """What one-to-one messaging needs to know about the relationship chain (rows written by relations)."""
+
+    def is_friend(self, sdkappid: int, owner: str, peer: str) -> bool: ...  # `peer` is in `owner`'s friend list
+    def is_blocked(self, sdkappid: int, owner: str, peer: str) -> bool: ...  # `owner` blacklisted `peer`
