@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from chalice import Chalice, Response
+from chalice.app import SQSEvent
 
-from chalicelib.api import rest
+from chalicelib.api import rest, tasks
+from chalicelib.config import FANOUT_QUEUE
 
 app = Chalice(app_name="yuntong")
 
@@ -18,3 +20,8 @@ def v4(service: str, command: str) -> Response:
     assert request is not None
     body = rest.handle(service, command, request.query_params, request.raw_body)
     return Response(body=body, status_code=200, headers={"Content-Type": "application/json; charset=utf-8"})
+
+
+@app.on_sqs_message(queue=FANOUT_QUEUE, batch_size=10)
+def fanout(event: SQSEvent) -> None:
+    tasks.handle_messages(record.body for record in event)

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# One queue name for every stage: host one stage per AWS account and region (app.py needs it at import time).
+FANOUT_QUEUE = "yuntong-fanout"
 TABLE_KEYS = ("apps", "entities", "messages", "connections", "counters")
 
 
@@ -19,6 +21,7 @@ class Settings:
     ws_endpoint: str | None = None
     sqs_endpoint: str | None = None
     fanout_queue_url: str | None = None
+    fanout_queue_name: str = FANOUT_QUEUE
     log_level: str = "INFO"
     push_workers: int = 32
 

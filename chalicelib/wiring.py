@@ -10,7 +10,7 @@ from chalicelib.services.accounts import AccountService
 from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
 from chalicelib.services.notify import Notifier
-from chalicelib.services.ports import ConnectionDirectory, Metrics, Pusher, RelationCheck
+from chalicelib.services.ports import ConnectionDirectory, Metrics, Pusher, RelationCheck, TaskQueue
 from chalicelib.services.profiles import ProfileService
 
 
@@ -27,10 +27,18 @@ class Services:
     notifier: Notifier
     metrics: Metrics
     relation_check: RelationCheck
+    tasks: TaskQueue
 
 
-def build(settings: Settings | None = None, *, clock: Clock | None = None, pusher: Pusher | None = None) -> Services:
+def build(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    pusher: Pusher | None = None,
+    tasks: TaskQueue | None = None,
+) -> Services:
     from chalicelib.push.gateway import ApiGatewayPusher
+    from chalicelib.push.queue import SqsTaskQueue
     from chalicelib.store import base
     from chalicelib.store.accounts import DynamoAccountRepo
     from chalicelib.store.apps import DynamoAppRepo
@@ -58,6 +66,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, pushe
         notifier=Notifier(connections, pusher),
         metrics=DynamoMetrics(clock),
         relation_check=DynamoRelationCheck(),
+        tasks=tasks
+        or SqsTaskQueue(settings.fanout_queue_name, settings.region, settings.sqs_endpoint, settings.fanout_queue_url),
     )
 
 

@@ -23,7 +23,7 @@ from chalicelib.config import Settings  # noqa: E402
 from chalicelib.domain.clock import FixedClock  # noqa: E402
 from chalicelib.store.schema import create_tables  # noqa: E402
 from tests.builders import RestCaller, Tenant, make_tenant  # noqa: E402
-from tests.fakes import RecordingPusher  # noqa: E402
+from tests.fakes import InlineTaskQueue, RecordingPusher  # noqa: E402
 
 TEST_SETTINGS = Settings(stage="test", region="us-east-1", table_prefix="test")
 
@@ -45,14 +45,21 @@ def pusher() -> RecordingPusher:
 
 
 @pytest.fixture
+def task_queue() -> InlineTaskQueue:
+    return InlineTaskQueue()
+
+
+@pytest.fixture
 def settings() -> Settings:
     return TEST_SETTINGS
 
 
 @pytest.fixture
-def svc(aws: None, clock: FixedClock, pusher: RecordingPusher, settings: Settings) -> Iterator[wiring.Services]:
+def svc(
+    aws: None, clock: FixedClock, pusher: RecordingPusher, settings: Settings, task_queue: InlineTaskQueue
+) -> Iterator[wiring.Services]:
     create_tables(settings)
-    built = wiring.build(settings, clock=clock, pusher=pusher)
+    built = wiring.build(settings, clock=clock, pusher=pusher, tasks=task_queue)
     wiring.install(built)
     yield built
     wiring.install(None)

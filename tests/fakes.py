@@ -65,3 +65,31 @@ class FakeManagementClient:
         if ConnectionId in self.gone:
             raise GoneError(ConnectionId)
         self.deleted.append(ConnectionId)
+
+
+class InlineTaskQueue:
+    """Runs queued tasks when `drain()` is called (or at once with run_inline=True), like the SQS consumer would."""
+
+    def __init__(self, run_inline: bool = True) -> None:
+        self.run_inline = run_inline
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.enqueued: list[tuple[str, dict[str, Any]]] = []
+
+    def enqueue(self, kind: str, payload: Mapping[str, Any]) -> None:
+        from chalicelib.api import tasks
+
+        item = (kind, json.loads(tasks.encode(kind, payload))["payload"])
+        self.enqueued.append(item)
+        if self.run_inline:
+            tasks.run(*item)
+        else:
+            self.pending.append(item)
+
+    def drain(self) -> int:
+        from chalicelib.api import tasks
+
+        done = 0
+        while self.pending:
+            tasks.run(*self.pending.pop(0))
+            done += 1
+        return done

@@ -17,13 +17,32 @@ class AppRepo(Protocol):
     def purge(self, sdkappid: int) -> None: ...
 
 
+@dataclass(frozen=True)
+class AccountRecord:
+    """One account as stored: profile tags and global mute (setnospeaking) in the same item (one read per send)."""
+
+    user: str
+    created_at: int
+    profile: dict[str, Any]
+    c2c_mute_until: int = 0  # epoch s; 0 none; domain.mute.FOREVER forever
+    group_mute_until: int = 0
+
+
 class AccountRepo(Protocol):
+    def get_account(self, sdkappid: int, user: str) -> AccountRecord | None: ...
+    def set_mute(self, sdkappid: int, user: str, c2c_until: int | None, group_until: int | None) -> bool: ...
     def import_account(self, sdkappid: int, user: str, now: int, profile: Mapping[str, Any]) -> bool: ...
     def existing(self, sdkappid: int, users: Iterable[str]) -> set[str]: ...
     def exists(self, sdkappid: int, user: str) -> bool: ...
     def delete(self, sdkappid: int, user: str) -> None: ...
     def get_profiles(self, sdkappid: int, users: Sequence[str]) -> dict[str, dict[str, Any]]: ...
     def set_profile(self, sdkappid: int, user: str, items: Mapping[str, Any]) -> bool: ...  # False: no account
+
+
+class TaskQueue(Protocol):
+    """Background work (large fan-out, all-member push): one SQS queue, tasks dispatched by kind (api/tasks.py)."""
+
+    def enqueue(self, kind: str, payload: Mapping[str, Any]) -> None: ...
 
 
 class Pusher(Protocol):

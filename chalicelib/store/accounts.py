@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
+from chalicelib.services.ports import AccountRecord
 from chalicelib.store.base import BaseModel, TableMeta
 from chalicelib.store.keys import ACCOUNT_SK, user_pk
 
@@ -24,6 +26,8 @@ class AccountModel(BaseModel):
     user = UnicodeAttribute()
     created_at = NumberAttribute()
     profile: MapAttribute[str, Any] = MapAttribute(default=dict)
+    c2c_mute_until = NumberAttribute(null=True)
+    group_mute_until = NumberAttribute(null=True)
 
 
 def _user_of(pk: str) -> str:
@@ -37,7 +41,40 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _profile(m: AccountModel) -> dict[str, Any]:
+    raw = m.profile.as_dict() if m.profile is not None else {}
+    return {k: _plain(v) for k, v in raw.items()}
+
+
 class DynamoAccountRepo:
+    def get_account(self, sdkappid: int, user: str) -> AccountRecord | None:
+        try:
+            m = AccountModel.get(user_pk(sdkappid, user), ACCOUNT_SK)
+        except AccountModel.DoesNotExist:
+            return None
+        return AccountRecord(
+            m.user, int(m.created_at), _profile(m), int(m.c2c_mute_until or 0), int(m.group_mute_until or 0)
+        )
+
+    def set_mute(self, sdkappid: int, user: str, c2c_until: int | None, group_until: int | None) -> bool:
+        """Set either or both global mute deadlines; False if the account does not exist."""
+        actions: list[Action] = []
+        if c2c_until is not None:
+            actions.append(AccountModel.c2c_mute_until.set(c2c_until))
+        if group_until is not None:
+            actions.append(AccountModel.group_mute_until.set(group_until))
+        if not actions:
+            return self.exists(sdkappid, user)
+        try:
+            AccountModel(user_pk(sdkappid, user), ACCOUNT_SK).update(
+                actions=actions, condition=AccountModel.pk.exists()
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def import_account(self, sdkappid: int, user: str, now: int, profile: Mapping[str, Any]) -> bool:
         """Idempotent create (conditional put); returns True if the account is new. Seeds profile tags."""
         item = AccountModel(user_pk(sdkappid, user), ACCOUNT_SK, user=user, created_at=now, profile=dict(profile))
@@ -73,8 +110,7 @@ class DynamoAccountRepo:
         keys = [(user_pk(sdkappid, u), ACCOUNT_SK) for u in dict.fromkeys(users)]
         out: dict[str, dict[str, Any]] = {}
         for m in AccountModel.batch_get(keys):
-            raw = m.profile.as_dict() if m.profile is not None else {}
-            out[m.user] = {k: _plain(v) for k, v in raw.items()}
+            out[m.user] = _profile(m)
         return out
 
     def set_profile(self, sdkappid: int, user: str, items: Mapping[str, Any]) -> bool:
