@@ -9,6 +9,7 @@ from chalicelib.domain.clock import Clock, SystemClock
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
+from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import ConnectionDirectory, Metrics, Pusher, RelationCheck, TaskQueue
 from chalicelib.services.profiles import ProfileService
@@ -28,6 +29,7 @@ class Services:
     metrics: Metrics
     relation_check: RelationCheck
     tasks: TaskQueue
+    dirty_words: DirtyWordService
 
 
 def build(
@@ -44,6 +46,7 @@ def build(
     from chalicelib.store.apps import DynamoAppRepo
     from chalicelib.store.connections import DynamoConnectionDirectory
     from chalicelib.store.counters import DynamoMetrics
+    from chalicelib.store.dirtywords import DynamoDirtyWordRepo
     from chalicelib.store.relations import DynamoRelationCheck
 
     settings = settings or Settings.from_env()
@@ -68,6 +71,7 @@ def build(
         relation_check=DynamoRelationCheck(),
         tasks=tasks
         or SqsTaskQueue(settings.fanout_queue_name, settings.region, settings.sqs_endpoint, settings.fanout_queue_url),
+        dirty_words=DirtyWordService(DynamoDirtyWordRepo(), clock),
     )
 
 
