@@ -39,5 +39,9 @@ check: lint typecheck test
 bench: venv
 	$(BIN)/python -m bench
 
+## make package: build/package/{sam.json,deployment.zip} for stage prod: tables, IAM and settings merged, cfn-lint clean.
+package: venv
+	$(BIN)/python -m deploy.package --stage prod --out build/package
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
