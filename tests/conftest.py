@@ -25,6 +25,9 @@ from chalicelib.store.schema import create_tables  # noqa: E402
 from tests.builders import RestCaller, Tenant, make_tenant  # noqa: E402
 from tests.fakes import InlineTaskQueue, RecordingPusher  # noqa: E402
 
+# Fails the run if chalicelib uses a DynamoDB action the deployed IAM policy lacks (moto checks no IAM).
+pytest_plugins = ["tests.iam_guard"]
+
 TEST_SETTINGS = Settings(stage="test", region="us-east-1", table_prefix="test")
 
 

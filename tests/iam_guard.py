@@ -1,0 +1,64 @@
+"""Pytest plugin: fails the run when chalicelib makes a DynamoDB request its IAM policy does not grant.
+
+Every DynamoDB request of the session is recorded (bench/counting.py, requests only); at the end, actions made
+from chalicelib code (not from tests, nor from the table creation the local stack and tests do) must all be in
+deploy/template.DYNAMODB_ACTIONS, from which .chalice/policy-*.json are generated. Moto checks no IAM, so
+without this a new action would pass every test and fail in AWS with AccessDenied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bench.counting import Usage, count_dynamodb
+from deploy.template import DYNAMODB_ACTIONS
+
+# Table creation is done by CloudFormation in AWS (and by the local stack / tests here), never by the Lambdas.
+_DEPLOY_TIME = ("chalicelib.store.schema",)
+
+_usage: Usage | None = None
+
+
+def used_by_runtime(usage: Usage) -> dict[str, str]:
+    """DynamoDB actions chalicelib made at run time -> one module that made it."""
+    found: dict[str, str] = {}
+    for call in usage.calls:
+        ours = [m for m in call.callers if m.startswith("chalicelib.")]
+        if ours and not any(m in _DEPLOY_TIME for m in ours):
+            found.setdefault(call.operation, ours[0])
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_dynamodb_actions() -> Iterator[None]:
+    global _usage
+    with count_dynamodb(measure_capacity=False) as usage:
+        _usage = usage
+        yield
+
+
+_problem: str | None = None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _problem
+    if _usage is None:
+        return
+    missing = {op: where for op, where in used_by_runtime(_usage).items() if op not in DYNAMODB_ACTIONS}
+    if not missing:
+        return
+    lines = [f"dynamodb:{op} (from {where})" for op, where in sorted(missing.items())]
+    _problem = (
+        "chalicelib uses DynamoDB actions the Lambda policy does not grant:\n  "
+        + "\n  ".join(lines)
+        + "\nadd them to deploy/template.DYNAMODB_ACTIONS and run `.venv/bin/python -m deploy.template policies`"
+    )
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _problem:
+        terminalreporter.section("IAM guard", red=True)
+        terminalreporter.write_line(_problem, red=True)
