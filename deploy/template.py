@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.config import FANOUT_QUEUE
 from chalicelib.store.schema import cloudformation_resource
 from chalicelib.store.tables import TABLES
 
@@ -37,9 +38,16 @@ DYNAMODB_ACTIONS = (
     "Query",
     "UpdateItem",
 )
-FANOUT_QUEUE_SUFFIX = "fanout"
-# The Lambda event source needs Receive/Delete/GetQueueAttributes; producers need SendMessage.
-SQS_ACTIONS = ("ChangeMessageVisibility", "DeleteMessage", "GetQueueAttributes", "ReceiveMessage", "SendMessage")
+# The Lambda event source needs Receive/Delete/GetQueueAttributes; producers need SendMessage, and GetQueueUrl
+# when YUNTONG_FANOUT_QUEUE_URL is not set (a `chalice deploy` stage).
+SQS_ACTIONS = (
+    "ChangeMessageVisibility",
+    "DeleteMessage",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "ReceiveMessage",
+    "SendMessage",
+)
 
 
 def stage_config(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
@@ -109,7 +117,7 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                 "Sid": "FanoutQueue",
                 "Effect": "Allow",
                 "Action": [f"sqs:{action}" for action in SQS_ACTIONS],
-                "Resource": f"arn:aws:sqs:*:*:{prefix}-{FANOUT_QUEUE_SUFFIX}",
+                "Resource": f"arn:aws:sqs:*:*:{FANOUT_QUEUE}",
             },
         ],
     }
@@ -155,14 +163,13 @@ def merge_template(raw: dict[str, Any], stage: str, config_path: Path = CONFIG) 
             "Fn::Sub": f"https://${{WebsocketAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{ws_stage}"
         }
     functions = _functions(raw)
-    queue_name = f"{table_prefix(stage, config_path)}-{FANOUT_QUEUE_SUFFIX}"
-    consumers = [f for f in functions.values() if _consumes_queue(f, queue_name)]
+    consumers = [f for f in functions.values() if _consumes_queue(f, FANOUT_QUEUE)]
     if consumers:
         timeout = max(int(f.get("Properties", {}).get("Timeout", 60)) for f in consumers)
         resources["FanoutQueue"] = {
             "Type": "AWS::SQS::Queue",
             # AWS requires the visibility timeout to be at least the consumer's timeout; 6x is its advice.
-            "Properties": {"QueueName": queue_name, "VisibilityTimeout": 6 * timeout},
+            "Properties": {"QueueName": FANOUT_QUEUE, "VisibilityTimeout": 6 * timeout},
         }
         # The Ref also orders creation: queue, then functions, then SAM's event source mapping.
         env["YUNTONG_FANOUT_QUEUE_URL"] = {"Ref": "FanoutQueue"}

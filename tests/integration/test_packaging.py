@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import textwrap
 import zipfile
 from pathlib import Path
+
+import boto3
+import pytest
 
 from chalicelib.store.tables import TABLES
 from deploy import package, template
@@ -19,10 +24,16 @@ def _functions(sam):
     return {n: r for n, r in sam["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
 
 
-def test_make_package_builds_a_linted_prod_template_with_tables_policy_and_a_zip_without_boto(tmp_path, capsys):
-    out = tmp_path / "package"
-    assert package.main(["--stage", "prod", "--out", str(out)]) == 0
-    assert "cfn-lint: clean" in capsys.readouterr().out
+@pytest.fixture(scope="module")
+def prod_package(tmp_path_factory):
+    """What `make package` builds (same entry point), once for the tests below."""
+    out = tmp_path_factory.mktemp("prod") / "package"
+    assert package.main(["--stage", "prod", "--out", str(out)]) == 0  # nonzero on any cfn-lint finding
+    return out
+
+
+def test_make_package_builds_a_linted_prod_template_with_tables_policy_and_a_zip_without_boto(prod_package):
+    out = prod_package
 
     sam = json.loads((out / "sam.json").read_text())
     resources = sam["Resources"]
@@ -32,6 +43,10 @@ def test_make_package_builds_a_linted_prod_template_with_tables_policy_and_a_zip
         assert table["Properties"]["TableName"] == f"yuntong-prod-{spec.key}"
         assert table["DeletionPolicy"] == "Retain"
     assert _functions(sam), "chalice emitted no function"
+    consumes_queue = any(
+        e["Type"] == "SQS" for f in _functions(sam).values() for e in f["Properties"].get("Events", {}).values()
+    )
+    assert ("FanoutQueue" in resources) == consumes_queue
     for name, function in _functions(sam).items():
         role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
         assert [p["PolicyDocument"] for p in role["Properties"]["Policies"]] == [template.policy("prod")], name
@@ -43,6 +58,32 @@ def test_make_package_builds_a_linted_prod_template_with_tables_policy_and_a_zip
     assert {"app.py", "chalicelib", "pynamodb"} <= tops
     assert not {t for t in tops if t.startswith(("boto3", "botocore", "s3transfer"))}
     assert (out / "deployment.zip").stat().st_size < 1_000_000
+
+
+# What the Lambda Python runtime provides besides the standard library.
+LAMBDA_RUNTIME = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+
+
+def test_the_zip_imports_with_only_what_the_lambda_runtime_provides(prod_package, tmp_path):
+    code = tmp_path / "task"
+    with zipfile.ZipFile(prod_package / "deployment.zip") as zf:
+        zf.extractall(code)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    site_packages = Path(boto3.__file__).parent.parent
+    for name in LAMBDA_RUNTIME:
+        (runtime / name).symlink_to(site_packages / name)
+    # Every chalicelib module, since most imports are lazy (cold start); -S: no site-packages, so a dependency
+    # missing from requirements.txt fails here as it would in Lambda.
+    probe = (
+        f"import sys; sys.path[:0] = [{str(code)!r}, {str(runtime)!r}]\n"
+        "import importlib, pkgutil, app, chalicelib\n"
+        "for m in pkgutil.walk_packages(chalicelib.__path__, 'chalicelib.'): importlib.import_module(m.name)\n"
+        "print(type(app.app).__name__)"
+    )
+    result = subprocess.run([sys.executable, "-S", "-c", probe], cwd=code, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Chalice"
 
 
 FULL_APP = """
@@ -77,7 +118,7 @@ def sweep(event):
     return None
 
 
-@app.on_sqs_message(queue="yuntong-prod-fanout", batch_size=10)
+@app.on_sqs_message(queue="yuntong-fanout", batch_size=10)
 def fanout(event):
     return None
 """
@@ -107,10 +148,10 @@ def test_package_of_an_app_with_websocket_queue_and_schedule_wires_endpoint_and_
         assert env["YUNTONG_FANOUT_QUEUE_URL"] == {"Ref": "FanoutQueue"}, name
         assert env["YUNTONG_STAGE"] == "prod", name
     queue = sam["Resources"]["FanoutQueue"]["Properties"]
-    assert queue["QueueName"] == "yuntong-prod-fanout"
+    assert queue["QueueName"] == "yuntong-fanout"
     assert queue["VisibilityTimeout"] >= functions["Fanout"]["Properties"]["Timeout"]
     event = next(iter(functions["Fanout"]["Properties"]["Events"].values()))
-    assert event["Properties"]["Queue"]["Fn::Sub"].endswith(":yuntong-prod-fanout")
+    assert event["Properties"]["Queue"]["Fn::Sub"].endswith(":yuntong-fanout")
     push = next(s for s in template.policy("prod")["Statement"] if s["Sid"] == "WebsocketPush")
     assert f"/{ws_stage}/" in push["Resource"]
 

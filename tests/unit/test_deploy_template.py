@@ -64,12 +64,12 @@ def test_policy_grants_dynamodb_on_exactly_the_stage_tables_and_their_indexes():
     assert all("yuntong-dev" not in arn for arn in tables["Resource"])
 
 
-def test_policy_grants_push_logs_and_the_stage_fanout_queue():
+def test_policy_grants_push_logs_and_the_fanout_queue():
     doc = template.policy("dev")
     push = _statement(doc, "WebsocketPush")
     assert push["Action"] == ["execute-api:ManageConnections"]
     assert push["Resource"].endswith("/api/*/@connections/*")
-    assert _statement(doc, "FanoutQueue")["Resource"] == "arn:aws:sqs:*:*:yuntong-dev-fanout"
+    assert _statement(doc, "FanoutQueue")["Resource"] == "arn:aws:sqs:*:*:yuntong-fanout"
     assert {"sqs:SendMessage", "sqs:ReceiveMessage"} <= set(_statement(doc, "FanoutQueue")["Action"])
     assert "logs:PutLogEvents" in _statement(doc, "Logs")["Action"]
 
@@ -106,13 +106,13 @@ def test_merge_points_every_function_at_the_websocket_management_endpoint():
     assert "WebsocketAPI" not in merged
 
 
-def test_merge_creates_the_fanout_queue_only_for_a_consumer_of_the_stage_queue():
-    queue = {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:yuntong-prod-fanout"}
+def test_merge_creates_the_fanout_queue_only_for_a_consumer_of_it():
+    queue = {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:yuntong-fanout"}
     consumer = _function(events={"FanoutSqsEventSource": {"Type": "SQS", "Properties": {"Queue": queue}}})
     consumer["Properties"]["Timeout"] = 30
     merged = template.merge_template({"Resources": {"Fanout": consumer, "APIHandler": _function()}}, "prod")
     queue_res = merged["Resources"]["FanoutQueue"]
-    assert queue_res["Properties"] == {"QueueName": "yuntong-prod-fanout", "VisibilityTimeout": 180}
+    assert queue_res["Properties"] == {"QueueName": "yuntong-fanout", "VisibilityTimeout": 180}
     for name in ("Fanout", "APIHandler"):
         env = merged["Resources"][name]["Properties"]["Environment"]["Variables"]
         assert env == {"YUNTONG_FANOUT_QUEUE_URL": {"Ref": "FanoutQueue"}}
