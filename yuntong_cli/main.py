@@ -24,6 +24,7 @@ from chalicelib.domain.ids import check_user_id
 
 LOCAL_STAGE = "local"
 LOCAL_DYNAMODB = "http://127.0.0.1:8002"  # the local stack's moto server (`make run`)
+LOCAL_REGION = "us-east-1"
 DEMO_SDKAPPID = 1400000001  # the app the local stack creates at start
 
 
@@ -37,9 +38,11 @@ def target_settings(
     """The local stack unless a stage is named; a deployed stage is real AWS with tables `yuntong-<stage>-*`."""
     e = os.environ if env is None else env
     stage = stage or LOCAL_STAGE
-    region = region or e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1"
     if stage == LOCAL_STAGE:
+        # moto keeps one state per region: use the local stack's, whatever the shell's AWS_REGION says
+        region = region or LOCAL_REGION
         endpoint = endpoint or e.get("YUNTONG_DYNAMODB_ENDPOINT") or LOCAL_DYNAMODB
+    region = region or e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1"
     return Settings(stage=stage, region=region, table_prefix=f"yuntong-{stage}", dynamodb_endpoint=endpoint or None)
 
 
@@ -171,7 +174,11 @@ def _target_options() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="deployed stage (real AWS, tables yuntong-<stage>-*); default: the local stack",
     )
-    g.add_argument("--region", default=argparse.SUPPRESS, help="AWS region (default: AWS_REGION or us-east-1)")
+    g.add_argument(
+        "--region",
+        default=argparse.SUPPRESS,
+        help=f"AWS region of a stage (default: AWS_REGION or us-east-1; the local stack: {LOCAL_REGION})",
+    )
     g.add_argument(
         "--endpoint",
         default=argparse.SUPPRESS,

@@ -194,8 +194,9 @@ def test_unreachable_local_stack_says_to_start_it(capsys):
 
 
 def test_target_is_the_local_stack_by_default_and_aws_for_a_stage():
-    local = target_settings(None, None, None, env={})
+    local = target_settings(None, None, None, env={"AWS_REGION": "ap-east-1"})
     assert (local.stage, local.table_prefix, local.dynamodb_endpoint) == ("local", "yuntong-local", LOCAL_DYNAMODB)
+    assert local.region == "us-east-1"  # the local stack's region, not the shell's
     env_local = target_settings(None, None, None, env={"YUNTONG_DYNAMODB_ENDPOINT": "http://127.0.0.1:9"})
     assert env_local.dynamodb_endpoint == "http://127.0.0.1:9"
     prod = target_settings("prod", None, None, env={"AWS_REGION": "ap-east-1", "YUNTONG_DYNAMODB_ENDPOINT": "x"})
