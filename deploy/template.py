@@ -2,6 +2,8 @@
 
 - Tables come from `chalicelib.store.schema.cloudformation_resource` for every spec in `store.tables.TABLES`.
 - The table prefix and the websocket stage name come from `.chalice/config.json`, like the Lambdas' own settings.
+- Every function gets YUNTONG_WS_ENDPOINT when the app has websocket handlers; the fan-out queue
+  (`chalicelib.config.FANOUT_QUEUE`) is created, and its URL given to every function, when a function consumes it.
 - The merge template only touches resources `chalice package` actually emitted (read from its raw template):
   `chalice package --merge-template` deep-merges dicts but replaces whole lists, and a key naming a resource chalice
   did not emit would create a resource without a Type. So functions get environment variables (a dict) and nothing
