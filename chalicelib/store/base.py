@@ -65,9 +65,10 @@ def _all_models(cls: type[BaseModel] = BaseModel) -> Iterator[type[BaseModel]]:
 
 
 def bind(settings: Settings) -> None:
-    """Point every model at its table, region and endpoint; drops cached connections."""
+    """Point every model at its table, region and endpoint; drops a cached connection only if its target changed."""
     for model in _all_models():
-        model.Meta.table_name = settings.table_name(model.table_key)
-        model.Meta.region = settings.region
-        model.Meta.host = settings.dynamodb_endpoint
+        target = (settings.table_name(model.table_key), settings.region, settings.dynamodb_endpoint)
+        if (model.Meta.table_name, model.Meta.region, model.Meta.host) == target:
+            continue
+        model.Meta.table_name, model.Meta.region, model.Meta.host = target
         model._connection = None
