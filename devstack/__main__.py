@@ -1,0 +1,86 @@
+"""`make run`: the local stack for the project's app.py in one foreground process that Ctrl-C stops completely."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from chalice.app import Chalice
+from chalice.cli.factory import CLIFactory
+from chalice.config import Config
+
+from devstack.demo import banner, create_demo
+from devstack.settings import STAGE, StackSettings
+from devstack.stack import Stack
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("devstack")
+
+
+def load_project(root: Path) -> tuple[Chalice, Config]:
+    """Import app.py the way `chalice local --stage local` does (the stage's environment variables applied)."""
+    config = CLIFactory(project_dir=str(root), environ=os.environ).create_config_obj(chalice_stage_name=STAGE)
+    return config.chalice_app, config
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the stack the same way Ctrl-C does
+
+
+def _force_exit(signum: int, frame: FrameType | None) -> None:
+    os._exit(130)  # a second Ctrl-C while stopping: leave now, the OS frees the ports
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("botocore.credentials", "pynamodb.settings"):  # one line per client built says nothing useful
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    try:
+        settings = StackSettings.from_env()
+    except ValueError as exc:
+        print(f"devstack: {exc}", file=sys.stderr)
+        return 2
+    # before app.py is imported and before its services are built (they read the environment once)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(settings.app_env())
+    # a shell starts background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack: Stack | None = None
+    code, finished = 0, True
+    try:
+        app, config = load_project(ROOT)
+        os.environ.update(settings.app_env())  # the stage's config.json variables never override the local endpoints
+        stack = Stack(app, config, settings)
+        stack.start()
+        if len(stack.pollers) == 1 and not os.environ.get("YUNTONG_FANOUT_QUEUE_URL"):
+            # Settings has one queue setting, the fan-out queue: with a single consumer, that is its queue
+            os.environ["YUNTONG_FANOUT_QUEUE_URL"] = stack.pollers[0].queue_url
+        print(banner(stack, create_demo(settings)), flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"devstack: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, _force_exit)
+        signal.signal(signal.SIGTERM, _force_exit)
+        if stack is not None:
+            print("devstack: stopping", file=sys.stderr, flush=True)
+            finished = stack.stop()
+            print("devstack: stopped", file=sys.stderr, flush=True)
+    if not finished:
+        sys.stdout.flush()
+        os._exit(code)  # a handler is stuck: its worker thread would keep the process alive
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The REST API on a local port: Chalice's own local API Gateway emulation (chalice.local), in a thread."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import socket
+import threading
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.config import Config
+from chalice.deploy.validate import validate_routes
+from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, create_local_server
+
+log = logging.getLogger("devstack.rest")
+
+
+class _RequestHandler(ChaliceRequestHandler):
+    """Chalice's handler, logging one short line per request (the query string holds a UserSig: left out), and
+    registering its socket so that stopping the server also ends idle keep-alive connections and their threads."""
+
+    def __init__(self, *args: Any, sockets: set[socket.socket], **kwargs: Any) -> None:
+        self._sockets = sockets
+        super().__init__(*args, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        self._sockets.add(self.connection)
+
+    def finish(self) -> None:
+        self._sockets.discard(self.connection)
+        super().finish()
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        log.info("%s %s -> %s", self.command, self.path.split("?", 1)[0], code)
+
+
+class RestServer:
+    """Builds API Gateway proxy events from raw HTTP (any method, body with or without Content-Type)."""
+
+    def __init__(self, app: Chalice, config: Config, host: str, port: int) -> None:
+        self._app = app
+        self._config = config
+        self.host = host
+        self.port = port
+        self._server: LocalDevServer | None = None
+        self._thread: threading.Thread | None = None
+        self._sockets: set[socket.socket] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        validate_routes(self._app.routes)  # what `chalice deploy` would refuse, refuse here too
+        if isinstance(self._app, LocalChalice):  # already prepared for local serving (its class is swapped once)
+            self._server = LocalDevServer(self._app, self._config, self.host, self.port)
+        else:
+            # makes app.current_request thread-local: requests are served on concurrent threads
+            self._server = create_local_server(self._app, self._config, self.host, self.port)
+        self._server.server.RequestHandlerClass = functools.partial(
+            _RequestHandler, app_object=self._app, config=self._config, sockets=self._sockets
+        )
+        server = self._server.server
+        self._thread = threading.Thread(target=lambda: server.serve_forever(0.1), name="rest", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server.server_close()  # shutdown() alone leaves the listening socket open
+        for sock in list(self._sockets):  # keep-alive clients would otherwise hold a handler thread forever
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(5)

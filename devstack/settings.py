@@ -1,0 +1,93 @@
+"""The local stack's own settings (ports, demo app, websocket timeouts) and the environment it gives the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from devstack.aws import FAKE_CREDENTIALS
+from devstack.gateway import IDLE_TIMEOUT, MAX_DURATION
+
+HOST = "127.0.0.1"
+STAGE = "local"
+TABLE_PREFIX = "yuntong-local"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    http_port: int = 8000
+    ws_port: int = 8001
+    aws_port: int = 8002
+    region: str = "us-east-1"
+    sdkappid: int = 1400000001
+    secret_key: str | None = None
+    admin: str = "administrator"
+    idle_timeout: float = IDLE_TIMEOUT
+    max_duration: float = MAX_DURATION
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StackSettings:
+        e = os.environ if env is None else env
+        return cls(
+            http_port=_int(e, "YUNTONG_HTTP_PORT", 8000),
+            ws_port=_int(e, "YUNTONG_WS_PORT", 8001),
+            aws_port=_int(e, "YUNTONG_AWS_PORT", 8002),
+            sdkappid=_int(e, "YUNTONG_SDKAPPID", 1400000001),
+            secret_key=e.get("YUNTONG_SECRET_KEY") or None,
+            admin=e.get("YUNTONG_ADMIN") or "administrator",
+            idle_timeout=_seconds(e, "YUNTONG_WS_IDLE_TIMEOUT", IDLE_TIMEOUT),
+            max_duration=_seconds(e, "YUNTONG_WS_MAX_DURATION", MAX_DURATION),
+        )
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {"YUNTONG_HTTP_PORT": self.http_port, "YUNTONG_WS_PORT": self.ws_port, "YUNTONG_AWS_PORT": self.aws_port}
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://{HOST}:{self.aws_port}"
+
+    @property
+    def ws_endpoint(self) -> str:
+        return f"http://{HOST}:{self.ws_port}"
+
+    def app_env(self) -> dict[str, str]:
+        """What the app's process sees: the `local` stage, moto for every AWS call, the gateway for @connections."""
+        return {
+            **FAKE_CREDENTIALS,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            # any client without its own endpoint lands on moto: nothing in the local stack can reach real AWS
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.aws_endpoint,
+            "AWS_ENDPOINT_URL_SQS": self.aws_endpoint,
+            "YUNTONG_STAGE": STAGE,
+            "YUNTONG_TABLE_PREFIX": TABLE_PREFIX,
+            "YUNTONG_DYNAMODB_ENDPOINT": self.aws_endpoint,
+            "YUNTONG_SQS_ENDPOINT": self.aws_endpoint,
+            "YUNTONG_WS_ENDPOINT": self.ws_endpoint,
+        }
