@@ -61,6 +61,7 @@ class Connection:
     last_active: float = field(default_factory=time.monotonic)
     last_active_at: float = field(default_factory=time.time)
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    closed_with: tuple[int, str] | None = None  # set when the gateway closes the socket (DELETE, timeouts, stop)
 
     @property
     def id(self) -> str:
@@ -130,13 +131,18 @@ class WebsocketGateway:
         self._stopping = True
         if self._watchdog is not None:
             self._watchdog.cancel()
-        closing = [self._close(c, WSCloseCode.GOING_AWAY, "Going away") for c in list(self._connections.values())]
-        try:
-            await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for conn in list(self._connections.values()):
+            self._spawn(self._close(conn, WSCloseCode.GOING_AWAY, "Going away"))
+        # each socket's handler ends once the close handshake is done, then spawns its `$disconnect`
+        while self.busy and loop.time() < deadline:
             if self._background:
-                await asyncio.wait(list(self._background), timeout=timeout)
-        except TimeoutError:
-            log.warning("websocket connections did not close within %.0fs", timeout)
+                await asyncio.wait(list(self._background), timeout=deadline - loop.time())
+            else:
+                await asyncio.sleep(0.01)
+        if self.busy:
+            log.warning("websocket connections or $disconnect handlers still running after %.0fs", timeout)
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -194,6 +200,8 @@ class WebsocketGateway:
             code, reason = await self._read(conn)
         finally:
             self._connections.pop(conn.id, None)
+            if conn.closed_with is not None:  # not the code the client echoed back
+                code, reason = conn.closed_with
             if code is None:
                 code = ws.close_code if ws.close_code is not None else WSCloseCode.ABNORMAL_CLOSURE
             self._spawn(self._disconnected(conn, int(code), reason))
@@ -303,6 +311,7 @@ class WebsocketGateway:
         return True
 
     async def _close(self, conn: Connection, code: int, reason: str) -> None:
+        conn.closed_with = conn.closed_with or (code, reason)
         try:
             await conn.ws.close(code=code, message=reason.encode())
         except (ConnectionError, RuntimeError):

@@ -16,7 +16,7 @@ from devstack.gateway import WebsocketGateway
 from devstack.lambdas import Invoker
 from devstack.stack import LoopThread
 from tests.e2e import wsapp
-from tests.e2e.conftest import InProcess
+from tests.e2e.conftest import InProcess, start_in_process
 from tests.e2e.harness import WsClient, free_port
 
 pytestmark = pytest.mark.e2e
@@ -281,3 +281,12 @@ def test_an_app_without_websocket_handlers_accepts_no_connection(
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         WsClient(f"{gateway.url}/")
     assert refused.value.status_code == 403
+
+
+def test_stopping_the_stack_closes_sockets_with_1001_and_runs_disconnect() -> None:
+    stack = start_in_process(wsapp.app)
+    client = WsClient(f"{stack.gateway.url}/?identifier=stays")
+    assert stack.stop()
+    assert client.recv_close() == 1001
+    (disconnect,) = wsapp.seen["disconnect"]
+    assert disconnect["requestContext"]["disconnectStatusCode"] == 1001
