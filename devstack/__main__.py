@@ -58,9 +58,6 @@ def main() -> int:
         os.environ.update(settings.app_env())  # the stage's config.json variables never override the local endpoints
         stack = Stack(app, config, settings)
         stack.start()
-        if len(stack.pollers) == 1 and not os.environ.get("YUNTONG_FANOUT_QUEUE_URL"):
-            # Settings has one queue setting, the fan-out queue: with a single consumer, that is its queue
-            os.environ["YUNTONG_FANOUT_QUEUE_URL"] = stack.pollers[0].queue_url
         print(banner(stack, create_demo(settings)), flush=True)
         while True:
             time.sleep(3600)
