@@ -74,10 +74,15 @@ def main() -> int:
             finished = stack.stop()
             print("devstack: stopped", file=sys.stderr, flush=True)
     if not finished:
-        sys.stdout.flush()
-        os._exit(code)  # a handler is stuck: its worker thread would keep the process alive
+        log.warning("a handler is still running: exiting without waiting for it")
     return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    # Everything is stopped, and a stuck handler's thread would keep the process alive; finalizing moto's in-memory
+    # state only adds seconds to Ctrl-C. Flush and leave.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)
