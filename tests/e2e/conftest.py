@@ -50,7 +50,8 @@ def start_in_process(app: object, **overrides: float) -> Stack:
     return stack
 
 
-@pytest.fixture(scope="session")
+# module scope: its moto server and queue poller share the process with tests that patch botocore (mock_aws)
+@pytest.fixture(scope="module")
 def local() -> Iterator[InProcess]:
     stack = start_in_process(wsapp.app)
     wsapp.management_endpoint = stack.gateway.endpoint
