@@ -43,8 +43,14 @@ class InProcess:
         return WsClient(f"{self.ws_url}/?sdkappid=1&identifier={identifier}&usersig=x&platform={platform}", **options)
 
 
+# moto keeps one in-memory world per process: the in-process stack uses its own region, so the tests' shared
+# us-east-1 world (tests/conftest.py empties it after each test) never sees its queue
+REGION = "eu-west-1"
+
+
 def start_in_process(app: object, **overrides: float) -> Stack:
-    settings = StackSettings(http_port=free_port(), ws_port=free_port(), aws_port=free_port(), **overrides)  # type: ignore[arg-type]
+    ports = {"http_port": free_port(), "ws_port": free_port(), "aws_port": free_port()}
+    settings = StackSettings(region=REGION, **ports, **overrides)  # type: ignore[arg-type]
     stack = Stack(app, Config.create(chalice_stage="local", app_name="wsecho"), settings)  # type: ignore[arg-type]
     stack.start()
     return stack

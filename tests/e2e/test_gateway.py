@@ -218,12 +218,10 @@ def test_a_failed_batch_stays_in_the_queue(local: InProcess) -> None:
     sqs = local.stack.sqs_client()
     url = local.stack.pollers[0].queue_url
     sqs.send_message(QueueUrl=url, MessageBody="fail")
-    try:
-        wait_for(lambda: wsapp.seen.get("sqs"), timeout=15)
-        time.sleep(0.3)
-        assert queue_counts(local) == (0, 1)  # in flight until the visibility timeout, then redelivered
-    finally:
-        sqs.purge_queue(QueueUrl=url)
+    (record,) = wait_for(lambda: wsapp.seen.get("sqs"), timeout=15)[0]["Records"]
+    time.sleep(0.3)
+    assert queue_counts(local) == (0, 1)  # in flight until the visibility timeout, then redelivered
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=record["receiptHandle"])  # not to be redelivered to later tests
 
 
 @pytest.fixture
