@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Chalice, Response
-from chalice.app import SQSEvent
+from chalice import Chalice, Rate, Response
+from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api import rest, tasks
 from chalicelib.config import FANOUT_QUEUE
+from chalicelib.jobs import daily_stats
 
 app = Chalice(app_name="yuntong")
 
@@ -25,3 +26,9 @@ def v4(service: str, command: str) -> Response:
 @app.on_sqs_message(queue=FANOUT_QUEUE, batch_size=10)
 def fanout(event: SQSEvent) -> None:
     tasks.handle_messages(record.body for record in event)
+
+
+# Hourly, so each app's natural day is finalised soon after its own midnight whatever its timezone.
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def daily_stats_job(event: CloudWatchEvent) -> None:
+    daily_stats.run()

@@ -10,9 +10,11 @@ from chalicelib.services.accounts import AccountService
 from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
 from chalicelib.services.dirtywords import DirtyWordService
+from chalicelib.services.limits import RequestGuard
 from chalicelib.services.notify import Notifier
-from chalicelib.services.ports import ConnectionDirectory, Metrics, Pusher, RelationCheck, TaskQueue
+from chalicelib.services.ports import ConnectionDirectory, Limits, Metrics, Pusher, RelationCheck, TaskQueue
 from chalicelib.services.profiles import ProfileService
+from chalicelib.services.stats import StatsService
 
 
 @dataclass
@@ -30,6 +32,9 @@ class Services:
     relation_check: RelationCheck
     tasks: TaskQueue
     dirty_words: DirtyWordService
+    limits: Limits
+    guard: RequestGuard
+    stats: StatsService
 
 
 def build(
@@ -39,6 +44,7 @@ def build(
     pusher: Pusher | None = None,
     tasks: TaskQueue | None = None,
 ) -> Services:
+    from chalicelib import logs
     from chalicelib.push.gateway import ApiGatewayPusher
     from chalicelib.push.queue import SqsTaskQueue
     from chalicelib.store import base
@@ -47,31 +53,41 @@ def build(
     from chalicelib.store.connections import DynamoConnectionDirectory
     from chalicelib.store.counters import DynamoMetrics
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
+    from chalicelib.store.limits import DynamoLimits
     from chalicelib.store.relations import DynamoRelationCheck
+    from chalicelib.store.stats import DynamoDailyStats
 
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     base.bind(settings)
+    logs.configure(settings.log_level)
     pusher = pusher or ApiGatewayPusher(settings.ws_endpoint, settings.region, settings.push_workers)
     app_repo = CachedAppRepo(DynamoAppRepo(), clock)
     account_repo = DynamoAccountRepo()
-    accounts = AccountService(account_repo, clock)
+    apps = AppService(app_repo, clock)
+    metrics = DynamoMetrics(clock)
+    stats = StatsService(apps, metrics, DynamoDailyStats(), clock)
+    accounts = AccountService(account_repo, clock, on_registered=stats.count_registered)
     connections = DynamoConnectionDirectory(clock)
+    limits = DynamoLimits()
     return Services(
         settings=settings,
         clock=clock,
         pusher=pusher,
-        apps=AppService(app_repo, clock),
+        apps=apps,
         auth=AuthService(app_repo, account_repo, clock),
         accounts=accounts,
         profiles=ProfileService(account_repo),
         connections=connections,
         notifier=Notifier(connections, pusher),
-        metrics=DynamoMetrics(clock),
+        metrics=metrics,
         relation_check=DynamoRelationCheck(),
         tasks=tasks
         or SqsTaskQueue(settings.fanout_queue_name, settings.region, settings.sqs_endpoint, settings.fanout_queue_url),
         dirty_words=DirtyWordService(DynamoDirtyWordRepo(), clock),
+        limits=limits,
+        guard=RequestGuard(limits, clock),
+        stats=stats,
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib import logs
 from chalicelib.api import envelope, registry
 from chalicelib.api.context import AuthContext
 from chalicelib.domain import errors
@@ -49,15 +51,35 @@ def authenticate(query: Mapping[str, str] | None) -> AuthContext:
 
 
 def handle(service: str, command: str, query: Mapping[str, str] | None, raw_body: bytes | str | None) -> dict[str, Any]:
-    """Always returns an envelope (HTTP 200), never raises."""
+    """Always returns an envelope (HTTP 200), never raises. Over the app's call rate → 60007 before anything runs."""
+    started = time.perf_counter()
     display = service in envelope.ERROR_DISPLAY_SERVICES
+    ctx: AuthContext | None = None
     try:
         ctx = authenticate(query)
+        services().guard.admit(ctx.app)
         cmd = registry.lookup(f"{service}/{command}")
         data = parse_json(raw_body)
-        return envelope.ok(registry.dispatch(ctx, cmd, data), error_display=display)
+        out = envelope.ok(registry.dispatch(ctx, cmd, data), error_display=display)
     except errors.DomainError as err:
-        return envelope.fail(err, error_display=display)
+        out = envelope.fail(err, error_display=display)
     except Exception:
         log.exception("unhandled error in %s/%s", service, command)
-        return envelope.fail(errors.Internal(), error_display=display)
+        out = envelope.fail(errors.Internal(), error_display=display)
+    _log_call(f"{service}/{command}", query or {}, ctx, out["ErrorCode"], started)
+    return out
+
+
+def _log_call(name: str, query: Mapping[str, str], ctx: AuthContext | None, code: int, started: float) -> None:
+    """One line per call: who called what and how it ended; never the body or the UserSig."""
+    logs.event(
+        log,
+        logging.INFO,
+        "rest call",
+        app_log_level=ctx.app.config.log_level if ctx else None,
+        cmd=name[:100],
+        sdkappid=ctx.sdkappid if ctx else (query.get("sdkappid") or "")[:20],
+        identifier=ctx.identifier if ctx else (query.get("identifier") or "")[:64],
+        code=code,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )

@@ -14,6 +14,7 @@ RESTORE_WINDOW_SECONDS = 30 * 86400  # FAQ: a removed app is kept for a while an
 
 # Multi-terminal login policies (FAQ 多终端同时在线), see domain/terminals.py.
 LOGIN_POLICIES = ("no_kick", "mobile_pc", "per_platform", "single")
+LOG_LEVELS = ("", "DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class AppConfig:
     offline_kick_seconds: int = 300  # FAQ: offline members of live rooms kicked after 5 minutes
     c2c_recall_seconds: int = 120  # a sender may recall its own message within 2 minutes
     timezone: str = "Asia/Shanghai"  # natural day for DAU
-    log_level: str = "INFO"
+    log_level: str = ""  # "" = the stage's level (Settings.log_level); DEBUG/INFO/WARNING/ERROR override it
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -70,6 +71,8 @@ class AppConfig:
         result = AppConfig.from_dict(current)
         if result.login_policy not in LOGIN_POLICIES:
             raise errors.InvalidParam(f"login_policy must be one of {', '.join(LOGIN_POLICIES)}")
+        if result.log_level not in LOG_LEVELS:
+            raise errors.InvalidParam("log_level must be empty (the stage level) or DEBUG, INFO, WARNING, ERROR")
         return result
 
 

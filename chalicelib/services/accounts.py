@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,8 @@ class AccountService:
     repo: AccountRepo
     clock: Clock
     deletion_hooks: list[AccountDeletionHook] = field(default_factory=list)
+    # Told how many accounts an import created (daily stats: RegistUserNumOneDay); re-imports are not counted.
+    on_registered: Callable[[int, int], None] | None = None
 
     def import_account(self, sdkappid: int, user: str, nick: str | None = None, face_url: str | None = None) -> bool:
         """Create the account (importing again is harmless: FAQ); Nick/FaceUrl seed the profile."""
@@ -24,17 +26,25 @@ class AccountService:
             seed[profiles.NICK] = nick
         if face_url is not None:
             seed[profiles.IMAGE] = face_url
-        return self.repo.import_account(sdkappid, user, int(self.clock.now()), seed)
+        created = self.repo.import_account(sdkappid, user, int(self.clock.now()), seed)
+        self._registered(sdkappid, int(created))
+        return created
 
     def import_many(self, sdkappid: int, users: Sequence[str]) -> list[str]:
         """Import each; returns the accounts that failed (FailAccounts)."""
         failed = []
+        created = 0
         for user in dict.fromkeys(users):
             try:
-                self.repo.import_account(sdkappid, user, int(self.clock.now()), {})
+                created += self.repo.import_account(sdkappid, user, int(self.clock.now()), {})
             except Exception:  # noqa: BLE001 — a storage failure of one item is reported per item
                 failed.append(user)
+        self._registered(sdkappid, created)
         return failed
+
+    def _registered(self, sdkappid: int, count: int) -> None:
+        if count and self.on_registered is not None:
+            self.on_registered(sdkappid, count)
 
     def existing(self, sdkappid: int, users: Sequence[str]) -> set[str]:
         return self.repo.existing(sdkappid, users)

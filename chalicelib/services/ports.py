@@ -96,3 +96,21 @@ class RelationCheck(Protocol):
 
     def is_friend(self, sdkappid: int, owner: str, peer: str) -> bool: ...  # `peer` is in `owner`'s friend list
     def is_blocked(self, sdkappid: int, owner: str, peer: str) -> bool: ...  # `owner` blacklisted `peer`
+
+
+class Limits(Protocol):
+    """Atomic windows shared by every Lambda instance (rate limits, daily quotas, minimum gaps)."""
+
+    def take(self, sdkappid: int, bucket: str, limit: int, expires: int) -> bool: ...  # False: window is full
+    def give_back(self, sdkappid: int, bucket: str) -> None: ...
+    def space(self, sdkappid: int, bucket: str, now: float, gap: float, expires: int) -> bool: ...  # False: too soon
+
+
+class DailyStats(Protocol):
+    """Finalised per-day figures written by the daily stats job (store/stats.py)."""
+
+    def put(self, sdkappid: int, day: str, figures: Mapping[str, int], now: int) -> None: ...
+    def get(self, sdkappid: int, day: str) -> dict[str, int] | None: ...
+    def between(self, sdkappid: int, first: str, last: str) -> dict[str, dict[str, int]]: ...  # oldest first
+    def latest_day(self, sdkappid: int) -> str | None: ...
+    def marked(self, sdkappid: int, day: str, names: Iterable[str]) -> set[str]: ...

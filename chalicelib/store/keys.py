@@ -15,3 +15,13 @@ def user_pk(sdkappid: int, user: str) -> str:
 
 
 ACCOUNT_SK = "ACCOUNT"
+
+
+def limit_pk(sdkappid: int, bucket: str) -> str:
+    """A rate or quota window (counters table, TTL): e.g. `{app}#LIMIT#REST#{epoch second}`."""
+    return f"{sdkappid}#LIMIT#{bucket}"
+
+
+def final_stats_pk(sdkappid: int) -> str:
+    """An app's finalised daily figures (counters table, no TTL): sort key = YYYYMMDD, so a month is one Query."""
+    return f"{sdkappid}#FINAL"

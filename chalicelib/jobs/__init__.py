@@ -1,0 +1,1 @@
+"""Bodies of scheduled jobs; app.py's @app.schedule handlers are one-liners calling these."""
