@@ -11,6 +11,7 @@ from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.limits import RequestGuard
+from chalicelib.services.mute import GlobalMuteService
 from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import ConnectionDirectory, Limits, Metrics, Pusher, RelationCheck, TaskQueue
 from chalicelib.services.profiles import ProfileService
@@ -35,6 +36,7 @@ class Services:
     limits: Limits
     guard: RequestGuard
     stats: StatsService
+    mute: GlobalMuteService
 
 
 def build(
@@ -88,6 +90,7 @@ def build(
         limits=limits,
         guard=RequestGuard(limits, clock),
         stats=stats,
+        mute=GlobalMuteService(account_repo, clock),
     )
 
 

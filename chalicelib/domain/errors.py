@@ -119,6 +119,13 @@ CODES: dict[int, str] = {
     90024: "push too frequent: at least one second between pushes",
     90032: "too many tags",
     90039: "attributes and tags may not be combined",
+    90022: "the same tag appears in both TagsOr and TagsAnd",
+    90033: "invalid attribute",
+    90040: "a push condition holds an empty tag",
+    90047: "all-member pushes exceed the app's daily limit",
+    130004: "Set_Account is missing",
+    130005: "Set_Account or Get_Account is invalid or not an imported account",
+    130008: "neither C2CmsgNospeakingTime nor GroupmsgNospeakingTime is given",
 }
 
 

@@ -1,4 +1,4 @@
-"""openconfigsvr: getappinfo (the last 30 days of operations data)."""
+"""openconfigsvr: getappinfo (the last 30 days of operations data), setnospeaking / getnospeaking (global mute)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
-from chalicelib.domain import errors
+from chalicelib.domain import errors, mute
 from chalicelib.domain.stats import METRICS
 from chalicelib.wiring import services
 
@@ -28,3 +28,26 @@ def getappinfo(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {
         "Result": [{**head, **{f: str(d.figures.get(f, 0)) for f in fields}, "Date": d.day} for d in days],
     }
+
+
+def _mute_seconds(body: Body, name: str) -> int | None:
+    return body.integer(name, min_value=0, max_value=mute.FOREVER)
+
+
+@command("openconfigsvr/setnospeaking")
+def setnospeaking(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    if body.raw("Set_Account") is None:
+        raise errors.error(130004, "Set_Account is required")
+    user = body.user("Set_Account", required=True, code=130005)
+    c2c, group = _mute_seconds(body, "C2CmsgNospeakingTime"), _mute_seconds(body, "GroupmsgNospeakingTime")
+    if c2c is None and group is None:
+        raise errors.error(130008, "give C2CmsgNospeakingTime, GroupmsgNospeakingTime or both")
+    services().mute.set(ctx.sdkappid, user, c2c, group)
+    return {}
+
+
+@command("openconfigsvr/getnospeaking")
+def getnospeaking(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    user = body.user("Get_Account", required=True, code=130005)
+    c2c, group = services().mute.get(ctx.sdkappid, user)
+    return {"C2CmsgNospeakingTime": c2c, "GroupmsgNospeakingTime": group}
