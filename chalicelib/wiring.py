@@ -15,6 +15,7 @@ from chalicelib.services.mute import GlobalMuteService
 from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import ConnectionDirectory, Limits, Metrics, Pusher, RelationCheck, TaskQueue
 from chalicelib.services.profiles import ProfileService
+from chalicelib.services.push import AllMemberPushService
 from chalicelib.services.stats import StatsService
 
 
@@ -37,6 +38,7 @@ class Services:
     guard: RequestGuard
     stats: StatsService
     mute: GlobalMuteService
+    all_member_push: AllMemberPushService
 
 
 def build(
@@ -56,6 +58,7 @@ def build(
     from chalicelib.store.counters import DynamoMetrics
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
     from chalicelib.store.limits import DynamoLimits
+    from chalicelib.store.push import DynamoPushStore
     from chalicelib.store.relations import DynamoRelationCheck
     from chalicelib.store.stats import DynamoDailyStats
 
@@ -71,7 +74,11 @@ def build(
     stats = StatsService(apps, metrics, DynamoDailyStats(), clock)
     accounts = AccountService(account_repo, clock, on_registered=stats.count_registered)
     connections = DynamoConnectionDirectory(clock)
+    notifier = Notifier(connections, pusher)
     limits = DynamoLimits()
+    tasks = tasks or SqsTaskQueue(
+        settings.fanout_queue_name, settings.region, settings.sqs_endpoint, settings.fanout_queue_url
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -81,16 +88,16 @@ def build(
         accounts=accounts,
         profiles=ProfileService(account_repo),
         connections=connections,
-        notifier=Notifier(connections, pusher),
+        notifier=notifier,
         metrics=metrics,
         relation_check=DynamoRelationCheck(),
-        tasks=tasks
-        or SqsTaskQueue(settings.fanout_queue_name, settings.region, settings.sqs_endpoint, settings.fanout_queue_url),
+        tasks=tasks,
         dirty_words=DirtyWordService(DynamoDirtyWordRepo(), clock),
         limits=limits,
         guard=RequestGuard(limits, clock),
         stats=stats,
         mute=GlobalMuteService(account_repo, clock),
+        all_member_push=AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock),
     )
 
 

@@ -25,3 +25,18 @@ def limit_pk(sdkappid: int, bucket: str) -> str:
 def final_stats_pk(sdkappid: int) -> str:
     """An app's finalised daily figures (counters table, no TTL): sort key = YYYYMMDD, so a month is one Query."""
     return f"{sdkappid}#FINAL"
+
+
+def push_app_pk(sdkappid: int) -> str:
+    """App-wide all-member push settings (entities table): sk `ATTRNAMES` holds the attribute names."""
+    return f"{sdkappid}#PUSH"
+
+
+def push_term_sk(kind: str, key: str) -> str:
+    """A user's push tag or attribute, under the account partition (account deletion removes it)."""
+    return f"PUSH{kind.upper()}#{key}"
+
+
+def push_term_index(sdkappid: int, kind: str, key: str, value: str) -> str:
+    """gsi1 partition of everyone holding a tag (or an attribute slot with a value): one Query finds them."""
+    return f"{sdkappid}#PUSH{kind.upper()}#{key}" + (f"#{value}" if value else "")
