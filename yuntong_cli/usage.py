@@ -1,0 +1,101 @@
+"""`yuntong usage --month YYYY-MM [--sdkappid N]`: peak DAU, a daily DAU chart, the FAQ fee beside the AWS estimate.
+
+Reads the finalised daily figures the stats job writes (one Query per app per month). Runs through the main CLI
+(`yuntong usage ...`) or on its own: `python -m yuntong_cli.usage --month 2024-05`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.domain.apps import App
+    from chalicelib.wiring import Services
+
+BAR_WIDTH = 40
+DEFAULT_USD_CNY = 7.1  # an assumption for showing both bills in one currency; pass --usd-cny to change it
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--month", required=True, help="natural month, YYYY-MM")
+    parser.add_argument("--sdkappid", type=int, help="one app (default: every app)")
+    parser.add_argument("--usd-cny", type=float, default=DEFAULT_USD_CNY, help="exchange rate for the comparison")
+
+
+def register(subparsers: Any) -> None:
+    """Hook for the main CLI: `yuntong usage`."""
+    parser = subparsers.add_parser("usage", help="peak DAU, daily DAU chart, the month's fee and AWS estimate")
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def chart(daily: Sequence[tuple[str, int]], width: int = BAR_WIDTH) -> list[str]:
+    """One bar per day, scaled to the month's peak: `05-14 ██████████▌          1,234`."""
+    top = max((v for _, v in daily), default=0)
+    lines = []
+    for day, value in daily:
+        eighths = round(value / top * width * 8) if top else 0
+        bar = "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+        lines.append(f"{day[4:6]}-{day[6:]} {bar:<{width}} {value:>9,}")
+    return lines
+
+
+def report(app: App, days: Sequence[Any], month: str, usd_cny: float) -> str:
+    """The text report for one app; `days` are services.stats.DayFigures of the month."""
+    from chalicelib.domain import billing
+    from chalicelib.domain.stats import billing_dau, month_days
+
+    dau = {d.day: d.figures.get("ActiveUserNum", 0) for d in days}
+    peak = billing_dau(dau)
+    peak_day = max(dau, key=lambda d: dau[d]) if dau else "-"
+    all_days = month_days(month)
+    out = [f"SDKAppID {app.sdkappid} ({app.name}), {month}: {len(days)} of {len(all_days)} days finalised"]
+    out.append(f"billing DAU (highest daily DAU of the month): {peak:,} on {peak_day}")
+    out.append("")
+    out += chart([(d, dau.get(d, 0)) for d in all_days if d in dau])
+    fees = billing.monthly_fees(peak, app.config)
+    out += ["", "Tencent IM price (FAQ table), CNY per month:"]
+    out += [f"  {f.item:<26} {f.cny:>10,}  {f.note}" for f in fees]
+    fee_total = sum(f.cny for f in fees)
+    out.append(f"  {'total':<26} {fee_total:>10,}")
+    model = billing.CostModel()
+    costs = billing.aws_estimate([d.figures for d in days], model)
+    usd = sum(c.usd for c in costs)
+    out += ["", "AWS estimate for the same month (DESIGN.md §4b us-east-1 list prices), USD:"]
+    out += [f"  {c.item:<30} {c.quantity:>16,.0f}  {c.usd:>10,.2f}" for c in costs]
+    out.append(f"  {'total':<30} {'':>16}  {usd:>10,.2f}  (≈ {usd * usd_cny:,.0f} CNY at {usd_cny} CNY/USD)")
+    out += ["", "assumptions:"] + [f"  - {line}" for line in model.describe()]
+    return "\n".join(out)
+
+
+def run(args: argparse.Namespace, svc: Services | None = None) -> int:
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.domain.stats import month_days
+    from chalicelib.wiring import services
+
+    try:
+        month_days(args.month)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    svc = svc or services()
+    try:
+        apps = [svc.apps.get(args.sdkappid)] if args.sdkappid else svc.apps.all()
+    except DomainError as err:
+        print(f"error: {err.info}", file=sys.stderr)
+        return 1
+    print("\n\n".join(report(app, svc.stats.month(app.sdkappid, args.month), args.month, args.usd_cny) for app in apps))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="yuntong usage", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
