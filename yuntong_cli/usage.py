@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from chalicelib.domain.apps import App
@@ -19,17 +19,30 @@ BAR_WIDTH = 40
 DEFAULT_USD_CNY = 7.1  # an assumption for showing both bills in one currency; pass --usd-cny to change it
 
 
+def month_arg(text: str) -> str:
+    """argparse type for `--month`: a natural month YYYY-MM (a bad one is a command-line error, exit 2)."""
+    from chalicelib.domain.stats import month_days
+
+    try:
+        month_days(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--month", required=True, help="natural month, YYYY-MM")
+    parser.add_argument("--month", required=True, type=month_arg, help="natural month, YYYY-MM")
     parser.add_argument("--sdkappid", type=int, help="one app (default: every app)")
     parser.add_argument("--usd-cny", type=float, default=DEFAULT_USD_CNY, help="exchange rate for the comparison")
 
 
-def register(subparsers: Any) -> None:
-    """Hook for the main CLI: `yuntong usage`."""
-    parser = subparsers.add_parser("usage", help="peak DAU, daily DAU chart, the month's fee and AWS estimate")
+def register(groups: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
+    """Hook for the main CLI: `yuntong usage ...` (`groups` is its subparsers object)."""
+    help_text = "peak DAU, daily DAU chart, the month's fee and an AWS estimate"
+    parser: argparse.ArgumentParser = groups.add_parser("usage", help=help_text, description=help_text, parents=parents)
     add_arguments(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=usage)
+    return parser
 
 
 def chart(daily: Sequence[tuple[str, int]], width: int = BAR_WIDTH) -> list[str]:
@@ -71,30 +84,27 @@ def report(app: App, days: Sequence[Any], month: str, usd_cny: float) -> str:
     return "\n".join(out)
 
 
-def run(args: argparse.Namespace, svc: Services | None = None) -> int:
-    from chalicelib.domain.errors import DomainError
-    from chalicelib.domain.stats import month_days
-    from chalicelib.wiring import services
-
-    try:
-        month_days(args.month)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    svc = svc or services()
-    try:
-        apps = [svc.apps.get(args.sdkappid)] if args.sdkappid else svc.apps.all()
-    except DomainError as err:
-        print(f"error: {err.info}", file=sys.stderr)
-        return 1
-    print("\n\n".join(report(app, svc.stats.month(app.sdkappid, args.month), args.month, args.usd_cny) for app in apps))
-    return 0
+def usage(args: argparse.Namespace, svc: Services, out: TextIO) -> None:
+    """The command: one report per app (DomainError if `--sdkappid` names no app)."""
+    apps = [svc.apps.get(args.sdkappid)] if args.sdkappid else svc.apps.all()
+    out.write("\n\n".join(report(a, svc.stats.month(a.sdkappid, args.month), args.month, args.usd_cny) for a in apps))
+    out.write("\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone: the stage's tables from the environment (Settings.from_env)."""
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.wiring import services
+
     parser = argparse.ArgumentParser(prog="yuntong usage", description=__doc__)
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    try:
+        usage(args, services(), sys.stdout)
+    except DomainError as err:
+        print(f"error: {err.info} ({err.error_code})", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

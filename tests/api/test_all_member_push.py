@@ -156,9 +156,11 @@ def test_a_push_within_a_second_of_the_last_is_refused_with_90024(people, clock)
     people.ok("all_member_push/im_push", {"MsgRandom": 1, "MsgBody": TEXT})
 
 
-def test_the_101st_push_of_a_day_is_refused_with_90047_and_the_next_day_starts_afresh(svc, tenant, clock, pusher):
+def test_the_101st_push_of_a_day_is_refused_with_90047_and_the_next_day_starts_afresh(svc, tenant, clock, task_queue):
     from chalicelib.domain.errors import DomainError
     from chalicelib.services.push import PushRequest
+
+    task_queue.run_inline = False  # only acceptance matters here; deliveries stay queued
 
     clock.t = datetime(2023, 11, 15, 8, 0, tzinfo=SHANGHAI).timestamp()
     app = svc.apps.get(tenant.sdkappid)
@@ -173,6 +175,7 @@ def test_the_101st_push_of_a_day_is_refused_with_90047_and_the_next_day_starts_a
     assert svc.metrics.day(tenant.sdkappid, "20231115")["AllMemberPushNum"] == 100
     clock.t = datetime(2023, 11, 16, 0, 0, 1, tzinfo=SHANGHAI).timestamp()
     assert svc.all_member_push.push(app, request, admin=tenant.admin)
+    assert len(task_queue.pending) == 101
 
 
 def test_delivery_walks_pages_through_queued_tasks(people, svc, tenant, clock, pusher, task_queue):

@@ -1,5 +1,8 @@
 import argparse
+import io
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from chalicelib.jobs import daily_stats
 from yuntong_cli import usage
@@ -17,20 +20,24 @@ def test_usage_report_shows_peak_dau_chart_and_both_bills(svc, tenant, clock, ca
     clock.t = datetime(2023, 12, 1, 1, 0, tzinfo=SHANGHAI).timestamp()
     daily_stats.run()
     args = argparse.Namespace(month="2023-11", sdkappid=tenant.sdkappid, usd_cny=7.0)
-    assert usage.run(args, svc) == 0
-    out = capsys.readouterr().out
+    buffer = io.StringIO()
+    usage.usage(args, svc, buffer)
+    out = buffer.getvalue()
     assert "billing DAU (highest daily DAU of the month): 3 on 20231116" in out
     assert "11-16 " + "█" * usage.BAR_WIDTH in out  # the peak day's bar is full width
     assert "DAU" in out and "free" in out and "WebSocket frames" in out and "assumptions:" in out
 
 
-def test_usage_rejects_a_malformed_month(svc, capsys):
-    assert usage.run(argparse.Namespace(month="2023-13", sdkappid=None, usd_cny=7.0), svc) == 2
-    assert "not a YYYY-MM month" in capsys.readouterr().err
+def test_usage_rejects_a_malformed_month_as_a_command_line_error(capsys):
+    parser = argparse.ArgumentParser()
+    usage.register(parser.add_subparsers())
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["usage", "--month", "2023-13"])
+    assert exited.value.code == 2 and "not a YYYY-MM month" in capsys.readouterr().err
 
 
-def test_usage_for_an_unknown_app_fails_cleanly(svc, capsys):
-    assert usage.run(argparse.Namespace(month="2023-11", sdkappid=42, usd_cny=7.0), svc) == 1
+def test_usage_standalone_reports_an_unknown_app(svc, capsys):
+    assert usage.main(["--month", "2023-11", "--sdkappid", "42"]) == 1
     assert "not found" in capsys.readouterr().err
 
 
