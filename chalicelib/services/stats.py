@@ -19,6 +19,9 @@ RECENT_DAYS = 30  # getappinfo: the last 30 days
 # most (an hourly schedule catches up the rest); both bound the work of one Lambda invocation.
 FIRST_RUN_DAYS = 400
 DAYS_PER_RUN = 62
+# A day is finalised only this long after its midnight, so counters written by other instances in the day's last
+# seconds (clock skew, slow requests) are in before the snapshot is taken.
+SETTLE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class StatsService:
 
     def due_days(self, app: App) -> list[str]:
         """Finished days (app timezone) not yet finalised, oldest first, at most DAYS_PER_RUN of them."""
-        today = self.today(app)
+        today = rules.day_of(self._clock.now() - SETTLE_SECONDS, app.config.timezone)
         latest = self._daily.latest_day(app.sdkappid)
         if latest is not None:
             first = rules.shift(latest, 1)

@@ -199,3 +199,16 @@ def test_delivery_walks_pages_through_queued_tasks(people, svc, tenant, clock, p
     assert _reached(pusher, tagged["TaskId"]) == ["a1", "a2", "b1"]
     kinds = [kind for kind, _ in task_queue.enqueued]
     assert kinds.count("all_member_push") == 3 + 4  # 4 terminals in pages of 2, 3 tagged users in pages of 1
+
+
+def test_push_logs_name_the_task_but_never_the_message_or_usersig(people, tenant, clock):
+    import io
+
+    from chalicelib import logs
+
+    stream = io.StringIO()
+    logs.configure("DEBUG", stream)
+    out = _push(people, clock)
+    raw = stream.getvalue()
+    assert out["TaskId"] in raw and '"cmd": "all_member_push/im_push"' in raw
+    assert "sale starts now" not in raw and tenant.sig(tenant.admin) not in raw

@@ -116,3 +116,12 @@ def test_a_day_without_activity_is_finalised_with_zeros_and_keeps_the_totals(svc
     assert [d.day for d in days] == ["20231115", "20231116", "20231117"]
     assert [d.figures["RegistUserNumTotal"] for d in days] == [1, 1, 1]
     assert days[-1].figures["ActiveUserNum"] == 0
+
+
+def test_a_day_is_finalised_only_after_a_settling_delay_past_midnight(svc, tenant, clock):
+    clock.t = at("2023-11-15 12:00")
+    svc.metrics.mark(svc.apps.get(tenant.sdkappid), "ActiveUserNum", "alice")
+    clock.t = at("2023-11-16 00:05")  # late writes of the 15th may still be landing
+    assert daily_stats.run() == {}
+    clock.t = at("2023-11-16 00:11")
+    assert daily_stats.run() == {tenant.sdkappid: ["20231115"]}
