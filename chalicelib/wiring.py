@@ -48,7 +48,6 @@ def build(
     pusher: Pusher | None = None,
     tasks: TaskQueue | None = None,
 ) -> Services:
-    from chalicelib import logs
     from chalicelib.push.gateway import ApiGatewayPusher
     from chalicelib.push.queue import SqsTaskQueue
     from chalicelib.store import base
@@ -65,7 +64,6 @@ def build(
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     base.bind(settings)
-    logs.configure(settings.log_level)
     pusher = pusher or ApiGatewayPusher(settings.ws_endpoint, settings.region, settings.push_workers)
     app_repo = CachedAppRepo(DynamoAppRepo(), clock)
     account_repo = DynamoAccountRepo()
@@ -105,9 +103,15 @@ _current: Services | None = None
 
 
 def services() -> Services:
+    """The Lambda container's services, built from the environment on first use (with the stage's JSON logging).
+
+    The CLI and tests build their own and install them; they keep their own logging (the CLI's stdout is output)."""
     global _current
     if _current is None:
+        from chalicelib import logs
+
         _current = build()
+        logs.configure(_current.settings.log_level)
     return _current
 
 
