@@ -40,7 +40,7 @@ def _moto_session() -> Iterator[None]:
 
 
 def _empty_aws() -> None:
-    """Delete every item of every table and purge every queue, so each test starts from an empty world."""
+    """Delete every item of every table and every queue, so each test starts from an empty world."""
     import boto3
 
     ddb = boto3.client("dynamodb", region_name="us-east-1")
@@ -54,7 +54,9 @@ def _empty_aws() -> None:
                 )
     sqs = boto3.client("sqs", region_name="us-east-1")
     for url in sqs.list_queues().get("QueueUrls", []):
-        sqs.purge_queue(QueueUrl=url)
+        # Deleted, not purged: SQS (and moto) allow one PurgeQueue per queue per 60 s, which the next test's
+        # teardown would hit; tests that use a queue create it.
+        sqs.delete_queue(QueueUrl=url)
 
 
 @pytest.fixture

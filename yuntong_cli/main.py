@@ -21,6 +21,7 @@ from chalicelib.domain import errors, usersig
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.ids import check_user_id
+from yuntong_cli import usage
 
 LOCAL_STAGE = "local"
 LOCAL_DYNAMODB = "http://127.0.0.1:8002"  # the local stack's moto server (`make run`)
@@ -192,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yuntong", description="Manage Yuntong apps and make UserSigs.", parents=[target]
     )
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{app,sig}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{app,sig,usage}")
 
     app = groups.add_parser("app", help="manage apps (tenants)")
     cmds = app.add_subparsers(dest="command", required=True)
@@ -231,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--expire", type=int, default=usersig.DEFAULT_EXPIRE, help="validity in seconds (default 180 days)")
     s.set_defaults(func=sig)
+    usage.register(groups, parents=[target])
     return parser
 
 

@@ -1,7 +1,8 @@
 """`yuntong usage --month YYYY-MM [--sdkappid N]`: peak DAU, a daily DAU chart, the FAQ fee beside the AWS estimate.
 
 Reads the finalised daily figures the stats job writes (one Query per app per month). Runs through the main CLI
-(`yuntong usage ...`) or on its own: `python -m yuntong_cli.usage --month 2024-05`.
+(`yuntong usage ...`, local stack or `--stage`) or on its own against the environment's stage (Settings.from_env):
+`python -m yuntong_cli.usage --month 2024-05`.
 """
 
 from __future__ import annotations

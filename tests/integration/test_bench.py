@@ -21,7 +21,10 @@ def test_unknown_benchmark_name_is_refused(capsys):
 def test_account_benchmark_counts_one_request_per_portrait_get_whatever_the_batch():
     with sandbox() as sb:
         rows = dict(accounts.measure(sb))
-    assert rows["account_import, new account"].operations == {"PutItem": 1}
+    # Every REST call also takes one slot of the app's per-second rate window (one UpdateItem, operations/limits);
+    # a new account also counts in the day's RegistUserNumOneDay (one UpdateItem).
+    assert rows["account_import, new account"].operations == {"PutItem": 1, "UpdateItem": 2}
+    assert rows["account_import, again"].operations == {"PutItem": 1, "UpdateItem": 1}
     for label in ("portrait_get, 1 account", "portrait_get, 100 accounts"):
-        assert rows[label].operations == {"BatchGetItem": 1}
+        assert rows[label].operations == {"BatchGetItem": 1, "UpdateItem": 1}
     assert rows["portrait_get, 100 accounts"].items_read == 100

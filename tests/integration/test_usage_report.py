@@ -4,8 +4,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from chalicelib.config import Settings
 from chalicelib.jobs import daily_stats
 from yuntong_cli import usage
+from yuntong_cli.main import main
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -45,3 +47,25 @@ def test_chart_scales_bars_to_the_peak():
     lines = usage.chart([("20231101", 50), ("20231102", 100), ("20231103", 0)], width=10)
     assert lines[0].startswith("11-01 █████ ") and lines[1].startswith("11-02 ██████████ ")
     assert lines[2].split() == ["11-03", "0"]
+
+
+@pytest.fixture
+def prod_settings():
+    return Settings(stage="prod", region="us-east-1", table_prefix="yuntong-prod")
+
+
+class TestThroughTheYuntongCommand:
+    @pytest.fixture
+    def settings(self, prod_settings):
+        return prod_settings  # the tables `yuntong --stage prod` reads
+
+    def test_yuntong_usage_reads_the_deployed_stages_stats(self, svc, tenant, clock, capsys):
+        app = svc.apps.get(tenant.sdkappid)
+        clock.t = datetime(2023, 11, 20, 12, tzinfo=SHANGHAI).timestamp()
+        svc.metrics.mark(app, "ActiveUserNum", "alice")
+        clock.t = datetime(2023, 12, 2, 12, tzinfo=SHANGHAI).timestamp()
+        daily_stats.run()
+        assert main(["usage", "--month", "2023-11", "--sdkappid", str(tenant.sdkappid), "--stage", "prod"]) == 0
+        assert "billing DAU (highest daily DAU of the month): 1 on 20231120" in capsys.readouterr().out
+        assert main(["usage", "--month", "2023-11", "--sdkappid", "42", "--stage", "prod"]) == 1
+        assert "not found" in capsys.readouterr().err
