@@ -86,16 +86,20 @@ class Body:
         max_items: int | None = None,
         min_items: int = 0,
         max_code: int | None = None,
+        size_code: int | None = None,
     ) -> Any:
+        """A list. `max_code`: the code for too many items; `size_code`: for too few or too many (batch size)."""
         value = self._get(name, required, code)
         if value is _MISSING:
             return None
         if not isinstance(value, list):
             raise errors.error(code or self.code, f"{name} must be an array")
         if len(value) < min_items:
-            raise errors.error(code or self.code, f"{name} needs at least {min_items} item(s)")
+            raise errors.error(size_code or code or self.code, f"{name} needs at least {min_items} item(s)")
         if max_items is not None and len(value) > max_items:
-            raise errors.error(max_code or code or self.code, f"{name} holds at most {max_items} items")
+            raise errors.error(
+                size_code or max_code or code or self.code, f"{name} holds at most {max_items} items, got {len(value)}"
+            )
         return value
 
     def obj(self, name: str, *, required: bool = False, code: int | None = None) -> Body | None:
@@ -121,13 +125,41 @@ class Body:
         max_items: int | None = None,
         min_items: int = 0,
         max_code: int | None = None,
+        size_code: int | None = None,
     ) -> Any:
         values = self.array(
-            name, required=required, code=code, max_items=max_items, min_items=min_items, max_code=max_code
+            name,
+            required=required,
+            code=code,
+            max_items=max_items,
+            min_items=min_items,
+            max_code=max_code,
+            size_code=size_code,
         )
         if values is None:
             return None
         return [check_user_id(v, code=code or self.code, field=f"{name}[{i}]") for i, v in enumerate(values)]
+
+    def strings(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        code: int | None = None,
+        max_items: int | None = None,
+        min_items: int = 0,
+        size_code: int | None = None,
+    ) -> list[str] | None:
+        """A list of strings (no further rule: callers that report bad items one by one check them)."""
+        values = self.array(
+            name, required=required, code=code, max_items=max_items, min_items=min_items, size_code=size_code
+        )
+        if values is None:
+            return None
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise errors.error(code or self.code, f"{name}[{i}] must be a string")
+        return values
 
     def objects(
         self,
@@ -138,9 +170,16 @@ class Body:
         max_items: int | None = None,
         min_items: int = 0,
         max_code: int | None = None,
+        size_code: int | None = None,
     ) -> list[Body] | None:
         values = self.array(
-            name, required=required, code=code, max_items=max_items, min_items=min_items, max_code=max_code
+            name,
+            required=required,
+            code=code,
+            max_items=max_items,
+            min_items=min_items,
+            max_code=max_code,
+            size_code=size_code,
         )
         if values is None:
             return None

@@ -17,6 +17,10 @@ from chalicelib.wiring import services
 log = logging.getLogger("yuntong.rest")
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json(raw: bytes | str | None) -> Any:
     """An empty or missing body means `{}` (clients send none); raw UTF-8 is fine; bad JSON → 90001."""
     if raw is None:
@@ -26,23 +30,30 @@ def parse_json(raw: bytes | str | None) -> Any:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise errors.JsonParseError("request body is not valid UTF-8") from exc
+    raw = raw.removeprefix("\ufeff")  # some Windows clients prefix a UTF-8 byte order mark
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except ValueError as exc:
+        # NaN/Infinity are Python extensions, not JSON; a pathologically deep body raises RecursionError.
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
         raise errors.JsonParseError() from exc
+
+
+def parse_sdkappid(raw: str | None) -> int:
+    """`sdkappid` must be plain ASCII digits (int() would also take " 12", "1_2" or fullwidth digits)."""
+    if not raw:
+        raise errors.MissingAppId()
+    if not (raw.isascii() and raw.isdigit()):
+        raise errors.error(60002, f"sdkappid must be an integer, got {raw[:32]!r}")
+    if len(raw) > 10:  # SDKAppIDs are 32-bit; also keeps int() away from its 4300-digit limit
+        raise errors.AppNotFound(f"SDKAppID {raw[:32]}… not found")
+    return int(raw)
 
 
 def authenticate(query: Mapping[str, str] | None) -> AuthContext:
     q = query or {}
-    raw_id = q.get("sdkappid")
-    if not raw_id:
-        raise errors.MissingAppId()
-    try:
-        sdkappid = int(raw_id)
-    except ValueError as exc:
-        raise errors.error(60002, "sdkappid must be an integer") from exc
+    sdkappid = parse_sdkappid(q.get("sdkappid"))
     identifier = q.get("identifier")
     if not identifier:
         raise errors.MissingIdentity("identifier is required in the request URL")

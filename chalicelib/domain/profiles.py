@@ -46,13 +46,14 @@ STANDARD: dict[str, TagRule] = {
 
 
 def check_tag_name(tag: object) -> str:
+    """A standard tag or `Tag_Profile_Custom_<1-8 letters>`; 40009 otherwise."""
     if not isinstance(tag, str):
         raise errors.error(40001, "Tag must be a string")
     if tag in STANDARD:
         return tag
     if tag.startswith(CUSTOM_PREFIX) and _CUSTOM_KEY.match(tag[len(CUSTOM_PREFIX) :]):
         return tag
-    raise errors.error(40009, f"unknown profile tag {tag!r}")
+    raise errors.error(40009, f"unknown profile tag {tag[:80]!r} (custom tags are Tag_Profile_Custom_ + 1-8 letters)")
 
 
 def _check_str(tag: str, value: object) -> str:
@@ -64,9 +65,9 @@ def _check_str(tag: str, value: object) -> str:
 
 
 def check_value(tag: str, value: object, *, is_admin: bool) -> str | int:
-    """Validate one (tag, value) for writing; raises 40008/40601/40605/40610."""
-    rule = STANDARD.get(tag)
-    if rule is None:  # custom tag: string or bytes-as-string, ≤500 bytes
+    """Validate one (tag, value) for writing; raises 40009 (tag), then 40008/40601/40605/40610 (value)."""
+    rule = STANDARD.get(check_tag_name(tag))
+    if rule is None:  # custom tag: a string (JSON has no bytes) of ≤500 bytes
         return _check_str(tag, value)
     if rule.admin_write_only and not is_admin:
         raise errors.error(40008, f"{tag} may only be written by the App admin")

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain import profiles
+from chalicelib.domain import errors, profiles
 from chalicelib.domain.clock import Clock
+from chalicelib.domain.ids import is_user_id
 from chalicelib.services.ports import AccountDeletionHook, AccountRepo
+
+log = logging.getLogger("yuntong.accounts")
+
+BATCH = 100  # account_import/check/delete take at most 100 accounts per call (reference §5)
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    user: str
+    deleted: bool  # False: no such account
 
 
 @dataclass
@@ -20,24 +32,35 @@ class AccountService:
     on_registered: Callable[[int, int], None] | None = None
 
     def import_account(self, sdkappid: int, user: str, nick: str | None = None, face_url: str | None = None) -> bool:
-        """Create the account (importing again is harmless: FAQ); Nick/FaceUrl seed the profile."""
+        """Create the account; True if it is new.
+
+        Importing again is harmless (FAQ): an existing account keeps its profile, except that a given Nick/FaceUrl
+        replaces the stored one (the documented way to bulk-load nicknames and avatars).
+        """
         seed: dict[str, Any] = {}
-        if nick is not None:
-            seed[profiles.NICK] = nick
-        if face_url is not None:
-            seed[profiles.IMAGE] = face_url
+        for wire, tag, value in (("Nick", profiles.NICK, nick), ("FaceUrl", profiles.IMAGE, face_url)):
+            if value is None:
+                continue
+            try:
+                seed[tag] = profiles.check_value(tag, value, is_admin=True)
+            except errors.DomainError as err:
+                raise errors.InvalidParam(f"{wire}: {err.info}") from err
         created = self.repo.import_account(sdkappid, user, int(self.clock.now()), seed)
         self._registered(sdkappid, int(created))
         return created
 
-    def import_many(self, sdkappid: int, users: Sequence[str]) -> list[str]:
-        """Import each; returns the accounts that failed (FailAccounts)."""
+    def import_many(self, sdkappid: int, candidates: Sequence[str]) -> list[str]:
+        """Import each distinct candidate; returns FailAccounts (invalid UserIDs and per-item storage failures)."""
         failed = []
         created = 0
-        for user in dict.fromkeys(users):
+        for user in dict.fromkeys(candidates):
+            if not is_user_id(user):
+                failed.append(user)
+                continue
             try:
                 created += self.repo.import_account(sdkappid, user, int(self.clock.now()), {})
-            except Exception:  # noqa: BLE001 — a storage failure of one item is reported per item
+            except Exception:  # one item's storage failure is reported in FailAccounts, not fatal
+                log.exception("import of %s/%s failed", sdkappid, user)
                 failed.append(user)
         self._registered(sdkappid, created)
         return failed
@@ -47,13 +70,21 @@ class AccountService:
             self.on_registered(sdkappid, count)
 
     def existing(self, sdkappid: int, users: Sequence[str]) -> set[str]:
-        return self.repo.existing(sdkappid, users)
+        """The imported accounts among `users`; strings that cannot be UserIDs are never looked up."""
+        return self.repo.existing(sdkappid, [u for u in users if is_user_id(u)])
 
     def delete(self, sdkappid: int, user: str) -> bool:
-        """Delete the account, its profile and every per-account record; False if it did not exist."""
-        if not self.repo.exists(sdkappid, user):
+        """Delete the account, its profile and every per-account record; False if it did not exist.
+
+        Features keeping state outside the account's partition clean it up in their deletion hooks first. A later
+        import of the same UserID creates a fresh account with an empty profile.
+        """
+        if not is_user_id(user) or not self.repo.exists(sdkappid, user):
             return False
         for hook in self.deletion_hooks:
             hook.on_account_deleted(sdkappid, user)
         self.repo.delete(sdkappid, user)
         return True
+
+    def delete_many(self, sdkappid: int, users: Sequence[str]) -> list[DeleteResult]:
+        return [DeleteResult(user, self.delete(sdkappid, user)) for user in dict.fromkeys(users)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from chalicelib.domain import errors, usersig
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
+from chalicelib.domain.ids import is_user_id
 from chalicelib.services.ports import AccountRepo, AppRepo
 
 
@@ -32,9 +33,10 @@ class AuthService:
         return app
 
     def authenticate(self, sdkappid: int, identifier: str, sig: str) -> Principal:
+        """The app must be usable, the UserSig valid for (app, identifier), and a non-admin an imported account."""
         app = self.app(sdkappid)
         usersig.verify(sig, sdkappid, identifier, app.secret_key, int(self._clock.now()))
         is_admin = app.is_admin(identifier)
-        if not is_admin and not self._accounts.exists(sdkappid, identifier):
+        if not is_admin and not (is_user_id(identifier) and self._accounts.exists(sdkappid, identifier)):
             raise errors.AccountNotFound(f"identifier {identifier!r} is not an imported account")
         return Principal(app, identifier, is_admin)

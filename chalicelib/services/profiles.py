@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import errors, profiles
+from chalicelib.domain.ids import is_user_id
 from chalicelib.services.ports import AccountRepo
+
+GET_MAX_ACCOUNTS = 100  # portrait_get reads at most 100 accounts per call (reference §5)
 
 
 @dataclass(frozen=True)
@@ -20,18 +23,27 @@ class ProfileService:
     def __init__(self, repo: AccountRepo) -> None:
         self._repo = repo
 
-    def set(self, sdkappid: int, user: str, items: Mapping[str, Any], *, is_admin: bool) -> None:
-        checked = {
-            tag: profiles.check_value(profiles.check_tag_name(tag), v, is_admin=is_admin) for tag, v in items.items()
-        }
+    def set(self, sdkappid: int, user: str, items: Sequence[tuple[str, Any]], *, is_admin: bool) -> None:
+        """Validate every item first, then write them all in one conditional update (all or nothing).
+
+        A later item for the same tag wins. Unknown account → 40003; tag and value errors → 40008/40009/406xx.
+        """
+        checked: dict[str, Any] = {}
+        for tag, value in items:
+            checked[tag] = profiles.check_value(tag, value, is_admin=is_admin)
         if not self._repo.set_profile(sdkappid, user, checked):
             raise errors.error(40003, f"account {user!r} does not exist")
 
     def get(self, sdkappid: int, users: Sequence[str], tags: Sequence[str]) -> list[ProfileResult]:
-        wanted = [profiles.check_tag_name(t) for t in tags]
-        found = self._repo.get_profiles(sdkappid, list(dict.fromkeys(users)))
+        """One result per distinct account, in request order; unset tags read as their defaults.
+
+        Only accounts of `sdkappid` are found; a string that cannot be a UserID is an unknown account.
+        """
+        wanted = list(dict.fromkeys(profiles.check_tag_name(t) for t in tags))
+        distinct = list(dict.fromkeys(users))
+        found = self._repo.get_profiles(sdkappid, [u for u in distinct if is_user_id(u)])
         results = []
-        for user in users:
+        for user in distinct:
             stored = found.get(user)
             if stored is None:
                 results.append(ProfileResult(user, None))

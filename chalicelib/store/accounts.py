@@ -1,6 +1,7 @@
 """Accounts and their profiles: one item per account (pk = `{app}#U#{user}`, sk = ACCOUNT), profile as a map.
 
-portrait_get of ≤100 accounts is one BatchGetItem; account_import is one UpdateItem.
+portrait_get of ≤100 accounts is one BatchGetItem; account_import is one conditional PutItem (plus one UpdateItem
+when an existing account is re-imported with Nick/FaceUrl); portrait_set is one conditional UpdateItem.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ class DynamoAccountRepo:
 
     def exists(self, sdkappid: int, user: str) -> bool:
         try:
-            AccountModel.get(user_pk(sdkappid, user), ACCOUNT_SK, attributes_to_get=["pk"])
+            # Strongly consistent: a UserSig is often used right after its account was imported.
+            AccountModel.get(user_pk(sdkappid, user), ACCOUNT_SK, attributes_to_get=["pk"], consistent_read=True)
             return True
         except AccountModel.DoesNotExist:
             return False

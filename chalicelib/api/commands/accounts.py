@@ -1,4 +1,4 @@
-"""im_open_login_svc: account_import, multiaccount_import, account_check, account_delete."""
+"""im_open_login_svc: account_import, multiaccount_import, account_check, account_delete (admin only)."""
 
 from __future__ import annotations
 
@@ -7,69 +7,54 @@ from typing import Any
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
-from chalicelib.domain import errors
-from chalicelib.domain.profiles import check_value
+from chalicelib.services.accounts import BATCH
 from chalicelib.wiring import services
 
-BATCH = 100
+BATCH_SIZE_INVALID = 70206
 
 
 @command("im_open_login_svc/account_import")
 def account_import(ctx: AuthContext, body: Body) -> dict[str, Any]:
-    # Older clients send `Identifier`, current ones `UserID`.
-    field = "UserID" if "UserID" in body else "Identifier"
+    # Current clients send `UserID`, older ones `Identifier`.
+    field = "Identifier" if body.raw("UserID") is None and body.raw("Identifier") is not None else "UserID"
     user = body.user(field, required=True)
-    nick = body.string("Nick")
-    face = body.string("FaceUrl")
-    for tag, value in (("Tag_Profile_IM_Nick", nick), ("Tag_Profile_IM_Image", face)):
-        if value is not None:
-            try:
-                check_value(tag, value, is_admin=True)
-            except errors.DomainError as err:
-                raise errors.InvalidParam(f"{'Nick' if 'Nick' in tag else 'FaceUrl'}: {err.info}") from err
-    services().accounts.import_account(ctx.sdkappid, user, nick, face)
+    services().accounts.import_account(ctx.sdkappid, user, body.string("Nick"), body.string("FaceUrl"))
     return {}
 
 
 @command("im_open_login_svc/multiaccount_import")
 def multiaccount_import(ctx: AuthContext, body: Body) -> dict[str, Any]:
-    users = body.users("Accounts", required=True, min_items=1, max_items=BATCH, max_code=70206)
-    return {"FailAccounts": services().accounts.import_many(ctx.sdkappid, users)}
+    users = body.strings("Accounts", required=True, min_items=1, max_items=BATCH, size_code=BATCH_SIZE_INVALID)
+    return {"FailAccounts": services().accounts.import_many(ctx.sdkappid, users or [])}
 
 
 def _user_items(body: Body, field: str) -> list[str]:
-    items = body.objects(field, required=True, min_items=1, max_items=BATCH, max_code=70206) or []
-    return [item.user("UserID", required=True) for item in items]
+    """`[{"UserID": ...}, ...]`; a string that cannot be a UserID is simply an account that does not exist."""
+    items = body.objects(field, required=True, min_items=1, max_items=BATCH, size_code=BATCH_SIZE_INVALID) or []
+    return [item.string("UserID", required=True) for item in items]
 
 
 @command("im_open_login_svc/account_check")
 def account_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
     users = _user_items(body, "CheckItem")
     found = services().accounts.existing(ctx.sdkappid, users)
+    status = {True: "Imported", False: "NotImported"}
     return {
         "ResultItem": [
-            {
-                "UserID": u,
-                "ResultCode": 0,
-                "ResultInfo": "",
-                "AccountStatus": "Imported" if u in found else "NotImported",
-            }
-            for u in users
+            {"UserID": u, "ResultCode": 0, "ResultInfo": "", "AccountStatus": status[u in found]}
+            for u in dict.fromkeys(users)
         ]
     }
 
 
 @command("im_open_login_svc/account_delete")
 def account_delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
-    users = _user_items(body, "DeleteItem")
-    results = []
-    for user in dict.fromkeys(users):
-        deleted = services().accounts.delete(ctx.sdkappid, user)
-        results.append(
-            {
-                "UserID": user,
-                "ResultCode": 0 if deleted else 70107,
-                "ResultInfo": "" if deleted else "account does not exist",
-            }
-        )
-    return {"ResultItem": results}
+    results = services().accounts.delete_many(ctx.sdkappid, _user_items(body, "DeleteItem"))
+    return {
+        "ResultItem": [
+            {"UserID": r.user, "ResultCode": 0, "ResultInfo": ""}
+            if r.deleted
+            else {"UserID": r.user, "ResultCode": 70107, "ResultInfo": "account does not exist"}
+            for r in results
+        ]
+    }
