@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from chalicelib.config import Settings
 from chalicelib.domain import usersig
 from chalicelib.domain.clock import FixedClock
-from chalicelib.wiring import Services
+from chalicelib.store.tables import TABLES
+from chalicelib.wiring import Services, services
 
 SDKAPPID = 1400000001
 ADMIN = "administrator"
@@ -29,6 +31,21 @@ class Tenant:
 def make_tenant(svc: Services, clock: FixedClock, sdkappid: int = SDKAPPID, admin: str = ADMIN) -> Tenant:
     app = svc.apps.create(sdkappid, f"app-{sdkappid}", [admin])
     return Tenant(sdkappid, app.secret_key, admin, clock)
+
+
+def table_items(settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every item of every table (tests only: a Scan), to assert that a failed call wrote nothing."""
+    import boto3
+
+    settings = settings or services().settings
+    client = boto3.client("dynamodb", region_name=settings.region)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for spec in TABLES:
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName=settings.table_name(spec.key)):
+            items.extend(page["Items"])
+        out[spec.key] = sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+    return out
 
 
 class RestCaller:
@@ -85,4 +102,11 @@ class RestCaller:
         out = self.call(name, body, **kw)
         assert out["ActionStatus"] == "FAIL" and out["ErrorCode"] == code, out
         assert out["ErrorInfo"], out
+        return out
+
+    def rejects(self, name: str, body: Any, code: int, **kw: Any) -> dict[str, Any]:
+        """`fails` with `code`, and no table changed: a failing call writes nothing."""
+        before = table_items()
+        out = self.fails(name, body, code, **kw)
+        assert table_items() == before, f"{name} failed with {code} but changed the tables"
         return out

@@ -72,7 +72,7 @@ def _field(doc: dict[str, Any], name: str, kind: type) -> Any:
     value = doc.get(name)
     # bool is an int subclass in Python; JSON true is never a valid number here.
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise ValueError(f"{name} is missing or not a {kind.__name__}")
+        raise ValueError(f"{name} is missing or not {'a string' if kind is str else 'an integer'}")
     return value
 
 
