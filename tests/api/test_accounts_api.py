@@ -261,11 +261,13 @@ def test_account_delete_removes_the_account_its_profile_and_its_whole_partition(
 
 def test_account_delete_reports_unknown_accounts_per_item_with_70107(api: RestCaller) -> None:
     api.ok(MULTI, {"Accounts": ["a", "b"]})
-    out = api.ok(DELETE, {"DeleteItem": [{"UserID": "a"}, {"UserID": "ghost"}, {"UserID": "x" * 40}, {"UserID": "a"}]})
+    out = api.ok(
+        DELETE, {"DeleteItem": [{"UserID": "a"}, {"UserID": "ghost"}, {"UserID": "x" * 3000}, {"UserID": "a"}]}
+    )
     assert out["ResultItem"] == [
         {"UserID": "a", "ResultCode": 0, "ResultInfo": ""},
         {"UserID": "ghost", "ResultCode": 70107, "ResultInfo": "account does not exist"},
-        {"UserID": "x" * 40, "ResultCode": 70107, "ResultInfo": "account does not exist"},
+        {"UserID": "x" * 3000, "ResultCode": 70107, "ResultInfo": "account does not exist"},
     ]
     assert status(api, "a", "b") == {"a": "NotImported", "b": "Imported"}
 
