@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,13 +23,13 @@ class ProfileService:
     def __init__(self, repo: AccountRepo) -> None:
         self._repo = repo
 
-    def set(self, sdkappid: int, user: str, items: Sequence[tuple[str, Any]], *, is_admin: bool) -> None:
+    def set(self, sdkappid: int, user: str, items: Mapping[str, Any], *, is_admin: bool) -> None:
         """Validate every item first, then write them all in one conditional update (all or nothing).
 
-        A later item for the same tag wins. Unknown account → 40003; tag and value errors → 40008/40009/406xx.
+        Unknown account → 40003; tag and value errors → 40009/40008/40601/40605/40610.
         """
         checked: dict[str, Any] = {}
-        for tag, value in items:
+        for tag, value in items.items():
             checked[tag] = profiles.check_value(tag, value, is_admin=is_admin)
         if not self._repo.set_profile(sdkappid, user, checked):
             raise errors.error(40003, f"account {user!r} does not exist")

@@ -69,20 +69,20 @@ def test_profile_set_validates_every_item_before_writing_any(svc: Services, tena
     svc.accounts.import_account(APP, "alice", nick="Alice")
     profiles = ProfileService(DynamoAccountRepo())
     with pytest.raises(DomainError) as exc:
-        profiles.set(APP, "alice", [("Tag_Profile_IM_Nick", "new"), ("Tag_Profile_IM_Gender", "bad")], is_admin=True)
+        profiles.set(APP, "alice", {"Tag_Profile_IM_Nick": "new", "Tag_Profile_IM_Gender": "bad"}, is_admin=True)
     assert exc.value.error_code == 40605
     assert profiles.get_one(APP, "alice") == {"Tag_Profile_IM_Nick": "Alice"}
 
 
 def test_profile_set_on_an_unknown_account_creates_no_item(svc: Services, tenant: Tenant) -> None:
     with pytest.raises(DomainError) as exc:
-        svc.profiles.set(APP, "ghost", [("Tag_Profile_IM_Nick", "Boo")], is_admin=True)
+        svc.profiles.set(APP, "ghost", {"Tag_Profile_IM_Nick": "Boo"}, is_admin=True)
     assert exc.value.error_code == 40003
     assert list(AccountModel.query(user_pk(APP, "ghost"))) == []
 
 
 def test_large_numbers_come_back_as_integers(svc: Services, tenant: Tenant) -> None:
     svc.accounts.import_account(APP, "alice")
-    svc.profiles.set(APP, "alice", [("Tag_Profile_IM_Level", 4_294_967_295)], is_admin=True)
+    svc.profiles.set(APP, "alice", {"Tag_Profile_IM_Level": 4_294_967_295}, is_admin=True)
     value = svc.profiles.get_one(APP, "alice")["Tag_Profile_IM_Level"]
     assert value == 4_294_967_295 and type(value) is int

@@ -17,12 +17,12 @@ def portrait_set(ctx: AuthContext, body: Body) -> dict[str, Any]:
     if ctx.is_admin and body.raw("From_Account") in (None, ""):
         raise errors.error(40002, "From_Account is required: name the account whose profile the admin sets")
     user = ctx.acting_user(body.user("From_Account"))
-    items = []
+    items: dict[str, Any] = {}  # a later item for the same tag wins
     for item in body.objects("ProfileItem", required=True, min_items=1) or []:
         tag = item.string("Tag", required=True)
         if item.raw("Value") is None:
             raise errors.error(40001, f"ProfileItem {tag} needs a Value")
-        items.append((tag, item.raw("Value")))
+        items[tag] = item.raw("Value")
     services().profiles.set(ctx.sdkappid, user, items, is_admin=ctx.is_admin)
     return {}
 
