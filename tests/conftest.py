@@ -16,15 +16,7 @@ os.environ["AWS_SESSION_TOKEN"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ.pop("AWS_PROFILE", None)
 
-import botocore.loaders  # noqa: E402
-import botocore.session  # noqa: E402
 from moto import mock_aws  # noqa: E402
-
-# Each test binds the models afresh, and PynamoDB opens a new botocore session per model and connection; each
-# session would re-parse the service JSON models (~0.1 s apiece, most of a test's cost). The parsed models are
-# read-only data, so every session in the test process shares one loader.
-_SHARED_LOADER = botocore.loaders.create_loader()
-botocore.session.create_loader = lambda *args, **kwargs: _SHARED_LOADER
 
 from chalicelib import wiring  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
