@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from chalicelib.domain import errors
 from chalicelib.domain.ids import check_user_id
 
 _MISSING = object()
+
+
+class Limits(TypedDict, total=False):
+    """How many items a list may hold, and the codes for breaking that (see `Body.array`)."""
+
+    max_items: int | None
+    min_items: int
+    max_code: int | None
+    size_code: int | None
 
 
 class Body:
@@ -116,44 +125,17 @@ class Body:
             return None
         return check_user_id(value, code=code or self.code, field=name)
 
-    def users(
-        self,
-        name: str,
-        *,
-        required: bool = False,
-        code: int | None = None,
-        max_items: int | None = None,
-        min_items: int = 0,
-        max_code: int | None = None,
-        size_code: int | None = None,
-    ) -> Any:
-        values = self.array(
-            name,
-            required=required,
-            code=code,
-            max_items=max_items,
-            min_items=min_items,
-            max_code=max_code,
-            size_code=size_code,
-        )
+    def users(self, name: str, *, required: bool = False, code: int | None = None, **limits: Unpack[Limits]) -> Any:
+        values = self.array(name, required=required, code=code, **limits)
         if values is None:
             return None
         return [check_user_id(v, code=code or self.code, field=f"{name}[{i}]") for i, v in enumerate(values)]
 
     def strings(
-        self,
-        name: str,
-        *,
-        required: bool = False,
-        code: int | None = None,
-        max_items: int | None = None,
-        min_items: int = 0,
-        size_code: int | None = None,
+        self, name: str, *, required: bool = False, code: int | None = None, **limits: Unpack[Limits]
     ) -> list[str] | None:
         """A list of strings (no further rule: callers that report bad items one by one check them)."""
-        values = self.array(
-            name, required=required, code=code, max_items=max_items, min_items=min_items, size_code=size_code
-        )
+        values = self.array(name, required=required, code=code, **limits)
         if values is None:
             return None
         for i, v in enumerate(values):
@@ -162,25 +144,9 @@ class Body:
         return values
 
     def objects(
-        self,
-        name: str,
-        *,
-        required: bool = False,
-        code: int | None = None,
-        max_items: int | None = None,
-        min_items: int = 0,
-        max_code: int | None = None,
-        size_code: int | None = None,
+        self, name: str, *, required: bool = False, code: int | None = None, **limits: Unpack[Limits]
     ) -> list[Body] | None:
-        values = self.array(
-            name,
-            required=required,
-            code=code,
-            max_items=max_items,
-            min_items=min_items,
-            max_code=max_code,
-            size_code=size_code,
-        )
+        values = self.array(name, required=required, code=code, **limits)
         if values is None:
             return None
         out = []

@@ -64,9 +64,8 @@ def ref_verify(sig: str, sdkappid: int, identifier: str, key: str, now: int) -> 
     )
 
 
-def python_style(identifier: str, t: int = NOW, expire: int = 86400, key: str = KEY, sdkappid: int = APP) -> str:
-    """What TLSSigAPIv2 (Python) emits: json.dumps default separators, insertion order, zlib default level."""
-    doc = {
+def ref_doc(identifier: str, t: int, expire: int, key: str, sdkappid: int) -> dict[str, Any]:
+    return {
         "TLS.ver": "2.0",
         "TLS.identifier": identifier,
         "TLS.sdkappid": sdkappid,
@@ -74,20 +73,17 @@ def python_style(identifier: str, t: int = NOW, expire: int = 86400, key: str = 
         "TLS.time": t,
         "TLS.sig": ref_hmac(key, ref_content(identifier, sdkappid, t, expire)),
     }
-    return ref_pack(json.dumps(doc).encode("utf-8"))
+
+
+def python_style(identifier: str, t: int = NOW, expire: int = 86400, key: str = KEY, sdkappid: int = APP) -> str:
+    """What TLSSigAPIv2 (Python) emits: json.dumps default separators, insertion order, zlib default level."""
+    return ref_pack(json.dumps(ref_doc(identifier, t, expire, key, sdkappid)).encode("utf-8"))
 
 
 def go_style(identifier: str, t: int = NOW, expire: int = 86400, key: str = KEY, sdkappid: int = APP) -> str:
     """What the Go library emits: json.Marshal of a map (compact, keys sorted), zlib.NoCompression."""
-    doc = {
-        "TLS.ver": "2.0",
-        "TLS.identifier": identifier,
-        "TLS.sdkappid": sdkappid,
-        "TLS.expire": expire,
-        "TLS.time": t,
-        "TLS.sig": ref_hmac(key, ref_content(identifier, sdkappid, t, expire)),
-    }
-    return ref_pack(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode("utf-8"), level=0)
+    doc = json.dumps(ref_doc(identifier, t, expire, key, sdkappid), separators=(",", ":"), sort_keys=True)
+    return ref_pack(doc.encode("utf-8"), level=0)
 
 
 def with_doc(doc: Any) -> str:
