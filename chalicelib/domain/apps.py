@@ -29,6 +29,8 @@ class AppConfig:
     max_friends: int = 1000  # FAQ: 1000 friends
     max_friend_groups: int = 32  # FAQ: 32 friend groups
     max_blacklist: int = 1000
+    max_pending_requests: int = 100  # pending friend requests per account and direction (30012)
+    friend_request_days: int = 30  # a pending friend request expires after this many days
     rest_rate_per_second: int = 100  # FAQ: 100 REST calls per second
     daily_new_groups: int = 500  # FAQ: 500 net new groups per day
     max_groups: int = 100_000  # FAQ: 100,000 groups in all
