@@ -16,6 +16,7 @@ from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import ConnectionDirectory, Limits, Metrics, Pusher, RelationCheck, TaskQueue
 from chalicelib.services.profiles import ProfileService
 from chalicelib.services.push import AllMemberPushService
+from chalicelib.services.relations import RelationService
 from chalicelib.services.stats import StatsService
 
 
@@ -39,6 +40,7 @@ class Services:
     stats: StatsService
     mute: GlobalMuteService
     all_member_push: AllMemberPushService
+    relations: RelationService
 
 
 def build(
@@ -58,7 +60,7 @@ def build(
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
     from chalicelib.store.limits import DynamoLimits
     from chalicelib.store.push import DynamoPushStore
-    from chalicelib.store.relations import DynamoRelationCheck
+    from chalicelib.store.relations import DynamoRelationCheck, DynamoRelationRepo
     from chalicelib.store.stats import DynamoDailyStats
 
     settings = settings or Settings.from_env()
@@ -77,6 +79,9 @@ def build(
     tasks = tasks or SqsTaskQueue(
         settings.fanout_queue_name, settings.region, settings.sqs_endpoint, settings.fanout_queue_url
     )
+    profiles = ProfileService(account_repo)
+    relations = RelationService(DynamoRelationRepo(), account_repo, profiles, notifier, metrics, clock)
+    accounts.deletion_hooks.append(relations)
     return Services(
         settings=settings,
         clock=clock,
@@ -84,7 +89,7 @@ def build(
         apps=apps,
         auth=AuthService(app_repo, account_repo, clock),
         accounts=accounts,
-        profiles=ProfileService(account_repo),
+        profiles=profiles,
         connections=connections,
         notifier=notifier,
         metrics=metrics,
@@ -96,6 +101,7 @@ def build(
         stats=stats,
         mute=GlobalMuteService(account_repo, clock),
         all_member_push=AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock),
+        relations=relations,
     )
 
 
