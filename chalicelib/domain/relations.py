@@ -650,30 +650,25 @@ def plan_unblock(pair: Pair) -> Outcome:
     return Outcome(0, "", (DeleteRow(pair.owner, BLACK, pair.peer),), (event,))
 
 
+def _relation(a_to_b: bool, b_to_a: bool, single: bool, names: tuple[str, str, str, str]) -> str:
+    none, a_with_b, b_with_a, both_way = names
+    if single:
+        return a_with_b if a_to_b else none
+    if a_to_b:
+        return both_way if b_to_a else a_with_b
+    return b_with_a if b_to_a else none
+
+
 def friend_relation(pair: Pair, check_type: str) -> str:
     """friend_check's Relation: A is the owner, B the peer; Single looks only at A's list."""
-    a_has_b = pair.mine is not None
-    if check_type == CHECK_SINGLE:
-        return REL_A_WITH_B if a_has_b else REL_NONE
-    b_has_a = pair.theirs is not None
-    if a_has_b and b_has_a:
-        return REL_BOTH_WAY
-    if a_has_b:
-        return REL_A_WITH_B
-    return REL_B_WITH_A if b_has_a else REL_NONE
+    names = (REL_NONE, REL_A_WITH_B, REL_B_WITH_A, REL_BOTH_WAY)
+    return _relation(pair.mine is not None, pair.theirs is not None, check_type == CHECK_SINGLE, names)
 
 
 def black_relation(pair: Pair, check_type: str) -> str:
     """black_list_check's Relation: AWithB = B is in A's blacklist; Single looks only at A's blacklist."""
-    a_blocks = pair.i_block is not None
-    if check_type == BLACK_CHECK_SINGLE:
-        return BLACK_A_WITH_B if a_blocks else BLACK_NONE
-    b_blocks = pair.they_block is not None
-    if a_blocks and b_blocks:
-        return BLACK_BOTH_WAY
-    if a_blocks:
-        return BLACK_A_WITH_B
-    return BLACK_B_WITH_A if b_blocks else BLACK_NONE
+    names = (BLACK_NONE, BLACK_A_WITH_B, BLACK_B_WITH_A, BLACK_BOTH_WAY)
+    return _relation(pair.i_block is not None, pair.they_block is not None, check_type == BLACK_CHECK_SINGLE, names)
 
 
 def limit_code(counter: str, *, acting_owner: bool) -> int:
