@@ -34,6 +34,7 @@ DEPLOYED_STAGES = ("dev", "prod")
 DYNAMODB_ACTIONS = (
     "BatchGetItem",
     "BatchWriteItem",
+    "ConditionCheckItem",  # ConditionCheck items of TransactWriteItems (relations)
     "DeleteItem",
     "GetItem",
     "PutItem",

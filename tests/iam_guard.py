@@ -17,6 +17,11 @@ from deploy.template import DYNAMODB_ACTIONS
 
 # Table creation is done by CloudFormation in AWS (and by the local stack / tests here), never by the Lambdas.
 _DEPLOY_TIME = ("chalicelib.store.schema",)
+# Transactions have no IAM action of their own: each item is authorised as its underlying action.
+_IAM_ACTIONS = {
+    "TransactWriteItems": ("ConditionCheckItem", "DeleteItem", "PutItem", "UpdateItem"),
+    "TransactGetItems": ("GetItem",),
+}
 
 _usage: Usage | None = None
 
@@ -46,7 +51,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _problem
     if _usage is None:
         return
-    missing = {op: where for op, where in used_by_runtime(_usage).items() if op not in DYNAMODB_ACTIONS}
+    missing = {
+        action: f"{where} via {op}" if action != op else where
+        for op, where in used_by_runtime(_usage).items()
+        for action in _IAM_ACTIONS.get(op, (op,))
+        if action not in DYNAMODB_ACTIONS
+    }
     if not missing:
         return
     lines = [f"dynamodb:{op} (from {where})" for op, where in sorted(missing.items())]
