@@ -136,7 +136,13 @@ class RelationRepo(Protocol):
 
     def meta(self, sdkappid: int, owner: str) -> rel.RelationMeta: ...
     def pairs(
-        self, sdkappid: int, owner: str, peers: Sequence[str], parts: Iterable[str] = ("all",)
+        self,
+        sdkappid: int,
+        owner: str,
+        peers: Sequence[str],
+        parts: Iterable[str] = ("all",),
+        *,
+        consistent: bool = True,
     ) -> dict[str, rel.Pair]: ...
     def friends(self, sdkappid: int, owner: str) -> list[rel.Friend]: ...
     def friends_page(self, sdkappid: int, owner: str, start: int, size: int) -> tuple[list[rel.Friend], int]: ...

@@ -201,10 +201,13 @@ class RelationService:
 
         With `check_exists`, peers must be accounts (`profiles`, if given, already says which are).
         """
-        self.require_account(app, owner)
         unique = list(dict.fromkeys(peers))
         if check_exists and profiles is None:
-            profiles = self.accounts.get_profiles(app.sdkappid, [p for p in unique if p != owner])
+            profiles = self.accounts.get_profiles(app.sdkappid, [*unique, owner])
+        if profiles is None:
+            self.require_account(app, owner)
+        elif owner not in profiles:
+            raise errors.error(30003, f"account {owner!r} does not exist")
         valid = [p for p in unique if p != owner and (profiles is None or p in profiles)]
         pairs = self.repo.pairs(app.sdkappid, owner, valid, parts) if valid else {}
         events, results = _Events(), []
@@ -244,8 +247,8 @@ class RelationService:
     ) -> list[rel.ItemResult]:
         by_peer = {i.peer: i for i in reversed(items)}  # the first item for a peer wins
         profiles: dict[str, dict[str, Any]] = {}
-        if items:
-            profiles = self.accounts.get_profiles(app.sdkappid, [i.peer for i in items if i.peer != owner])
+        if items:  # one BatchGet: the peers' AllowType, and whether they and the owner exist
+            profiles = self.accounts.get_profiles(app.sdkappid, [*(i.peer for i in items), owner])
         now, ttl = self._now(), app.config.friend_request_days * 86400
 
         def plan_for(peer: str) -> Callable[[rel.Pair], rel.Outcome]:
@@ -354,15 +357,18 @@ class RelationService:
     ) -> list[tuple[rel.ItemResult, str]]:
         self.require_account(app, owner)
         unique = list(dict.fromkeys(peers))
-        known = self.accounts.existing(app.sdkappid, unique)
-        valid = [p for p in unique if p in known and p != owner]
-        pairs = self.repo.pairs(app.sdkappid, owner, valid, parts) if valid else {}
+        others = [p for p in unique if p != owner]
+        pairs = self.repo.pairs(app.sdkappid, owner, others, parts, consistent=False) if others else {}
+        related = {p: relation(pair) for p, pair in pairs.items()}
+        # a stored relation implies the account exists (deletion removes them): look up only the rest
+        unrelated = [p for p, r in related.items() if r == none]
+        known = self.accounts.existing(app.sdkappid, unrelated) if unrelated else set()
         out = []
         for peer in unique:
-            if peer in pairs:
-                out.append((rel.ItemResult(peer), relation(pairs[peer])))
-            elif peer == owner:
+            if peer == owner:
                 out.append((rel.ItemResult(peer, 30001, "an account has no relation with itself"), none))
+            elif related[peer] != none or peer in known:
+                out.append((rel.ItemResult(peer), related[peer]))
             else:
                 out.append((rel.ItemResult(peer, missing_code, "account does not exist"), none))
         return out
@@ -381,7 +387,7 @@ class RelationService:
         """friend_get_list: SNS tags from the friend rows, Tag_Profile_* through the profile service, one call."""
         self.require_account(app, owner)
         unique = list(dict.fromkeys(peers))
-        pairs = self.repo.pairs(app.sdkappid, owner, unique, ("mine",))
+        pairs = self.repo.pairs(app.sdkappid, owner, unique, ("mine",), consistent=False)
         friends = {p: pair.mine for p, pair in pairs.items() if pair.mine is not None}
         profile_tags = [t for t in dict.fromkeys(tags) if t.startswith("Tag_Profile_")]
         profiles: dict[str, dict[str, Any]] = {}

@@ -285,9 +285,19 @@ class DynamoRelationRepo:
             return rel.RelationMeta()
 
     def pairs(
-        self, sdkappid: int, owner: str, peers: Sequence[str], parts: Iterable[str] = ("all",)
+        self,
+        sdkappid: int,
+        owner: str,
+        peers: Sequence[str],
+        parts: Iterable[str] = ("all",),
+        *,
+        consistent: bool = True,
     ) -> dict[str, rel.Pair]:
-        """The stored relation between `owner` and each peer (one BatchGet per 100 keys, strongly consistent)."""
+        """The stored relation between `owner` and each peer (one BatchGet per 100 keys).
+
+        Reads that plan a write are strongly consistent; reads that only report may pass consistent=False (half
+        the read units).
+        """
         wanted = set(parts)
         every = "all" in wanted
         keys: list[tuple[str, str]] = []
@@ -297,7 +307,7 @@ class DynamoRelationRepo:
             keys += [(user_pk(sdkappid, owner), row_sk(k, peer)) for k, part in mine if every or part in wanted]
             keys += [(user_pk(sdkappid, peer), row_sk(k, owner)) for k, part in theirs if every or part in wanted]
         found: dict[tuple[str, str], RelationModel] = {
-            (m.pk, m.sk): m for m in RelationModel.batch_get(keys, consistent_read=True)
+            (m.pk, m.sk): m for m in RelationModel.batch_get(keys, consistent_read=consistent)
         }
         out: dict[str, rel.Pair] = {}
         for peer in dict.fromkeys(peers):

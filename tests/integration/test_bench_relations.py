@@ -1,0 +1,16 @@
+"""The relationship-chain benchmark runs, and each write is one transaction, each 100-account read two batches."""
+
+from __future__ import annotations
+
+from bench import relations
+from bench.sandbox import sandbox
+
+
+def test_relation_writes_are_one_transaction_and_batch_reads_stay_batched():
+    with sandbox() as sb:
+        rows = dict(relations.measure(sb))
+    for label in ("friend_add, AllowAny, both ways", "friend_response, accept", "black_list_add, of a friend"):
+        assert rows[label].operations["TransactWriteItems"] == 1, label
+    assert rows["friend_add, NeedConfirm (request)"].operations["UpdateItem"] == 0  # no list position, no stats
+    assert rows["friend_check, 100 accounts, both"].operations["BatchGetItem"] == 2
+    assert rows["friend_get, first page (100)"].operations["Query"] == 1
