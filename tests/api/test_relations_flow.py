@@ -160,3 +160,38 @@ def test_anyone_may_read_anyones_nickname_and_avatar(people):
         "profile/portrait_get", {"To_Account": ["carol"], "TagList": ["Tag_Profile_IM_Nick"]}, identifier="alice"
     )
     assert out["UserProfileItem"][0]["ProfileItem"] == [{"Tag": "Tag_Profile_IM_Nick", "Value": "Carol"}]
+
+
+SNS_COMMANDS = [
+    "friend_add",
+    "friend_import",
+    "friend_update",
+    "friend_delete",
+    "friend_delete_all",
+    "friend_check",
+    "friend_get",
+    "friend_get_list",
+    "friend_request_list",
+    "friend_response",
+    "friend_request_withdraw",
+    "black_list_add",
+    "black_list_delete",
+    "black_list_get",
+    "black_list_check",
+    "group_add",
+    "group_delete",
+    "group_get",
+]
+
+
+def test_every_sns_command_refuses_acting_for_someone_else_and_malformed_json(people, svc, tenant):
+    from chalicelib.api import registry
+
+    assert {n for n in registry.names() if n.startswith("sns/")} == {f"sns/{c}" for c in SNS_COMMANDS}
+    api = people
+    for name in SNS_COMMANDS:
+        code = 60010 if name == "friend_import" else 90009
+        out = api.fails(f"sns/{name}", {"From_Account": "bob", "To_Account": ["carol"]}, code, identifier="alice")
+        assert out["ErrorDisplay"] == ""
+        api.fails(f"sns/{name}", None, 90001, raw="{not json", identifier="alice")
+    assert svc.relations.repo.pointing_at(tenant.sdkappid, "carol") == []
