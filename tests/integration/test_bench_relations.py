@@ -11,6 +11,7 @@ def test_relation_writes_are_one_transaction_and_batch_reads_stay_batched():
         rows = dict(relations.measure(sb))
     for label in ("friend_add, AllowAny, both ways", "friend_response, accept", "black_list_add, of a friend"):
         assert rows[label].operations["TransactWriteItems"] == 1, label
-    assert rows["friend_add, NeedConfirm (request)"].operations["UpdateItem"] == 0  # no list position, no stats
+    # a request takes no list position and no stats: its one UpdateItem is the REST rate window (operations/limits)
+    assert rows["friend_add, NeedConfirm (request)"].operations["UpdateItem"] == 1
     assert rows["friend_check, 100 accounts, both"].operations["BatchGetItem"] == 2
     assert rows["friend_get, first page (100)"].operations["Query"] == 1

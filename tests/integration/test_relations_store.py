@@ -52,7 +52,7 @@ def test_writing_over_a_row_that_appeared_meanwhile_is_a_conflict(repo):
     assert repo.meta(APP, "a").friends == 1
 
 
-def test_required_accounts_must_still_exist(repo, svc):
+def test_required_accounts_must_still_exist(repo, svc, tenant):
     with pytest.raises(rel.AccountGone):
         repo.apply(APP, put("a", "ghost"), LIMITS, require=["ghost"])
     svc.accounts.import_account(APP, "ghost")
