@@ -59,3 +59,16 @@ def sandbox() -> Iterator[Sandbox]:
                 yield Sandbox(built, clock, tenant, RestCaller(client, tenant))
         finally:
             wiring.install(None)
+            _drop_tables()
+
+
+def _drop_tables() -> None:
+    """Leave no sandbox tables behind: inside a test session moto's world outlives this block, and the next
+    sandbox must start empty (its app would otherwise exist already)."""
+    import boto3
+
+    from chalicelib.config import TABLE_KEYS
+
+    client = boto3.client("dynamodb", region_name=SETTINGS.region)
+    for key in TABLE_KEYS:
+        client.delete_table(TableName=SETTINGS.table_name(key))
