@@ -248,7 +248,7 @@ class RelationMeta:
 
 
 @dataclass(frozen=True)
-class Limits:
+class RelationLimits:
     friends: int
     blacklist: int
     pending: int
@@ -295,7 +295,7 @@ class UpdateFriend:
 
 @dataclass(frozen=True)
 class AddGroups:
-    """Create friend groups (names already present are kept); bounded by Limits.groups."""
+    """Create friend groups (names already present are kept); bounded by RelationLimits.groups."""
 
     owner: str
     names: tuple[str, ...]

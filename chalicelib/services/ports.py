@@ -153,5 +153,5 @@ class RelationRepo(Protocol):
     def pointing_at(self, sdkappid: int, user: str) -> list[rel.DeleteRow]: ...
     # raises rel.LimitReached / rel.AccountGone / rel.Conflict; nothing is written then
     def apply(
-        self, sdkappid: int, changes: Sequence[rel.Change], limits: rel.Limits, *, require: Sequence[str] = ()
+        self, sdkappid: int, changes: Sequence[rel.Change], limits: rel.RelationLimits, *, require: Sequence[str] = ()
     ) -> None: ...

@@ -25,7 +25,7 @@ EVENT_ITEMS_PER_FRAME = 50  # keeps a push frame well under API Gateway's 32 KB
 DELETE_CHUNK = 20  # friend pairs per transaction in friend_delete_all (≤ 4 rows + 2 metas each)
 UPDATE_CHUNK = 90  # friend rows per transaction when a group is deleted
 # Deletions never raise a counter, so their limits never bind.
-NO_LIMITS = rel.Limits(friends=1 << 30, blacklist=1 << 30, pending=1 << 30, groups=1 << 30)
+NO_LIMITS = rel.RelationLimits(friends=1 << 30, blacklist=1 << 30, pending=1 << 30, groups=1 << 30)
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ class ListedFriend:
     items: list[tuple[str, Any]] | None  # None: not a friend
 
 
-def limits_of(app: App) -> rel.Limits:
+def limits_of(app: App) -> rel.RelationLimits:
     c = app.config
-    return rel.Limits(c.max_friends, c.max_blacklist, c.max_pending_requests, c.max_friend_groups)
+    return rel.RelationLimits(c.max_friends, c.max_blacklist, c.max_pending_requests, c.max_friend_groups)
 
 
 class _Events:

@@ -393,7 +393,7 @@ class DynamoRelationRepo:
         self,
         sdkappid: int,
         changes: Sequence[rel.Change],
-        limits: rel.Limits,
+        limits: rel.RelationLimits,
         *,
         require: Sequence[str] = (),
     ) -> None:
@@ -499,7 +499,7 @@ class DynamoRelationRepo:
         return first
 
     def _meta_action(
-        self, sdkappid: int, owner: str, d: _MetaDelta, limits: rel.Limits, groups_now: frozenset[str]
+        self, sdkappid: int, owner: str, d: _MetaDelta, limits: rel.RelationLimits, groups_now: frozenset[str]
     ) -> _Action | None:
         updates: list[Any] = []
         condition: Condition | None = None
@@ -536,7 +536,7 @@ class DynamoRelationRepo:
         )
 
     def _commit(
-        self, sdkappid: int, actions: list[_Action], deltas: Mapping[str, _MetaDelta], limits: rel.Limits
+        self, sdkappid: int, actions: list[_Action], deltas: Mapping[str, _MetaDelta], limits: rel.RelationLimits
     ) -> None:
         ordered = sorted(actions, key=lambda a: _ORDER.index(a.kind))
         if not ordered:
@@ -573,7 +573,7 @@ class DynamoRelationRepo:
                     self._diagnose(sdkappid, who, deltas[who], limits)
             raise rel.Conflict(str(failed)) from exc
 
-    def _diagnose(self, sdkappid: int, owner: str, d: _MetaDelta, limits: rel.Limits) -> None:
+    def _diagnose(self, sdkappid: int, owner: str, d: _MetaDelta, limits: rel.RelationLimits) -> None:
         """A meta condition failed: re-read it and name the limit, if one is really hit."""
         meta = self.meta(sdkappid, owner)
         caps = {"friends": limits.friends, "blacks": limits.blacklist, "pending_in": limits.pending}

@@ -9,7 +9,7 @@ from chalicelib.domain import relations as rel
 from chalicelib.store.relations import DynamoRelationRepo
 
 APP = 1400000001
-LIMITS = rel.Limits(friends=3, blacklist=2, pending=2, groups=2)
+LIMITS = rel.RelationLimits(friends=3, blacklist=2, pending=2, groups=2)
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_required_accounts_must_still_exist(repo, svc, tenant):
 
 def test_friend_pages_follow_the_order_friends_were_added_and_survive_deletes(repo):
     for peer in ("m", "c", "x", "a", "q"):
-        repo.apply(APP, put("o", peer), rel.Limits(100, 100, 100, 100))
+        repo.apply(APP, put("o", peer), rel.RelationLimits(100, 100, 100, 100))
     repo.apply(APP, [rel.DeleteRow("o", rel.FRIEND, "x")], LIMITS)
     page, nxt = repo.friends_page(APP, "o", 0, 2)
     assert [x.peer for x in page] == ["m", "c"] and nxt
@@ -115,7 +115,7 @@ def test_requests_are_stored_on_both_sides_and_listed_with_expired_ones(repo):
 def test_request_pages_continue_from_the_cursor(repo):
     for peer in ("p1", "p2", "p3"):
         r = rel.FriendRequest(peer, "t", rel.ADD_BOTH, "AddSource_Type_Web", "", "", "", 1, 100)
-        repo.apply(APP, [rel.PutRequest(r)], rel.Limits(9, 9, 9, 9))
+        repo.apply(APP, [rel.PutRequest(r)], rel.RelationLimits(9, 9, 9, 9))
     first, cursor = repo.requests_page(APP, "t", None, 2)
     rest, end = repo.requests_page(APP, "t", cursor, 2)
     assert [r.requester for r in first + rest] == ["p1", "p2", "p3"] and end == ""
