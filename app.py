@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from chalice import Chalice, Rate, Response
-from chalice.app import CloudWatchEvent, SQSEvent
+from typing import Any
 
-from chalicelib.api import rest, tasks
+from chalice import Chalice, Rate, Response
+from chalice.app import CloudWatchEvent, SQSEvent, WebsocketEvent
+
+from chalicelib.api import rest, tasks, ws
 from chalicelib.config import FANOUT_QUEUE
-from chalicelib.jobs import daily_stats
+from chalicelib.jobs import connections, daily_stats
 
 app = Chalice(app_name="yuntong")
+app.experimental_feature_flags.update(["WEBSOCKETS"])  # `chalice package` refuses ws handlers without it
 
 # Tencent clients send no Content-Type, text/plain, form types or anything else; the body is always read raw as
 # JSON, and Chalice would answer an unlisted type with HTTP 415 where Tencent answers 200 with an envelope.
@@ -33,3 +36,24 @@ def fanout(event: SQSEvent) -> None:
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def daily_stats_job(event: CloudWatchEvent) -> None:
     daily_stats.run()
+
+
+# The websocket edge: login, frames, logout (these MUST be declared on app, not on a Blueprint).
+@app.on_ws_connect()
+def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
+    return ws.connect(event)
+
+
+@app.on_ws_message()
+def ws_message(event: WebsocketEvent) -> dict[str, Any]:
+    return ws.message(event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
+    return ws.disconnect(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def sweep_connections(event: CloudWatchEvent) -> None:
+    connections.sweep()

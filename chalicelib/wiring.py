@@ -17,6 +17,7 @@ from chalicelib.services.ports import ConnectionDirectory, Limits, Metrics, Push
 from chalicelib.services.profiles import ProfileService
 from chalicelib.services.push import AllMemberPushService
 from chalicelib.services.relations import RelationService
+from chalicelib.services.realtime import RealtimeService
 from chalicelib.services.stats import StatsService
 
 
@@ -41,6 +42,7 @@ class Services:
     mute: GlobalMuteService
     all_member_push: AllMemberPushService
     relations: RelationService
+    realtime: RealtimeService
 
 
 def build(
@@ -82,12 +84,15 @@ def build(
     profiles = ProfileService(account_repo)
     relations = RelationService(DynamoRelationRepo(), account_repo, profiles, notifier, metrics, clock)
     accounts.deletion_hooks.append(relations)
+    auth = AuthService(app_repo, account_repo, clock)
+    realtime = RealtimeService(auth, account_repo, connections, pusher, metrics, clock)
+    accounts.deletion_hooks.append(realtime)  # a deleted account's terminals are kicked off
     return Services(
         settings=settings,
         clock=clock,
         pusher=pusher,
         apps=apps,
-        auth=AuthService(app_repo, account_repo, clock),
+        auth=auth,
         accounts=accounts,
         profiles=profiles,
         connections=connections,
@@ -102,6 +107,7 @@ def build(
         mute=GlobalMuteService(account_repo, clock),
         all_member_push=AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock),
         relations=relations,
+        realtime=realtime,
     )
 
 

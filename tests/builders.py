@@ -113,3 +113,113 @@ class RestCaller:
         out = self.fails(name, body, code, **kw)
         assert table_items() == before, f"{name} failed with {code} but changed the tables"
         return out
+
+
+def ws_event(
+    route_key: str, connection_id: str, *, body: str | None = None, query: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A hand-built API Gateway websocket event (chalice.test has no generator for them)."""
+    event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route_key, "MESSAGE")
+    return {
+        "requestContext": {
+            "apiId": "testapi",
+            "stage": "test",
+            "domainName": "testapi.execute-api.us-east-1.amazonaws.com",
+            "connectionId": connection_id,
+            "routeKey": route_key,
+            "eventType": event_type,
+        },
+        "body": body,
+        "queryStringParameters": query,
+        "isBase64Encoded": False,
+    }
+
+
+@dataclass
+class Handshake:
+    connection_id: str
+    status: int
+    body: dict[str, Any]
+
+
+class WsCaller:
+    """Drives the websocket edge through chalice.test's lambda invoke; replies are read from the RecordingPusher."""
+
+    def __init__(self, client: Any, tenant: Tenant, pusher: Any) -> None:
+        self.client = client
+        self.tenant = tenant
+        self.pusher = pusher
+        self._ids = 0
+        self._req = 0
+
+    def _invoke(self, handler: str, event: dict[str, Any]) -> dict[str, Any]:
+        payload: dict[str, Any] = self.client.lambda_.invoke(handler, event).payload
+        return payload
+
+    def connect(
+        self,
+        identifier: str,
+        platform: str | None = "Android",
+        *,
+        sig: str | None = None,
+        sdkappid: int | None = None,
+        connection_id: str | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Handshake:
+        if connection_id is None:
+            self._ids += 1
+            connection_id = f"{identifier}-{platform}-{self._ids}"
+        if query is None:
+            query = {
+                "sdkappid": str(sdkappid or self.tenant.sdkappid),
+                "identifier": identifier,
+                "usersig": sig if sig is not None else self.tenant.sig(identifier),
+            }
+            if platform is not None:
+                query["platform"] = platform
+        out = self._invoke("ws_connect", ws_event("$connect", connection_id, query=query))
+        body = json.loads(out["body"]) if out.get("body") else {}
+        return Handshake(connection_id, out["statusCode"], body)
+
+    def login(self, identifier: str, platform: str = "Android", **kw: Any) -> str:
+        shake = self.connect(identifier, platform, **kw)
+        assert shake.status == 200, shake
+        return shake.connection_id
+
+    def send_raw(self, connection_id: str, raw: str | None) -> dict[str, Any] | None:
+        """Send one frame; returns the reply posted to the connection (None if nothing was posted)."""
+        before = len(self.pusher.sent)
+        out = self._invoke("ws_message", ws_event("$default", connection_id, body=raw))
+        assert out == {"statusCode": 200}
+        replies = [f for cid, f in self.pusher.sent[before:] if cid == connection_id and "reqId" in f]
+        assert len(replies) <= 1, replies
+        return replies[0] if replies else None
+
+    def call(self, connection_id: str, cmd: str, body: Any = None, *, req_id: int | None = None) -> dict[str, Any]:
+        if req_id is None:
+            self._req += 1
+            req_id = self._req
+        frame: dict[str, Any] = {"reqId": req_id, "cmd": cmd}
+        if body is not None:
+            frame["body"] = body
+        reply = self.send_raw(connection_id, json.dumps(frame))
+        assert reply is not None and reply["reqId"] == req_id, reply
+        return reply
+
+    def ok(self, connection_id: str, cmd: str, body: Any = None) -> dict[str, Any]:
+        reply = self.call(connection_id, cmd, body)
+        assert reply["ActionStatus"] == "OK" and reply["ErrorCode"] == 0, reply
+        return reply
+
+    def fails(self, connection_id: str, cmd: str, body: Any, code: int) -> dict[str, Any]:
+        reply = self.call(connection_id, cmd, body)
+        assert reply["ActionStatus"] == "FAIL" and reply["ErrorCode"] == code, reply
+        assert reply["ErrorInfo"], reply
+        return reply
+
+    def disconnect(self, connection_id: str) -> None:
+        out = self._invoke("ws_disconnect", ws_event("$disconnect", connection_id))
+        assert out == {"statusCode": 200}
+
+    def sweep(self) -> None:
+        self._invoke("sweep_connections", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}})

@@ -22,7 +22,7 @@ from chalicelib import wiring  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.domain.clock import FixedClock  # noqa: E402
 from chalicelib.store.schema import create_tables  # noqa: E402
-from tests.builders import RestCaller, Tenant, make_tenant  # noqa: E402
+from tests.builders import RestCaller, Tenant, WsCaller, make_tenant  # noqa: E402
 from tests.fakes import InlineTaskQueue, RecordingPusher  # noqa: E402
 
 # Fails the run if chalicelib uses a DynamoDB action the deployed IAM policy lacks (moto checks no IAM).
@@ -109,3 +109,14 @@ def api(svc: wiring.Services, tenant: Tenant) -> Iterator[RestCaller]:
 
     with Client(app) as client:
         yield RestCaller(client, tenant)
+
+
+@pytest.fixture
+def ws(svc: wiring.Services, tenant: Tenant, pusher: RecordingPusher) -> Iterator[WsCaller]:
+    """Websocket terminals driven through the app's ws handlers; replies and pushes land in `pusher`."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as client:
+        yield WsCaller(client, tenant, pusher)

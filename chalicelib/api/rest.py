@@ -51,13 +51,18 @@ def parse_sdkappid(raw: str | None) -> int:
     return int(raw)
 
 
-def authenticate(query: Mapping[str, str] | None) -> AuthContext:
+def credentials(query: Mapping[str, str] | None) -> tuple[int, str, str]:
+    """`sdkappid`, `identifier` and `usersig` from a query string (REST URL or websocket `$connect`)."""
     q = query or {}
     sdkappid = parse_sdkappid(q.get("sdkappid"))
     identifier = q.get("identifier")
     if not identifier:
         raise errors.MissingIdentity("identifier is required in the request URL")
-    principal = services().auth.authenticate(sdkappid, identifier, q.get("usersig") or "")
+    return sdkappid, identifier, q.get("usersig") or ""
+
+
+def authenticate(query: Mapping[str, str] | None) -> AuthContext:
+    principal = services().auth.authenticate(*credentials(query))
     return AuthContext(principal.app, principal.identifier, principal.is_admin, via="rest")
 
 

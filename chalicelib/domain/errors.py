@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 # Default ErrorInfo per code (English, after reference §4). Subclasses below name the ones the rules raise.
 CODES: dict[int, str] = {
+    6014: "not logged in, or kicked offline: reconnect with a valid UserSig",
+    6208: "another terminal logged in with this account",
     60002: "HTTP parse error, check the request URL",
     60003: "HTTP request JSON parse error",
     60004: "identifier or usersig missing or invalid in the request URI",
@@ -221,6 +223,12 @@ class InvalidParam(DomainError):
 
 class AccountNotFound(DomainError):
     code = 70107
+
+
+class NotLoggedIn(DomainError):
+    """A websocket frame from a connection that is not (or no longer) logged in."""
+
+    code = 6014
 
 
 class BatchSizeInvalid(DomainError):

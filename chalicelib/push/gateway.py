@@ -18,11 +18,11 @@ def encode(frame: Mapping[str, Any]) -> bytes:
 class ApiGatewayPusher:
     """REST handlers, jobs and queue consumers have no websocket event, so the endpoint comes from settings."""
 
-    def __init__(self, endpoint: str | None, region: str, workers: int = 32) -> None:
+    def __init__(self, endpoint: str | None, region: str, workers: int = 32, client: Any = None) -> None:
         self._endpoint = endpoint
         self._region = region
         self._workers = max(1, workers)
-        self._client: Any = None
+        self._client: Any = client  # tests pass a fake management client; otherwise built on first use
         self._pool: ThreadPoolExecutor | None = None
 
     @property

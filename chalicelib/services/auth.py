@@ -16,6 +16,7 @@ class Principal:
     app: App
     identifier: str
     is_admin: bool
+    sig_expires: int | None = None  # when the UserSig presented expires (a websocket session ends then)
 
 
 class AuthService:
@@ -35,8 +36,8 @@ class AuthService:
     def authenticate(self, sdkappid: int, identifier: str, sig: str) -> Principal:
         """The app must be usable, the UserSig valid for (app, identifier), and a non-admin an imported account."""
         app = self.app(sdkappid)
-        usersig.verify(sig, sdkappid, identifier, app.secret_key, int(self._clock.now()))
+        ticket = usersig.verify(sig, sdkappid, identifier, app.secret_key, int(self._clock.now()))
         is_admin = app.is_admin(identifier)
         if not is_admin and not (is_user_id(identifier) and self._accounts.exists(sdkappid, identifier)):
             raise errors.AccountNotFound(f"identifier {identifier!r} is not an imported account")
-        return Principal(app, identifier, is_admin)
+        return Principal(app, identifier, is_admin, ticket.expires_at)

@@ -71,17 +71,39 @@ class Connection:
     platform: str
     connected_at: int
     last_seen: int
+    seq: int = 0  # login order among the account's terminals (allocated by the directory on add)
+    sig_expires: int | None = None  # when the UserSig it logged in with expires
+
+
+@dataclass(frozen=True)
+class Online:
+    """An app's online counters: terminals (connections) and distinct accounts with at least one."""
+
+    connections: int = 0
+    accounts: int = 0
+
+
+@dataclass(frozen=True)
+class Added:
+    connection: Connection  # as stored, with its login seq
+    online: Online  # the app's counters right after this login
 
 
 class ConnectionDirectory(Protocol):
-    """Where online terminals are found; reads never return expired connections."""
+    """Where online terminals are found; reads never return expired connections.
 
-    def add(self, conn: Connection, expires: int) -> None: ...
+    The directory keeps the app's online counters: add and remove adjust them, and only the one call that really
+    removed a connection (kick, $disconnect, sweep or a Gone prune, whichever comes first) counts it down.
+    """
+
+    def add(self, conn: Connection, expires: int) -> Added: ...
     def get(self, connection_id: str) -> Connection | None: ...
     def of_user(self, sdkappid: int, user: str) -> list[Connection]: ...
     def of_users(self, sdkappid: int, users: Sequence[str]) -> dict[str, list[Connection]]: ...
-    def touch(self, connection_id: str, now: int, expires: int) -> None: ...
-    def remove(self, connection_id: str) -> Connection | None: ...
+    def touch(self, connection_id: str, now: int, expires: int) -> None: ...  # never revives a removed one
+    def remove(self, connection_id: str) -> Connection | None: ...  # None: absent or removed by another call
+    def remove_expired(self, sdkappid: int, now: int, limit: int) -> list[Connection]: ...  # the sweep
+    def online(self, sdkappid: int) -> Online: ...
 
 
 class Metrics(Protocol):

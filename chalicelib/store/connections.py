@@ -1,26 +1,37 @@
-"""Connections (presence) in the `connections` table, with TTL.
+"""Connections (presence) and the apps' online counters, in the `connections` table.
 
 - `{app}#U#{user}` / `C#{connection_id}`: one row per terminal of an account (a user's terminals are one Query);
-  `gsi1` = (`{app}#CONN`, zero-padded last_seen + id) lets the sweep find stale connections without a Scan.
+  `gsi1` = (`{app}#CONN`, zero-padded expires + id) lets the sweep find expired connections without a Scan.
 - `CONN#{connection_id}` / `META`: lookup by connection id for websocket frames (API Gateway ids are global,
-  so this is the one key that cannot start with the SDKAppID).
+  so this is the one key that cannot start with the SDKAppID). Its deletion decides who removed a connection.
+- `{app}#U#{user}` / `ONLINE`: the account's terminal count `n` and login sequence `seq` (atomic ADD); TTL 30 days,
+  renewed at every login, so accounts that never come back leave nothing behind.
+- `{app}#ONLINE` / `TOTAL`: the app's online `connections` and `accounts` (atomic ADD on every login and removal).
 `expires` moves forward on activity; every read filters `expires > now` (DynamoDB deletes late, moto never).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import Clock
-from chalicelib.services.ports import Connection
-from chalicelib.store.base import ExpiringModel, Gsi1, TableMeta
+from chalicelib.services.ports import Added, Connection, Online
+from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, TableMeta
 from chalicelib.store.keys import pad, user_pk
 
 META_SK = "META"
+ONLINE_SK = "ONLINE"
+TOTAL_SK = "TOTAL"
+ONLINE_ITEM_TTL = 30 * 86400
+QUERY_WORKERS = 8  # parallel per-account Queries in of_users (botocore's pool holds 10)
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def conn_pk(connection_id: str) -> str:
@@ -29,6 +40,18 @@ def conn_pk(connection_id: str) -> str:
 
 def conn_sk(connection_id: str) -> str:
     return f"C#{connection_id}"
+
+
+def app_conn_pk(sdkappid: int) -> str:
+    return f"{sdkappid}#CONN"
+
+
+def app_online_pk(sdkappid: int) -> str:
+    return f"{sdkappid}#ONLINE"
+
+
+def expiry_sk(expires: int, connection_id: str) -> str:
+    return f"{pad(expires)}#{connection_id}"
 
 
 class ConnectionModel(ExpiringModel):
@@ -43,13 +66,44 @@ class ConnectionModel(ExpiringModel):
     platform = UnicodeAttribute()
     connected_at = NumberAttribute()
     last_seen = NumberAttribute()
+    seq = NumberAttribute(null=True)
+    sig_expires = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_app = Gsi1()
 
 
+class AccountOnlineModel(ExpiringModel):
+    table_key: ClassVar[str] = "connections"
+
+    class Meta(TableMeta):
+        pass
+
+    n = NumberAttribute(null=True)
+    seq = NumberAttribute(null=True)
+
+
+class AppOnlineModel(BaseModel):
+    table_key: ClassVar[str] = "connections"
+
+    class Meta(TableMeta):
+        pass
+
+    connections = NumberAttribute(null=True)
+    accounts = NumberAttribute(null=True)
+
+
 def _to_conn(m: ConnectionModel) -> Connection:
-    return Connection(m.connection_id, int(m.sdkappid), m.user, m.platform, int(m.connected_at), int(m.last_seen))
+    return Connection(
+        m.connection_id,
+        int(m.sdkappid),
+        m.user,
+        m.platform,
+        int(m.connected_at),
+        int(m.last_seen),
+        int(m.seq or 0),
+        None if m.sig_expires is None else int(m.sig_expires),
+    )
 
 
 def _rows(conn: Connection, expires: int) -> list[ConnectionModel]:
@@ -60,31 +114,50 @@ def _rows(conn: Connection, expires: int) -> list[ConnectionModel]:
         platform=conn.platform,
         connected_at=conn.connected_at,
         last_seen=conn.last_seen,
+        seq=conn.seq,
+        sig_expires=conn.sig_expires,
         expires=expires,
     )
     return [
         ConnectionModel(
             user_pk(conn.sdkappid, conn.user),
             conn_sk(conn.connection_id),
-            gsi1pk=f"{conn.sdkappid}#CONN",
-            gsi1sk=f"{pad(conn.last_seen)}#{conn.connection_id}",
+            gsi1pk=app_conn_pk(conn.sdkappid),
+            gsi1sk=expiry_sk(expires, conn.connection_id),
             **common,
         ),
         ConnectionModel(conn_pk(conn.connection_id), META_SK, **common),
     ]
 
 
+def _condition_failed(exc: UpdateError | DeleteError) -> bool:
+    return exc.cause_response_code == CONDITION_FAILED
+
+
 class DynamoConnectionDirectory:
     def __init__(self, clock: Clock) -> None:
         self._now = clock.now
+        self._pool: ThreadPoolExecutor | None = None
 
     def _live(self, m: ConnectionModel) -> bool:
         return m.expires is None or m.expires > self._now()
 
-    def add(self, conn: Connection, expires: int) -> None:
+    def add(self, conn: Connection, expires: int) -> Added:
+        """Store a terminal: allocate its login seq, write its rows, count it online."""
+        account = AccountOnlineModel(user_pk(conn.sdkappid, conn.user), ONLINE_SK)
+        account.update(
+            actions=[
+                AccountOnlineModel.n.add(1),
+                AccountOnlineModel.seq.add(1),
+                AccountOnlineModel.expires.set(int(self._now()) + ONLINE_ITEM_TTL),
+            ]
+        )
+        stored = dataclasses.replace(conn, seq=int(account.seq))
         with ConnectionModel.batch_write() as batch:
-            for row in _rows(conn, expires):
+            for row in _rows(stored, expires):
                 batch.save(row)
+        online = self._count(conn.sdkappid, 1, 1 if int(account.n) == 1 else 0)
+        return Added(stored, online)
 
     def get(self, connection_id: str) -> Connection | None:
         try:
@@ -103,14 +176,36 @@ class DynamoConnectionDirectory:
         return [_to_conn(m) for m in rows]
 
     def of_users(self, sdkappid: int, users: Sequence[str]) -> dict[str, list[Connection]]:
-        return {u: conns for u in users if (conns := self.of_user(sdkappid, u))}
+        """One Query per account, run in parallel (bounded) so 500 accounts do not cost 500 round trips."""
+        unique = list(dict.fromkeys(users))
+        if len(unique) <= 1:
+            found = [self.of_user(sdkappid, u) for u in unique]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="presence")
+            found = list(self._pool.map(lambda u: self.of_user(sdkappid, u), unique))
+        return {u: conns for u, conns in zip(unique, found, strict=True) if conns}
 
     def touch(self, connection_id: str, now: int, expires: int) -> None:
-        conn = self.get(connection_id)
-        if conn is None:
-            return
-        updated = Connection(conn.connection_id, conn.sdkappid, conn.user, conn.platform, conn.connected_at, now)
-        self.add(updated, expires)
+        """Move `expires` forward; conditional on the rows existing, so a removed connection stays removed."""
+        meta = ConnectionModel(conn_pk(connection_id), META_SK)
+        try:
+            meta.update(
+                actions=[ConnectionModel.last_seen.set(now), ConnectionModel.expires.set(expires)],
+                condition=ConnectionModel.pk.exists(),
+            )
+            row = ConnectionModel(user_pk(int(meta.sdkappid), meta.user), conn_sk(connection_id))
+            row.update(
+                actions=[
+                    ConnectionModel.last_seen.set(now),
+                    ConnectionModel.expires.set(expires),
+                    ConnectionModel.gsi1sk.set(expiry_sk(expires, connection_id)),
+                ],
+                condition=ConnectionModel.pk.exists(),
+            )
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
 
     def remove(self, connection_id: str) -> Connection | None:
         try:
@@ -118,7 +213,49 @@ class DynamoConnectionDirectory:
         except DoesNotExist:
             return None
         conn = _to_conn(m)
-        with ConnectionModel.batch_write() as batch:
-            batch.delete(ConnectionModel(conn_pk(connection_id), META_SK))
-            batch.delete(ConnectionModel(user_pk(conn.sdkappid, conn.user), conn_sk(connection_id)))
-        return conn
+        return conn if self._remove(conn, None) else None
+
+    def remove_expired(self, sdkappid: int, now: int, limit: int) -> list[Connection]:
+        """Remove up to `limit` connections of the app whose `expires` has passed (gsi1 Query, never a Scan)."""
+        rows = ConnectionModel.by_app.query(app_conn_pk(sdkappid), ConnectionModel.gsi1sk < pad(now + 1), limit=limit)
+        # gsi1 is eventually consistent: a terminal touched a moment ago may still look expired there, so each
+        # removal is conditional on the base row's own expiry.
+        return [conn for conn in map(_to_conn, rows) if self._remove(conn, now)]
+
+    def online(self, sdkappid: int) -> Online:
+        try:
+            m = AppOnlineModel.get(app_online_pk(sdkappid), TOTAL_SK, consistent_read=True)
+        except DoesNotExist:
+            return Online()
+        return Online(int(m.connections or 0), int(m.accounts or 0))
+
+    def _remove(self, conn: Connection, expired_by: int | None) -> bool:
+        """Delete the rows and count the terminal down, only if this call is the one that deleted META."""
+        condition = ConnectionModel.pk.exists()
+        if expired_by is not None:
+            condition &= ConnectionModel.expires <= expired_by
+        try:
+            ConnectionModel(conn_pk(conn.connection_id), META_SK).delete(condition=condition)
+        except DeleteError as exc:
+            if _condition_failed(exc):
+                return False  # already removed by a racing kick / $disconnect / sweep, or not expired after all
+            raise
+        ConnectionModel(user_pk(conn.sdkappid, conn.user), conn_sk(conn.connection_id)).delete()
+        account = AccountOnlineModel(user_pk(conn.sdkappid, conn.user), ONLINE_SK)
+        try:
+            account.update(actions=[AccountOnlineModel.n.add(-1)], condition=AccountOnlineModel.n > 0)
+            went_offline = int(account.n) == 0
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
+            went_offline = False
+        self._count(conn.sdkappid, -1, -1 if went_offline else 0)
+        return True
+
+    def _count(self, sdkappid: int, connections: int, accounts: int) -> Online:
+        total = AppOnlineModel(app_online_pk(sdkappid), TOTAL_SK)
+        actions: list[Action] = [AppOnlineModel.connections.add(connections)]
+        if accounts:
+            actions.append(AppOnlineModel.accounts.add(accounts))
+        total.update(actions=actions)
+        return Online(int(total.connections or 0), int(total.accounts or 0))

@@ -1,0 +1,140 @@
+"""Websocket edge: `$connect` login, frames `{"reqId","cmd","body"}` → the registry → envelope + reqId, `$disconnect`.
+
+API Gateway ignores what `$default` returns, so every reply is posted through the pusher; it also refuses posts to a
+connection during its own `$connect`, so a successful handshake is the login's only answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalice.app import WebsocketEvent
+
+from chalicelib.api import envelope, registry
+from chalicelib.api.context import AuthContext
+from chalicelib.api.rest import credentials
+from chalicelib.domain import errors
+from chalicelib.wiring import services
+
+log = logging.getLogger("yuntong.ws")
+
+ACCEPTED = {"statusCode": 200}
+# Our own inbound frame limit, below API Gateway's 128 KB message cap (beyond which it closes the socket itself).
+MAX_FRAME_BYTES = 64 * 1024
+MAX_REQ_ID = 2**53 - 1  # JavaScript's safe integers: browser clients must be able to match replies
+
+# `$connect` refusals: which HTTP status the handshake fails with.
+_UNAUTHORIZED = frozenset({60004, 70001, 70002, 70003, 70009, 70013, 70014})
+_FORBIDDEN = frozenset({60006, 60016, 70020, 70107})
+_CONFLICT = frozenset({6208})
+
+
+@dataclass(frozen=True)
+class Frame:
+    req_id: int
+    cmd: str
+    body: Any
+
+
+class FrameError(Exception):
+    """A frame that cannot be dispatched; `req_id` is set when it could be read."""
+
+    def __init__(self, error: errors.DomainError, req_id: int | None = None) -> None:
+        super().__init__(error.info)
+        self.error = error
+        self.req_id = req_id
+
+
+def parse_frame(raw: str) -> Frame:
+    if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+        raise FrameError(errors.error(93000, f"frame exceeds {MAX_FRAME_BYTES} bytes"))
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise FrameError(errors.JsonParseError("frame is not valid JSON")) from exc
+    if not isinstance(doc, dict):
+        raise FrameError(errors.JsonParseError('a frame is a JSON object {"reqId", "cmd", "body"}'))
+    req_id = doc.get("reqId")
+    if isinstance(req_id, bool) or not isinstance(req_id, int) or abs(req_id) > MAX_REQ_ID:
+        raise FrameError(errors.JsonParseError("reqId must be an integer (|reqId| < 2^53)"))
+    cmd = doc.get("cmd")
+    if not isinstance(cmd, str) or not cmd:
+        raise FrameError(errors.UnknownCommand('cmd must be a string "service/command"'), req_id)
+    body = doc.get("body")
+    return Frame(req_id, cmd, {} if body is None else body)
+
+
+def _text(event: WebsocketEvent) -> str:
+    """The frame as text. We never touch `event.json_body`: on bad JSON it raises Chalice's BadRequestError."""
+    raw = event.to_dict().get("body")
+    if raw is None:
+        return ""
+    if event.to_dict().get("isBase64Encoded"):
+        try:
+            return base64.b64decode(raw).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return ""
+    return str(raw)
+
+
+def _reply(connection_id: str, req_id: int | None, reply: Mapping[str, Any]) -> None:
+    if not services().pusher.send(connection_id, {**reply, "reqId": req_id}):
+        services().realtime.disconnect(connection_id)  # gone: API Gateway will not deliver to it again
+
+
+def connect(event: WebsocketEvent) -> dict[str, Any]:
+    """Log a terminal in; a non-200 status refuses the handshake (the body carries the envelope, for debugging)."""
+    query: Mapping[str, str] = event.to_dict().get("queryStringParameters") or {}
+    try:
+        sdkappid, identifier, sig = credentials(query)
+        services().realtime.login(sdkappid, identifier, sig, query.get("platform"), event.connection_id)
+    except errors.DomainError as err:
+        return {"statusCode": _refusal_status(err.error_code), "body": json.dumps(envelope.fail(err))}
+    except Exception:
+        log.exception("websocket login failed")
+        return {"statusCode": 500, "body": json.dumps(envelope.fail(errors.Internal()))}
+    return ACCEPTED
+
+
+def _refusal_status(code: int) -> int:
+    if code in _UNAUTHORIZED:
+        return 401
+    if code in _FORBIDDEN:
+        return 403
+    if code in _CONFLICT:
+        return 409
+    return 500 if code == errors.Internal.code else 400
+
+
+def message(event: WebsocketEvent) -> dict[str, Any]:
+    """Answer one frame; a bad frame gets an error reply and the socket stays open, a dead session is closed."""
+    cid = event.connection_id
+    try:
+        frame: Frame | FrameError = parse_frame(_text(event))
+    except FrameError as bad:
+        frame = bad
+    try:
+        session = services().realtime.session(cid)
+    except errors.DomainError as err:
+        _reply(cid, frame.req_id, envelope.fail(err))
+        services().pusher.close(cid)
+        return ACCEPTED
+    if isinstance(frame, FrameError):
+        _reply(cid, frame.req_id, envelope.fail(frame.error))
+        return ACCEPTED
+    conn = session.connection
+    ctx = AuthContext(session.app, conn.user, session.is_admin, via="ws", connection_id=cid, platform=conn.platform)
+    cmd, body = frame.cmd, frame.body
+    _reply(cid, frame.req_id, envelope.answer(cmd, lambda: registry.dispatch(ctx, registry.lookup(cmd), body)))
+    return ACCEPTED
+
+
+def disconnect(event: WebsocketEvent) -> dict[str, Any]:
+    services().realtime.disconnect(event.connection_id)
+    return ACCEPTED

@@ -1,0 +1,11 @@
+"""The stale-connection sweep: terminals that dropped without `$disconnect` go offline after the idle limit."""
+
+from __future__ import annotations
+
+from chalicelib.wiring import Services, services
+
+
+def sweep(svc: Services | None = None) -> int:
+    """Remove every app's expired connections (one gsi1 Query per app, never a Scan); returns how many."""
+    svc = svc or services()
+    return sum(svc.realtime.sweep(app.sdkappid) for app in svc.apps.all())
