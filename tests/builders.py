@@ -222,4 +222,7 @@ class WsCaller:
         assert out == {"statusCode": 200}
 
     def sweep(self) -> None:
-        self._invoke("sweep_connections", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}})
+        event = self.client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        self._invoke("sweep_connections", event)
