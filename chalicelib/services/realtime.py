@@ -65,18 +65,17 @@ class RealtimeService:
         now = self._now()
         conn = Connection(connection_id, sdkappid, identifier, name, now, now, sig_expires=principal.sig_expires)
         added = self._directory.add(conn, now + terminals.IDLE_SECONDS)
-        others = [c for c in self._directory.of_user(sdkappid, identifier) if c.connection_id != connection_id]
-        outcome = terminals.resolve(principal.app.config.login_policy, added.connection, others)
-        if outcome.refused:
-            self._directory.remove(connection_id)
-            raise errors.error(6208, "a later login of this account on a conflicting platform won")
-        self._kick(
-            outcome.kicked,
-            terminals.KICKED_OTHER_TERMINAL,
-            f"this account logged in on another terminal ({name})",
-            platform=name,
-        )
-        self._count_login(principal.app, identifier, added.online)
+        try:
+            others = [c for c in self._directory.of_user(sdkappid, identifier) if c.connection_id != connection_id]
+            outcome = terminals.resolve(principal.app.config.login_policy, added.connection, others)
+            if outcome.refused:
+                raise errors.error(6208, "a later login of this account on a conflicting platform won")
+            info = f"this account logged in on another terminal ({name})"
+            self._kick(outcome.kicked, terminals.KICKED_OTHER_TERMINAL, info, platform=name)
+            self._count_login(principal.app, identifier, added.online)
+        except Exception:
+            self._directory.remove(connection_id)  # a refused handshake leaves no terminal behind
+            raise
         return added.connection
 
     def disconnect(self, connection_id: str) -> None:

@@ -176,8 +176,11 @@ class DynamoConnectionDirectory:
         return [_to_conn(m) for m in rows]
 
     def of_users(self, sdkappid: int, users: Sequence[str]) -> dict[str, list[Connection]]:
-        """One Query per account, run in parallel (bounded) so 500 accounts do not cost 500 round trips."""
+        """Most accounts are offline: one BatchGet of their terminal counts (per 100 accounts) finds the few worth
+        a Query; those Queries run in parallel (bounded)."""
         unique = list(dict.fromkeys(users))
+        if len(unique) > 1:
+            unique = self._with_terminals(sdkappid, unique)
         if len(unique) <= 1:
             found = [self.of_user(sdkappid, u) for u in unique]
         else:
@@ -185,6 +188,12 @@ class DynamoConnectionDirectory:
                 self._pool = ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="presence")
             found = list(self._pool.map(lambda u: self.of_user(sdkappid, u), unique))
         return {u: conns for u, conns in zip(unique, found, strict=True) if conns}
+
+    def _with_terminals(self, sdkappid: int, users: list[str]) -> list[str]:
+        """The accounts whose terminal count is above zero (it also counts expired terminals not yet swept)."""
+        keys = [(user_pk(sdkappid, u), ONLINE_SK) for u in users]
+        counted = {m.pk for m in AccountOnlineModel.batch_get(keys, attributes_to_get=["pk", "n"]) if (m.n or 0) > 0}
+        return [u for u in users if user_pk(sdkappid, u) in counted]
 
     def touch(self, connection_id: str, now: int, expires: int) -> None:
         """Move `expires` forward; conditional on the rows existing, so a removed connection stays removed."""

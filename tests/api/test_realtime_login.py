@@ -136,3 +136,14 @@ def test_the_same_usersig_reconnects_after_a_network_drop(ws, svc, tenant, pushe
     assert [c.connection_id for c in svc.connections.of_user(SDKAPPID, "alice")] == [new]
     assert svc.connections.online(SDKAPPID) == Online(1, 1)
     ws.ok(new, "realtime/heartbeat")
+
+
+def test_a_login_that_fails_midway_leaves_no_terminal_behind(ws, svc, accounts, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("storage down")
+
+    monkeypatch.setattr(svc.metrics, "mark", broken)
+    shake = ws.connect("alice", "PC")
+    assert (shake.status, shake.body["ErrorCode"]) == (500, 70500)
+    assert svc.connections.get(shake.connection_id) is None
+    assert svc.connections.online(SDKAPPID) == Online(0, 0)

@@ -1,0 +1,69 @@
+"""DynamoDB work per websocket login, frame, logout, presence query and sweep, through the ws edge on moto."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bench.counting import Usage, count_dynamodb
+from bench.sandbox import Sandbox, sandbox
+from chalicelib.domain import terminals
+from tests.builders import WsCaller
+
+HEARTBEAT = "realtime/heartbeat"
+PRESENCE = "openim/query_online_status"
+
+
+def _presence(sb: Sandbox, users: list[str]) -> Callable[[], Any]:
+    return lambda: sb.api.ok(PRESENCE, {"To_Account": users, "IsNeedDetail": 1})
+
+
+def measure(sb: Sandbox, accounts: int = 500) -> list[tuple[str, Usage]]:
+    ws = WsCaller(sb.api.client, sb.tenant, sb.services.pusher)
+    app = sb.tenant.sdkappid
+    rows: list[tuple[str, Usage]] = []
+
+    def row(label: str, call: Callable[[], Any]) -> Any:
+        with count_dynamodb() as usage:
+            out = call()
+        rows.append((label, usage))
+        return out
+
+    users = [f"u{i:03d}" for i in range(accounts)]
+    for user in users:
+        sb.services.accounts.import_account(app, user)
+    ws.login(users[-1], "PC")  # warm-up: the app registry and the day's DAU item exist from here on
+    first = row("login, first terminal of the day", lambda: ws.login("u000", "Android"))
+    row("login, same account again (kicks the first)", lambda: ws.login("u000", "Android"))
+    current = ws.login("u001", "iPhone")
+    row("frame (heartbeat), within a minute of the last write", lambda: ws.ok(current, HEARTBEAT))
+    sb.clock.advance(terminals.HEARTBEAT_ADVICE_SECONDS)
+    row("frame (heartbeat), moves the idle deadline", lambda: ws.ok(current, HEARTBEAT))
+    row("frame from a connection that is not logged in", lambda: ws.send_raw(first, '{"reqId":1,"cmd":"a/b"}'))
+    row("logout ($disconnect)", lambda: ws.disconnect(current))
+    for user in users[2:12]:
+        ws.login(user, "Web")
+    online = len(sb.services.connections.of_users(app, users))
+    for n in (1, 100, accounts):
+        row(f"{PRESENCE}, {n} accounts ({online} online in all)", _presence(sb, users[:n]))
+    row("sweep of one app, nothing stale", lambda: sb.services.realtime.sweep(app))
+    sb.clock.advance(terminals.IDLE_SECONDS + 1)
+    row("sweep of one app, 12 stale terminals", lambda: sb.services.realtime.sweep(app))
+    return rows
+
+
+def main() -> None:
+    with sandbox() as sb:
+        rows = measure(sb)
+    print("DynamoDB work per websocket operation (single-terminal policy, moto, app registry cached)")
+    width = max(len(label) for label, _ in rows)
+    print(f"  {'operation':<{width}}  {'requests':<58} {'items r/w':>9} {'RCU':>6} {'WCU':>6}")
+    for label, u in rows:
+        ops = " ".join(f"{op} x{n}" for op, n in sorted(u.operations.items()))
+        items = f"{u.items_read}/{u.items_written}"
+        print(f"  {label:<{width}}  {ops:<58} {items:>9} {u.rcu:>6g} {u.wcu:>6g}")
+    print("  (a login also costs one conditional PutItem per new account per day: the DAU mark)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The realtime benchmark runs, and its figures hold the costs the design relies on."""
+
+from bench import realtime
+from bench.sandbox import sandbox
+
+
+def test_realtime_costs_stay_at_their_targets():
+    with sandbox() as sb:
+        rows = dict(realtime.measure(sb, accounts=150))
+    # a frame soon after the last write only reads its connection (the app registry is cached)
+    assert rows["frame (heartbeat), within a minute of the last write"].operations == {"GetItem": 1}
+    # presence reads the terminal counts in batches and queries only the accounts that have terminals
+    presence = rows["openim/query_online_status, 150 accounts (12 online in all)"].operations
+    assert presence == {"BatchGetItem": 4, "Query": 12}
+    # the sweep is one Query per app when nothing is stale, never a Scan
+    assert rows["sweep of one app, nothing stale"].operations == {"Query": 1}
+    assert "Scan" not in rows["sweep of one app, 12 stale terminals"].operations
+    assert rows["logout ($disconnect)"].wcu == 4
