@@ -1,10 +1,20 @@
 """The realtime benchmark runs, and its figures hold the costs the design relies on."""
 
+import pytest
+
 from bench import realtime
 from bench.sandbox import sandbox
 
 
-def test_realtime_costs_stay_at_their_targets():
+@pytest.fixture
+def empty_world(aws):
+    """The bench sandbox nests in the tests' one moto world, where an earlier sandbox may have left its app."""
+    from tests.conftest import _empty_aws
+
+    _empty_aws()
+
+
+def test_realtime_costs_stay_at_their_targets(empty_world):
     with sandbox() as sb:
         rows = dict(realtime.measure(sb, accounts=150))
     # a frame soon after the last write only reads its connection (the app registry is cached)
