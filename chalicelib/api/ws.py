@@ -10,15 +10,17 @@ import base64
 import binascii
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from chalice.app import WebsocketEvent
 
+from chalicelib import logs
 from chalicelib.api import envelope, registry
 from chalicelib.api.context import AuthContext
-from chalicelib.api.rest import credentials
+from chalicelib.api.rest import credentials, parse_json
 from chalicelib.domain import errors
 from chalicelib.wiring import services
 
@@ -54,9 +56,11 @@ class FrameError(Exception):
 def parse_frame(raw: str) -> Frame:
     if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
         raise FrameError(errors.error(93000, f"frame exceeds {MAX_FRAME_BYTES} bytes"))
+    if not raw.strip():
+        raise FrameError(errors.JsonParseError("empty frame"))
     try:
-        doc = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
+        doc = parse_json(raw)  # the REST body rules: BOM tolerated, NaN refused, deep nesting caught
+    except errors.DomainError as exc:
         raise FrameError(errors.JsonParseError("frame is not valid JSON")) from exc
     if not isinstance(doc, dict):
         raise FrameError(errors.JsonParseError('a frame is a JSON object {"reqId", "cmd", "body"}'))
@@ -128,10 +132,25 @@ def message(event: WebsocketEvent) -> dict[str, Any]:
     if isinstance(frame, FrameError):
         _reply(cid, frame.req_id, envelope.fail(frame.error))
         return ACCEPTED
+    started = time.perf_counter()
     conn = session.connection
     ctx = AuthContext(session.app, conn.user, session.is_admin, via="ws", connection_id=cid, platform=conn.platform)
     cmd, body = frame.cmd, frame.body
-    _reply(cid, frame.req_id, envelope.answer(cmd, lambda: registry.dispatch(ctx, registry.lookup(cmd), body)))
+    reply = envelope.answer(cmd, lambda: registry.dispatch(ctx, registry.lookup(cmd), body))
+    _reply(cid, frame.req_id, reply)
+    # One line per frame, like the REST edge's; never the body.
+    logs.event(
+        log,
+        logging.INFO,
+        "ws frame",
+        app_log_level=session.app.config.log_level,
+        cmd=cmd[:100],
+        sdkappid=ctx.sdkappid,
+        identifier=ctx.identifier,
+        platform=conn.platform,
+        code=reply["ErrorCode"],
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
     return ACCEPTED
 
 

@@ -56,3 +56,9 @@ def test_the_limit_counts_utf8_bytes_not_characters():
     assert parse_frame(json.dumps({"reqId": 1, "cmd": "a/b", "body": {"t": just_under}}, ensure_ascii=False))
     with pytest.raises(FrameError):
         parse_frame(json.dumps({"reqId": 1, "cmd": "a/b", "body": {"t": just_under * 2}}, ensure_ascii=False))
+
+
+def test_frames_follow_the_rest_body_rules_for_byte_order_marks_and_nan():
+    assert parse_frame('\ufeff{"reqId": 1, "cmd": "a/b"}').req_id == 1
+    with pytest.raises(FrameError):
+        parse_frame('{"reqId": 1, "cmd": "a/b", "body": {"x": NaN}}')
