@@ -16,8 +16,8 @@ from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import ConnectionDirectory, Limits, Metrics, Pusher, RelationCheck, TaskQueue
 from chalicelib.services.profiles import ProfileService
 from chalicelib.services.push import AllMemberPushService
-from chalicelib.services.relations import RelationService
 from chalicelib.services.realtime import RealtimeService
+from chalicelib.services.relations import RelationService
 from chalicelib.services.stats import StatsService
 
 
