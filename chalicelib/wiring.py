@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import Clock, SystemClock
+from chalicelib.domain.conversations import C2C
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
+from chalicelib.services.c2c import C2CService
+from chalicelib.services.conversations import ConversationService
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.limits import RequestGuard
 from chalicelib.services.mute import GlobalMuteService
@@ -43,6 +46,8 @@ class Services:
     all_member_push: AllMemberPushService
     relations: RelationService
     realtime: RealtimeService
+    c2c: C2CService
+    conversations: ConversationService
 
 
 def build(
@@ -57,7 +62,9 @@ def build(
     from chalicelib.store import base
     from chalicelib.store.accounts import DynamoAccountRepo
     from chalicelib.store.apps import DynamoAppRepo
+    from chalicelib.store.c2c import DynamoMessageStore
     from chalicelib.store.connections import DynamoConnectionDirectory
+    from chalicelib.store.conversations import DynamoConversationRepo
     from chalicelib.store.counters import DynamoMetrics
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
     from chalicelib.store.limits import DynamoLimits
@@ -78,6 +85,7 @@ def build(
     connections = DynamoConnectionDirectory(clock)
     notifier = Notifier(connections, pusher)
     limits = DynamoLimits()
+    relation_check = DynamoRelationCheck()
     tasks = tasks or SqsTaskQueue(
         settings.fanout_queue_name, settings.region, settings.sqs_endpoint, settings.fanout_queue_url
     )
@@ -87,6 +95,19 @@ def build(
     auth = AuthService(app_repo, account_repo, clock)
     realtime = RealtimeService(auth, account_repo, connections, pusher, metrics, clock)
     accounts.deletion_hooks.append(realtime)  # a deleted account's terminals are kicked off
+    dirty_words = DirtyWordService(DynamoDirtyWordRepo(), clock)
+    conversation_repo = DynamoConversationRepo()
+    c2c = C2CService(
+        DynamoMessageStore(clock),
+        conversation_repo,
+        account_repo,
+        relation_check,
+        dirty_words,
+        notifier,
+        metrics,
+        tasks,
+        clock,
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -98,9 +119,9 @@ def build(
         connections=connections,
         notifier=notifier,
         metrics=metrics,
-        relation_check=DynamoRelationCheck(),
+        relation_check=relation_check,
         tasks=tasks,
-        dirty_words=DirtyWordService(DynamoDirtyWordRepo(), clock),
+        dirty_words=dirty_words,
         limits=limits,
         guard=RequestGuard(limits, clock),
         stats=stats,
@@ -108,6 +129,11 @@ def build(
         all_member_push=AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock),
         relations=relations,
         realtime=realtime,
+        c2c=c2c,
+        # Type 1 rows are described by C2C; the groups feature adds its Type 2 source and cleaner here.
+        conversations=ConversationService(
+            conversation_repo, account_repo, notifier, clock, sources={C2C: c2c}, cleaners={C2C: c2c}
+        ),
     )
 
 

@@ -110,6 +110,7 @@ class Metrics(Protocol):
     """Per-app daily counters under domain/stats.METRICS names, bucketed by the app's natural day."""
 
     def incr(self, app: App, name: str, amount: int = 1) -> None: ...
+    def incr_many(self, app: App, amounts: Mapping[str, int]) -> None: ...  # one write for several counters
     def mark(self, app: App, name: str, member: str) -> bool: ...  # count `member` once per day; True if new
     def peak(self, app: App, name: str, value: int) -> None: ...  # keep the day's maximum
     def day(self, sdkappid: int, day: str) -> dict[str, int]: ...

@@ -1,0 +1,195 @@
+"""openim one-to-one messages: sendmsg, batchsendmsg, importmsg, admin_getroammsg, get_c2c_unread_msg_num,
+admin_set_msg_read, admin_msgwithdraw, modify_c2c_msg, and sync (what a terminal missed, after a cursor)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.api.context import AuthContext
+from chalicelib.api.fields import Body
+from chalicelib.api.registry import command
+from chalicelib.api.tasks import task
+from chalicelib.domain import errors
+from chalicelib.domain.c2c import (
+    BATCH_MAX,
+    SYNC_MAX_CNT,
+    UINT32_MAX,
+    Outgoing,
+    check_cloud,
+    import_mode,
+    lifetime,
+    send_controls,
+    sync_mode,
+)
+from chalicelib.domain.messages import C2C_CODES, parse_body
+from chalicelib.services.c2c import BATCH_TASK
+from chalicelib.wiring import services
+
+SYNC_DEFAULT_CNT = 50
+
+
+def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
+    return parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=C2C_CODES)
+
+
+def _msg_seq(body: Body) -> int:
+    seq = body.integer("MsgSeq", min_value=0, max_value=UINT32_MAX)
+    return secrets.randbelow(UINT32_MAX + 1) if seq is None else int(seq)
+
+
+def _outgoing(ctx: AuthContext, body: Body, *, batch: bool) -> tuple[str, Outgoing]:
+    """sendmsg / batchsendmsg fields, each with the reference's code."""
+    sender = ctx.acting_user(body.user("From_Account", code=90008))
+    if batch:
+        to = body.users("To_Account", required=True, code=90003, min_items=1, max_items=BATCH_MAX, max_code=90011)
+    else:
+        to = [body.user("To_Account", required=True, code=90003)]
+    msg_random = body.integer("MsgRandom", required=True, code=90005, min_value=0, max_value=UINT32_MAX)
+    msg_seq = _msg_seq(body)
+    when = None if batch else body.integer("MsgTimeStamp", code=90006, min_value=0)
+    keep = lifetime(body.integer("MsgLifeTime", code=90044), ctx.app.config.roaming_days, clamp=not batch)
+    mode = sync_mode(body.integer("SyncOtherMachine", code=90031), as_self=not ctx.is_admin)
+    msg_body = _msg_body(ctx, body)
+    cloud = check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes)
+    controls = send_controls(body.array("SendMsgControl"))
+    body.array("ForbidCallbackControl")  # accepted (no callbacks here), type-checked
+    body.obj("OfflinePushInfo")  # accepted (no offline push here), type-checked
+    return sender, Outgoing(
+        tuple(to),
+        msg_seq,
+        msg_random,
+        msg_body,
+        keep,
+        mode,
+        cloud,
+        when,
+        "NoUnread" in controls,
+        "NoLastMsg" in controls,
+    )
+
+
+@command("openim/sendmsg", acting_field="From_Account")
+def sendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    sender, out = _outgoing(ctx, body, batch=False)
+    sent = services().c2c.send(ctx.app, sender, out, by_admin=ctx.is_admin, exclude=ctx.connection_id, batch=False)
+    return {"MsgTime": sent.time, "MsgKey": sent.key}
+
+
+@command("openim/batchsendmsg", acting_field="From_Account")
+def batchsendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    sender, out = _outgoing(ctx, body, batch=True)
+    sent = services().c2c.send(ctx.app, sender, out, by_admin=ctx.is_admin, exclude=ctx.connection_id, batch=True)
+    result: dict[str, Any] = {"MsgTime": sent.time, "MsgKey": sent.key}
+    if sent.failed:
+        result["ErrorList"] = [{"To_Account": user, "ErrorCode": code} for user, code in sent.failed]
+    return result
+
+
+@command("openim/importmsg")
+def importmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    mode = import_mode(body.integer("SyncFromOldSystem", required=True, code=90030))
+    services().c2c.import_message(
+        ctx.app,
+        body.user("From_Account", required=True, code=90008),
+        body.user("To_Account", required=True, code=90003),
+        mode=mode,
+        msg_random=body.integer("MsgRandom", required=True, code=90005, min_value=0, max_value=UINT32_MAX),
+        msg_seq=_msg_seq(body),
+        time=body.integer("MsgTimeStamp", required=True, code=90006, min_value=0),
+        body=_msg_body(ctx, body),
+        cloud=check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes),
+    )
+    return {}
+
+
+@command("openim/admin_getroammsg", acting_field="Operator_Account")
+def admin_getroammsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    # Older clients send From_Account/To_Account, newer ones Operator_Account/Peer_Account.
+    operator = "Operator_Account" if "Operator_Account" in body else "From_Account"
+    peer = "Peer_Account" if "Peer_Account" in body else "To_Account"
+    page = services().c2c.history(
+        ctx.app,
+        ctx.acting_user(body.user(operator, required=True, code=90008)),
+        body.user(peer, required=True, code=90003),
+        max_cnt=body.integer("MaxCnt", required=True, min_value=1),
+        min_time=body.integer("MinTime", required=True, min_value=0),
+        max_time=body.integer("MaxTime", required=True, min_value=0),
+        last_key=body.string("LastMsgKey") or None,
+    )
+    return {
+        "Complete": int(page.complete),
+        "MsgCnt": len(page.messages),
+        "LastMsgTime": page.last_time,
+        "LastMsgKey": page.last_key,
+        "MsgList": [m.history() for m in page.messages],
+    }
+
+
+@command("openim/get_c2c_unread_msg_num", acting_field="To_Account")
+def get_c2c_unread_msg_num(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    user = ctx.acting_user(body.user("To_Account", required=True, code=90003))
+    peers = body.users("Peer_Account", max_items=10)
+    unread = services().c2c.unread(ctx.app, user, peers)
+    result: dict[str, Any] = {"AllC2CUnreadMsgNum": unread.total}
+    if peers:
+        result["C2CUnreadMsgNumList"] = [{"Peer_Account": p, "C2CUnreadMsgNum": n} for p, n in unread.per_peer]
+    if unread.failed:
+        result["ErrorList"] = [{"Peer_Account": p, "ErrorCode": code} for p, code in unread.failed]
+    return result
+
+
+@command("openim/admin_set_msg_read", acting_field="Report_Account")
+def admin_set_msg_read(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    services().c2c.set_read(
+        ctx.app,
+        ctx.acting_user(body.user("Report_Account", required=True)),
+        body.user("Peer_Account", required=True),
+        body.integer("MsgReadTime", min_value=0),
+        exclude=ctx.connection_id,
+    )
+    return {}
+
+
+@command("openim/admin_msgwithdraw", acting_field="From_Account")
+def admin_msgwithdraw(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    services().c2c.withdraw(
+        ctx.app,
+        ctx.acting_user(body.user("From_Account", required=True, code=90008)),
+        body.user("To_Account", required=True, code=90003),
+        body.string("MsgKey", required=True, code=90054),
+        by_admin=ctx.is_admin,
+        exclude=ctx.connection_id,
+    )
+    return {}
+
+
+@command("openim/modify_c2c_msg", acting_field="From_Account")
+def modify_c2c_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    sender = ctx.acting_user(body.user("From_Account", required=True, code=90008))
+    recipient = body.user("To_Account", required=True, code=90003)
+    key = body.string("MsgKey", required=True, code=90054)
+    new_body = _msg_body(ctx, body) if "MsgBody" in body else None
+    cloud = check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes)
+    if new_body is None and cloud is None:
+        raise errors.error(90001, "modify_c2c_msg needs MsgBody or CloudCustomData")
+    services().c2c.modify(ctx.app, sender, recipient, key, body=new_body, cloud=cloud, exclude=ctx.connection_id)
+    return {}
+
+
+@command("openim/sync", acting_field="From_Account")
+def sync(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    result = services().c2c.sync(
+        ctx.app,
+        ctx.acting_user(body.user("From_Account")),
+        body.integer("Cursor", default=0, min_value=0),
+        body.integer("MaxCnt", default=SYNC_DEFAULT_CNT, min_value=1, max_value=SYNC_MAX_CNT),
+    )
+    return {"Events": [e.frame() for e in result.events], "Cursor": result.cursor, "Complete": int(result.complete)}
+
+
+@task(BATCH_TASK)
+def deliver_batch(payload: Mapping[str, Any]) -> None:
+    """Part of a large batchsendmsg, delivered from the queue."""
+    services().c2c.deliver_batch(services().apps.get(int(payload["sdkappid"])), payload)

@@ -1,0 +1,483 @@
+"""One-to-one messaging use cases: send (single, batch, import), deliver, history, unread/read, recall, edit, sync.
+
+A stored message costs, in order: a dedup marker (conditional put, 120 s TTL), the recipient's stream entry
+(the canonical copy, in the conversation's history index), the sender's stream entry (SyncOtherMachine 1), then
+one UpdateItem per conversation row (last message, unread count) and the pushes, each carrying the entry's
+cursor. Until the canonical copy is written a failure releases the dedup marker (the client's retry goes
+through); after it the message exists, so a retry is answered from the marker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from chalicelib.domain import errors
+from chalicelib.domain.apps import App
+from chalicelib.domain.c2c import (
+    C2C_MSG,
+    C2C_READ,
+    HISTORY_MAX_CNT,
+    IMPORT_HISTORY,
+    KIND_MODIFY,
+    KIND_MSG,
+    KIND_WITHDRAW,
+    HistoryPage,
+    Message,
+    Outgoing,
+    StreamEvent,
+    SyncMode,
+    history_page,
+    message_time,
+    msg_key,
+    parse_msg_key,
+    recall_refusal,
+    send_refusal,
+    signature,
+    sync_page,
+)
+from chalicelib.domain.clock import Clock
+from chalicelib.domain.conversations import C2C, Conversation, MessageRef
+from chalicelib.domain.messages import texts
+from chalicelib.domain.mute import is_muted
+from chalicelib.domain.profiles import IMAGE, NICK
+from chalicelib.services.conversations import ConversationRepo, Description
+from chalicelib.services.dirtywords import DirtyWordService
+from chalicelib.services.notify import Notifier
+from chalicelib.services.ports import AccountRepo, Metrics, RelationCheck, TaskQueue
+
+log = logging.getLogger("yuntong.c2c")
+
+INLINE_RECIPIENTS = 50  # batchsendmsg delivers this many in the request; larger batches go through the queue
+BATCH_TASK = "c2c_batch"
+
+
+class MessageStore(Protocol):
+    def claim(
+        self, sdkappid: int, sender: str, scope: str, msg_seq: int, msg_random: int, crc: int, key: str, time: int
+    ) -> tuple[str, int] | None: ...
+    def release(self, sdkappid: int, sender: str, scope: str, msg_seq: int, msg_random: int, crc: int) -> None: ...
+    def append(
+        self, sdkappid: int, owner: str, kind: str, message: Message, *, indexed: bool
+    ) -> tuple[int, MessageRef]: ...
+    def stream(self, sdkappid: int, user: str, after: int, limit: int) -> tuple[list[StreamEvent], bool]: ...
+    def archive(self, sdkappid: int, message: Message) -> MessageRef | None: ...
+    def history(
+        self, sdkappid: int, a: str, b: str, min_time: int, max_time: int, before: tuple[int, str] | None, limit: int
+    ) -> tuple[list[Message], bool]: ...
+    def find(
+        self, sdkappid: int, sender: str, recipient: str, key: str, msg_time: int
+    ) -> list[tuple[MessageRef, Message]]: ...
+    def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int) -> bool: ...
+    def get_many(self, refs: Iterable[MessageRef]) -> dict[MessageRef, Message]: ...
+    def hide(self, sdkappid: int, operator: str, peer: str) -> int: ...
+    def count_from(self, sdkappid: int, sender: str, recipient: str, after_time: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class Sent:
+    key: str
+    time: int
+    failed: list[tuple[str, int]]  # (To_Account, ErrorCode) of recipients it was not sent to
+
+
+@dataclass(frozen=True)
+class Unread:
+    total: int
+    per_peer: list[tuple[str, int]]
+    failed: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    events: list[StreamEvent]
+    cursor: int
+    complete: bool
+
+
+def encode_message(message: Message) -> dict[str, Any]:
+    """A message as a task payload (JSON)."""
+    return {
+        "sender": message.sender,
+        "recipient": message.recipient,
+        "msg_seq": message.msg_seq,
+        "msg_random": message.msg_random,
+        "time": message.time,
+        "body": message.body,
+        "cloud": message.cloud,
+        "nick": message.nick,
+        "face": message.face,
+        "expires": message.expires,
+        "hidden_for": sorted(message.hidden_for),
+    }
+
+
+def decode_message(data: Mapping[str, Any]) -> Message:
+    fields = dict(data)
+    fields["hidden_for"] = frozenset(fields.get("hidden_for") or ())
+    return Message(**fields)
+
+
+class C2CService:
+    def __init__(
+        self,
+        store: MessageStore,
+        conversations: ConversationRepo,
+        accounts: AccountRepo,
+        relations: RelationCheck,
+        dirty_words: DirtyWordService,
+        notifier: Notifier,
+        metrics: Metrics,
+        tasks: TaskQueue,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._conversations = conversations
+        self._accounts = accounts
+        self._relations = relations
+        self._dirty_words = dirty_words
+        self._notifier = notifier
+        self._metrics = metrics
+        self._tasks = tasks
+        self._clock = clock
+
+    # --- sending --------------------------------------------------------------------------------
+    def send(self, app: App, sender: str, out: Outgoing, *, by_admin: bool, exclude: str | None, batch: bool) -> Sent:
+        """sendmsg (one recipient: any refusal raises) and batchsendmsg (refusals listed per recipient).
+
+        Everything is checked before anything is written, so a refused send writes nothing.
+        """
+        sdk = app.sdkappid
+        account = self._accounts.get_account(sdk, sender)
+        if account is None:
+            raise errors.error(90008, f"From_Account {sender!r} is not an imported account")
+        now = self._clock.now()
+        if not by_admin and is_muted(account.c2c_mute_until, now):
+            raise errors.error(20012, f"{sender!r} is muted and may not send one-to-one messages")
+        self._dirty_words.check(app, texts(out.body), code=80001, what="MsgBody")
+        time = message_time(out.time, now, app.config.roaming_days)
+        failed = self._refusals(app, sender, out.recipients, by_admin=by_admin)
+        if failed and not batch:
+            code = failed[0][1]
+            raise errors.error(code, f"cannot send to {out.recipients[0]!r}: {errors.CODES.get(code, 'refused')}")
+        targets = [r for r in dict.fromkeys(out.recipients) if r not in dict(failed)]
+        if not targets:
+            return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed)
+        message = Message(
+            sender=sender,
+            recipient=targets[0],
+            msg_seq=out.msg_seq,
+            msg_random=out.msg_random,
+            time=time,
+            body=out.body,
+            cloud=out.cloud,
+            nick=str(account.profile.get(NICK) or ""),
+            face=str(account.profile.get(IMAGE) or ""),
+            expires=int(now) + out.lifetime if out.lifetime else 0,
+            hidden_for=frozenset({sender}) if out.mode is SyncMode.NONE else frozenset(),
+        )
+        scope = targets[0] if not batch else "*"
+        crc = signature(out.body, out.cloud, out.lifetime, sorted(targets) if batch else None)
+        original = self._store.claim(sdk, sender, scope, out.msg_seq, out.msg_random, crc, message.key, time)
+        if original is not None:
+            return Sent(original[0], original[1], failed)
+        try:
+            self._deliver(app, message, out, exclude)
+        except Exception:
+            self._store.release(sdk, sender, scope, out.msg_seq, out.msg_random, crc)
+            raise
+        rest = targets[1:]
+        if len(rest) < INLINE_RECIPIENTS:
+            for recipient in rest:
+                self._deliver(app, replace(message, recipient=recipient), out, exclude)
+        else:
+            for i in range(0, len(rest), INLINE_RECIPIENTS):
+                self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, rest[i : i + INLINE_RECIPIENTS]))
+        self._count(app, sender, len(targets))
+        return Sent(message.key, time, failed)
+
+    def _refusals(self, app: App, sender: str, recipients: Sequence[str], *, by_admin: bool) -> list[tuple[str, int]]:
+        sdk = app.sdkappid
+        unique = list(dict.fromkeys(recipients))
+        known = (
+            self._accounts.existing(sdk, unique)
+            if len(unique) > 1
+            else set(u for u in unique if self._accounts.exists(sdk, u))
+        )
+        failed: list[tuple[str, int]] = []
+        for peer in unique:
+            if peer == sender:
+                failed.append((peer, 90003))  # a conversation needs two accounts: sending to oneself is refused
+            elif peer not in known:
+                failed.append((peer, 90012))
+            elif not by_admin:
+                friend_check = app.config.c2c_friend_check
+                code = send_refusal(
+                    by_admin=False,
+                    muted=False,  # checked once for the sender
+                    blocked=self._relations.is_blocked(sdk, peer, sender),
+                    friend_check=friend_check,
+                    sender_lists_peer=friend_check and self._relations.is_friend(sdk, sender, peer),
+                    peer_lists_sender=friend_check and self._relations.is_friend(sdk, peer, sender),
+                )
+                if code is not None:
+                    failed.append((peer, code))
+        return failed
+
+    def _deliver(self, app: App, message: Message, out: Outgoing, exclude: str | None) -> None:
+        """Store (unless online-only) and push one recipient's copy."""
+        sdk, sender, recipient = app.sdkappid, message.sender, message.recipient
+        if out.online_only:
+            self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(None))
+            if out.mode is SyncMode.ECHO:
+                self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(None), exclude=exclude)
+            return
+        seq, ref = self._store.append(sdk, recipient, KIND_MSG, message, indexed=True)
+        echo = self._store.append(sdk, sender, KIND_MSG, message, indexed=False)[0] if out.mode is SyncMode.ECHO else 0
+        now = int(self._clock.now())
+        if not (out.no_last and out.no_unread):
+            self._conversations.record(
+                sdk,
+                recipient,
+                C2C,
+                sender,
+                time=None if out.no_last else now,
+                last=None if out.no_last else ref,
+                received=0 if out.no_unread else 1,
+            )
+        if out.mode is not SyncMode.NONE and not out.no_last:
+            self._conversations.record(sdk, sender, C2C, recipient, time=now, last=ref)
+        self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(seq))
+        if echo:
+            self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(echo), exclude=exclude)
+
+    def _batch_payload(self, app: App, message: Message, out: Outgoing, recipients: Sequence[str]) -> dict[str, Any]:
+        return {
+            "sdkappid": app.sdkappid,
+            "message": encode_message(message),
+            "recipients": list(recipients),
+            "mode": out.mode.value,
+            "lifetime": out.lifetime,
+            "no_unread": out.no_unread,
+            "no_last": out.no_last,
+        }
+
+    def deliver_batch(self, app: App, payload: Mapping[str, Any]) -> None:
+        """A queued part of a large batchsendmsg (checks were done in the request)."""
+        message = decode_message(payload["message"])
+        out = Outgoing(
+            recipients=tuple(payload["recipients"]),
+            msg_seq=message.msg_seq,
+            msg_random=message.msg_random,
+            body=message.body,
+            lifetime=int(payload["lifetime"]),
+            mode=SyncMode(payload["mode"]),
+            no_unread=bool(payload["no_unread"]),
+            no_last=bool(payload["no_last"]),
+        )
+        for recipient in out.recipients:
+            self._deliver(app, replace(message, recipient=recipient), out, None)
+
+    def _count(self, app: App, sender: str, recipients: int) -> None:
+        self._metrics.incr_many(
+            app, {"C2CUpMsgNum": 1, "UpMsgNum": 1, "C2CDownMsgNum": recipients, "DownMsgNum": recipients}
+        )
+        self._metrics.mark(app, "C2CSendMsgUserNum", sender)
+        self._metrics.mark(app, "SendMsgUserNum", sender)
+
+    def import_message(
+        self,
+        app: App,
+        sender: str,
+        recipient: str,
+        *,
+        mode: int,
+        msg_seq: int,
+        msg_random: int,
+        time: int,
+        body: list[dict[str, Any]],
+        cloud: str | None,
+    ) -> None:
+        """importmsg: SyncFromOldSystem 1/5 as if sent now (streams, unread, pushes), 2 into history only."""
+        sdk = app.sdkappid
+        if sender == recipient:
+            raise errors.error(90003, "To_Account must differ from From_Account")
+        known = self._accounts.existing(sdk, [sender, recipient])
+        if sender not in known:
+            raise errors.error(90008, f"From_Account {sender!r} is not an imported account")
+        if recipient not in known:
+            raise errors.error(90012, f"To_Account {recipient!r} is not an imported account")
+        self._dirty_words.check(app, texts(body), code=80001, what="MsgBody")
+        now = self._clock.now()
+        time = message_time(time, now, app.config.roaming_days)
+        message = Message(
+            sender, recipient, msg_seq, msg_random, time, body, cloud, expires=time + app.config.roaming_days * 86400
+        )
+        crc = signature(body, cloud, mode)
+        if self._store.claim(sdk, sender, recipient, msg_seq, msg_random, crc, message.key, time) is not None:
+            return
+        if mode == IMPORT_HISTORY:
+            try:
+                ref = self._store.archive(sdk, message)
+            except Exception:
+                self._store.release(sdk, sender, recipient, msg_seq, msg_random, crc)
+                raise
+            if ref is not None:
+                for owner, peer in ((recipient, sender), (sender, recipient)):
+                    self._conversations.record(sdk, owner, C2C, peer, time=time, last=ref, only_if_older=True)
+            return
+        out = Outgoing((recipient,), msg_seq, msg_random, body, message.expires - int(now), SyncMode.ECHO, cloud)
+        try:
+            self._deliver(app, message, out, None)
+        except Exception:
+            self._store.release(sdk, sender, recipient, msg_seq, msg_random, crc)
+            raise
+
+    # --- reading --------------------------------------------------------------------------------
+    def history(
+        self,
+        app: App,
+        operator: str,
+        peer: str,
+        *,
+        min_time: int,
+        max_time: int,
+        max_cnt: int,
+        last_key: str | None,
+    ) -> HistoryPage:
+        """admin_getroammsg: one Query per page, newest first, answered oldest first (reference)."""
+        if min_time > max_time:
+            raise errors.error(90001, "MinTime must not be after MaxTime")
+        before = None
+        if last_key is not None:
+            before = (parse_msg_key(last_key)[2], last_key)
+            if before[0] < min_time:
+                return HistoryPage([], True, 0, "")
+        limit = min(max_cnt, HISTORY_MAX_CNT)
+        examined, more = self._store.history(app.sdkappid, operator, peer, min_time, max_time, before, limit)
+        return history_page(examined, operator=operator, now=self._clock.now(), more=more, max_cnt=limit)
+
+    def sync(self, app: App, user: str, cursor: int, max_cnt: int) -> SyncResult:
+        """What follows `cursor` in the account's stream, in order: one strongly consistent Query per page."""
+        examined, more = self._store.stream(app.sdkappid, user, cursor, max_cnt)
+        events, next_cursor, complete = sync_page(
+            examined, cursor=cursor, now=self._clock.now(), more=more, max_cnt=max_cnt
+        )
+        return SyncResult(events, next_cursor, complete)
+
+    def unread(self, app: App, user: str, peers: Sequence[str] | None) -> Unread:
+        """get_c2c_unread_msg_num: the total over C2C conversations and, when asked, per peer."""
+        sdk = app.sdkappid
+        if not self._accounts.exists(sdk, user):
+            raise errors.error(70107, f"To_Account {user!r} is not an imported account")
+        rows = {r.peer: r for r in self._conversations.list(sdk, user) if r.type == C2C}
+        total = sum(r.unread for r in rows.values())
+        if not peers:
+            return Unread(total, [], [])
+        unique = list(dict.fromkeys(peers))
+        known = self._accounts.existing(sdk, unique)
+        per_peer = [(p, rows[p].unread if p in rows else 0) for p in unique if p in known]
+        return Unread(total, per_peer, [(p, 70107) for p in unique if p not in known])
+
+    # --- read receipts, recall, edit ------------------------------------------------------------
+    def set_read(self, app: App, reader: str, peer: str, read_time: int | None, *, exclude: str | None) -> int:
+        """admin_set_msg_read: messages from `peer` up to MsgReadTime are read; returns the unread left.
+
+        The peer's terminals get `c2c_read` (a read receipt) and so do the reader's other terminals.
+        """
+        sdk = app.sdkappid
+        known = self._accounts.existing(sdk, [reader, peer])
+        for user in (reader, peer):
+            if user not in known:
+                raise errors.error(20003, f"{user!r} is not an imported account")
+        now = int(self._clock.now())
+        when = now if read_time is None else read_time
+        row = self._conversations.get(sdk, reader, C2C, [peer]).get(peer)
+        left = 0
+        if row is not None:
+            later = 0 if when >= row.time else self._store.count_from(sdk, peer, reader, when)
+            read = max(0, row.recv - later)
+            if read > row.read:
+                self._conversations.mark_read(sdk, reader, C2C, peer, read, when)
+            left = max(0, row.recv - max(read, row.read))
+        data = {"Report_Account": reader, "Peer_Account": peer, "MsgReadTime": when}
+        self._notifier.to_users(sdk, [peer], C2C_READ, data)
+        self._notifier.to_users(sdk, [reader], C2C_READ, {**data, "UnreadMsgNum": left}, exclude=exclude)
+        return left
+
+    def _located(self, app: App, sender: str, recipient: str, key: str) -> list[tuple[MessageRef, Message]]:
+        found = self._store.find(app.sdkappid, sender, recipient, key, parse_msg_key(key)[2])
+        if not found:
+            raise errors.error(20022, f"no message {key!r} from {sender!r} to {recipient!r}")
+        return found
+
+    def withdraw(self, app: App, sender: str, recipient: str, key: str, *, by_admin: bool, exclude: str | None) -> None:
+        """admin_msgwithdraw: history keeps a placeholder (MsgFlagBits 8); both sides get `msg_withdraw`."""
+        found = self._located(app, sender, recipient, key)
+        now = self._clock.now()
+        for _, message in found:
+            code = recall_refusal(
+                by_admin=by_admin,
+                flags=message.flags,
+                msg_time=message.time,
+                now=now,
+                limit_seconds=app.config.c2c_recall_seconds,
+            )
+            if code is not None:
+                raise errors.error(code)
+        for ref, message in found:
+            recalled = message.as_recalled()
+            if not self._store.rewrite(ref, recalled, expect_flags=message.flags):
+                raise errors.error(20023)
+            self._announce(app, KIND_WITHDRAW, recalled, exclude)
+
+    def modify(
+        self,
+        app: App,
+        sender: str,
+        recipient: str,
+        key: str,
+        *,
+        body: list[dict[str, Any]] | None,
+        cloud: str | None,
+        exclude: str | None,
+    ) -> None:
+        """modify_c2c_msg: new MsgBody and/or CloudCustomData; both sides get `msg_modify`."""
+        if body is not None:
+            self._dirty_words.check(app, texts(body), code=80001, what="MsgBody")
+        for ref, message in self._located(app, sender, recipient, key):
+            if message.recalled:
+                raise errors.error(20023, "a recalled message cannot be modified")
+            edited = replace(
+                message,
+                body=message.body if body is None else body,
+                cloud=message.cloud if cloud is None else cloud,
+            )
+            if not self._store.rewrite(ref, edited, expect_flags=message.flags):
+                raise errors.error(20023, "the message was recalled meanwhile")
+            self._announce(app, KIND_MODIFY, edited, exclude)
+
+    def _announce(self, app: App, kind: str, message: Message, exclude: str | None) -> None:
+        """Append the change to both sides' streams (so reconnecting terminals replay it) and push it."""
+        for owner in (message.recipient, message.sender):
+            seq, _ = self._store.append(app.sdkappid, owner, kind, message, indexed=False)
+            event = StreamEvent(kind, seq, message).frame()
+            self._notifier.to_users(app.sdkappid, [owner], event["event"], event["data"], exclude=exclude)
+
+    # --- conversation support (Type 1 rows of recent contacts) ----------------------------------
+    def describe(self, sdkappid: int, owner: str, rows: Sequence[Conversation]) -> dict[str, Description]:
+        """Last message (one BatchGet) and unread count of C2C conversation rows."""
+        found = self._store.get_many(r.last for r in rows if r.last is not None)
+        now = self._clock.now()
+        out: dict[str, Description] = {}
+        for row in rows:
+            last = found.get(row.last) if row.last is not None else None
+            shown = last.history() if last is not None and last.visible_to(owner, now) else None
+            out[row.peer] = Description(shown, row.unread)
+        return out
+
+    def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None:
+        """recentcontact/delete with ClearRamble 1: the conversation leaves the owner's history."""
+        self._store.hide(sdkappid, owner, peer)
