@@ -132,7 +132,9 @@ class C2CService:
         metrics: Metrics,
         tasks: TaskQueue,
         clock: Clock,
+        inline_recipients: int = INLINE_RECIPIENTS,
     ) -> None:
+        self.inline_recipients = inline_recipients
         self._store = store
         self._conversations = conversations
         self._accounts = accounts
@@ -189,12 +191,13 @@ class C2CService:
             self._store.release(sdk, sender, scope, out.msg_seq, out.msg_random, crc)
             raise
         rest = targets[1:]
-        if len(rest) < INLINE_RECIPIENTS:
+        chunk = self.inline_recipients
+        if len(rest) < chunk:
             for recipient in rest:
                 self._deliver(app, replace(message, recipient=recipient), out, exclude)
         else:
-            for i in range(0, len(rest), INLINE_RECIPIENTS):
-                self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, rest[i : i + INLINE_RECIPIENTS]))
+            for i in range(0, len(rest), chunk):
+                self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, rest[i : i + chunk]))
         self._count(app, sender, len(targets))
         return Sent(message.key, time, failed)
 
