@@ -21,7 +21,9 @@ wrong: 0.5 for an UpdateItem, 2.0 for a BatchGetItem that found one item):
 - reads: GetItem/BatchGetItem per item, Query/Scan per page on the items evaluated before any filter, in 4 KB
   units, halved unless ConsistentRead; a read that finds nothing still costs the minimum;
 - writes: per item, 1 KB units of the larger of the item before and after (a failed condition still costs the
-  item's size, at least 1); transactions count double.
+  item's size, at least 1); transactions count double. Each global secondary index the item is in (before or
+  after) costs its own units: the item's new size, or the old and the new size when the index key changed (a
+  delete and a put in the index), or the old size when the item left the index.
 To see sizes a projection or filter hides and items as they were before a write, the counter makes extra reads
 of its own (never counted). So use it against moto, not a real table, or pass `measure_capacity=False` to record
 requests only (operation, tables, error, callers; no items or units). Table administration (CreateTable,
@@ -156,6 +158,7 @@ class _Measure:
         self._raw = raw_call
         self._client = client
         self._keys: dict[str, list[str]] = {}
+        self._indexes: dict[str, list[list[str]]] = {}
 
     def _call(self, client: BaseClient, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         _quiet.active = True
@@ -165,10 +168,21 @@ class _Measure:
             _quiet.active = False
 
     def key_names(self, table: str) -> list[str]:
+        self._describe(table)
+        return self._keys[table]
+
+    def index_keys(self, table: str) -> list[list[str]]:
+        """The key attribute names of each global secondary index of the table."""
+        self._describe(table)
+        return self._indexes[table]
+
+    def _describe(self, table: str) -> None:
         if table not in self._keys:
             desc = self._call(self._client, "DescribeTable", {"TableName": table})["Table"]
             self._keys[table] = [k["AttributeName"] for k in desc["KeySchema"]]
-        return self._keys[table]
+            self._indexes[table] = [
+                [k["AttributeName"] for k in gsi["KeySchema"]] for gsi in desc.get("GlobalSecondaryIndexes", [])
+            ]
 
     def current(self, table: str, item_or_key: Mapping[str, Any]) -> dict[str, Any] | None:
         key = {k: item_or_key[k] for k in self.key_names(table) if k in item_or_key}
@@ -359,8 +373,25 @@ class _Recorder:
             elif not failed and kind == "Update":
                 new = measure.current(table, op["Key"])
             wcu += factor * write_units(max(item_size(old), item_size(new)))
+            if not failed:
+                wcu += factor * _index_units(measure.index_keys(table), old, new)
         written = 0 if failed else sum(1 for kind, *_ in writes if kind != "ConditionCheck")
         return wcu, written
+
+
+def _index_units(indexes: list[list[str]], old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> float:
+    """Write units the table's global secondary indexes take for one item write (all projections are ALL)."""
+    units = 0.0
+    for keys in indexes:
+        was = old is not None and all(k in old for k in keys)
+        now = new is not None and all(k in new for k in keys)
+        if was and now and any(old[k] != new[k] for k in keys):  # type: ignore[index]
+            units += write_units(item_size(old)) + write_units(item_size(new))
+        elif now:
+            units += write_units(item_size(new))
+        elif was:
+            units += write_units(item_size(old))
+    return units
 
 
 _install_lock = threading.Lock()

@@ -81,6 +81,7 @@ class Sent:
     key: str
     time: int
     failed: list[tuple[str, int]]  # (To_Account, ErrorCode) of recipients it was not sent to
+    cursor: int | None = None  # the sender's copy in its own stream (the sending terminal is not pushed it)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ class C2CService:
         if original is not None:
             return Sent(original[0], original[1], failed)
         try:
-            self._deliver(app, message, out, exclude)
+            echo = self._deliver(app, message, out, exclude)
         except Exception:
             self._store.release(sdk, sender, scope, out.msg_seq, out.msg_random, crc)
             raise
@@ -199,7 +200,7 @@ class C2CService:
             for i in range(0, len(rest), chunk):
                 self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, rest[i : i + chunk]))
         self._count(app, sender, len(targets))
-        return Sent(message.key, time, failed)
+        return Sent(message.key, time, failed, echo)
 
     def _refusals(self, app: App, sender: str, recipients: Sequence[str], *, by_admin: bool) -> list[tuple[str, int]]:
         sdk = app.sdkappid
@@ -229,14 +230,14 @@ class C2CService:
                     failed.append((peer, code))
         return failed
 
-    def _deliver(self, app: App, message: Message, out: Outgoing, exclude: str | None) -> None:
-        """Store (unless online-only) and push one recipient's copy."""
+    def _deliver(self, app: App, message: Message, out: Outgoing, exclude: str | None) -> int | None:
+        """Store (unless online-only) and push one recipient's copy; returns the sender's copy's cursor, if any."""
         sdk, sender, recipient = app.sdkappid, message.sender, message.recipient
         if out.online_only:
             self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(None))
             if out.mode is SyncMode.ECHO:
                 self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(None), exclude=exclude)
-            return
+            return None
         seq, ref = self._store.append(sdk, recipient, KIND_MSG, message, indexed=True)
         echo = self._store.append(sdk, sender, KIND_MSG, message, indexed=False)[0] if out.mode is SyncMode.ECHO else 0
         now = int(self._clock.now())
@@ -255,6 +256,8 @@ class C2CService:
         self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(seq))
         if echo:
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(echo), exclude=exclude)
+            return echo
+        return None
 
     def _batch_payload(self, app: App, message: Message, out: Outgoing, recipients: Sequence[str]) -> dict[str, Any]:
         return {
@@ -284,11 +287,9 @@ class C2CService:
             self._deliver(app, replace(message, recipient=recipient), out, None)
 
     def _count(self, app: App, sender: str, recipients: int) -> None:
-        self._metrics.incr_many(
-            app, {"C2CUpMsgNum": 1, "UpMsgNum": 1, "C2CDownMsgNum": recipients, "DownMsgNum": recipients}
-        )
+        """Daily statistics (UpMsgNum, DownMsgNum and SendMsgUserNum are derived from these by the stats job)."""
+        self._metrics.incr_many(app, {"C2CUpMsgNum": 1, "C2CDownMsgNum": recipients})
         self._metrics.mark(app, "C2CSendMsgUserNum", sender)
-        self._metrics.mark(app, "SendMsgUserNum", sender)
 
     def import_message(
         self,
@@ -416,8 +417,9 @@ class C2CService:
             raise errors.error(20022, f"no message {key!r} from {sender!r} to {recipient!r}")
         return found
 
-    def withdraw(self, app: App, sender: str, recipient: str, key: str, *, by_admin: bool, exclude: str | None) -> None:
-        """admin_msgwithdraw: history keeps a placeholder (MsgFlagBits 8); both sides get `msg_withdraw`."""
+    def withdraw(self, app: App, sender: str, recipient: str, key: str, *, by_admin: bool) -> None:
+        """admin_msgwithdraw: history keeps a placeholder (MsgFlagBits 8); both sides' terminals get `msg_withdraw`
+        (the calling one too: the event takes a cursor in its stream, and a terminal keeps cursors contiguous)."""
         found = self._located(app, sender, recipient, key)
         now = self._clock.now()
         for _, message in found:
@@ -434,7 +436,7 @@ class C2CService:
             recalled = message.as_recalled()
             if not self._store.rewrite(ref, recalled, expect_flags=message.flags):
                 raise errors.error(20023)
-            self._announce(app, KIND_WITHDRAW, recalled, exclude)
+            self._announce(app, KIND_WITHDRAW, recalled)
 
     def modify(
         self,
@@ -445,9 +447,8 @@ class C2CService:
         *,
         body: list[dict[str, Any]] | None,
         cloud: str | None,
-        exclude: str | None,
     ) -> None:
-        """modify_c2c_msg: new MsgBody and/or CloudCustomData; both sides get `msg_modify`."""
+        """modify_c2c_msg: new MsgBody and/or CloudCustomData; both sides' terminals get `msg_modify`."""
         if body is not None:
             self._dirty_words.check(app, texts(body), code=80001, what="MsgBody")
         for ref, message in self._located(app, sender, recipient, key):
@@ -460,14 +461,14 @@ class C2CService:
             )
             if not self._store.rewrite(ref, edited, expect_flags=message.flags):
                 raise errors.error(20023, "the message was recalled meanwhile")
-            self._announce(app, KIND_MODIFY, edited, exclude)
+            self._announce(app, KIND_MODIFY, edited)
 
-    def _announce(self, app: App, kind: str, message: Message, exclude: str | None) -> None:
+    def _announce(self, app: App, kind: str, message: Message) -> None:
         """Append the change to both sides' streams (so reconnecting terminals replay it) and push it."""
         for owner in (message.recipient, message.sender):
             seq, _ = self._store.append(app.sdkappid, owner, kind, message, indexed=False)
             event = StreamEvent(kind, seq, message).frame()
-            self._notifier.to_users(app.sdkappid, [owner], event["event"], event["data"], exclude=exclude)
+            self._notifier.to_users(app.sdkappid, [owner], event["event"], event["data"])
 
     # --- conversation support (Type 1 rows of recent contacts) ----------------------------------
     def describe(self, sdkappid: int, owner: str, rows: Sequence[Conversation]) -> dict[str, Description]:

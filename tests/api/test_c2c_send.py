@@ -39,9 +39,10 @@ def test_an_account_sending_as_itself_echoes_to_its_other_terminals_not_the_send
     accounts(api, "alice", "bob")
     for cid, user in (("a1", "alice"), ("a2", "alice"), ("b1", "bob")):
         online(svc, clock, user, cid)
-    ws(svc, "alice", "a1", "openim/sendmsg", {"To_Account": "bob", "MsgRandom": 1, "MsgBody": text()})
+    reply = ws(svc, "alice", "a1", "openim/sendmsg", {"To_Account": "bob", "MsgRandom": 1, "MsgBody": text()})
     assert pusher.frames("a1") == []
     assert len(pusher.frames("a2", "c2c_msg")) == len(pusher.frames("b1", "c2c_msg")) == 1
+    assert reply["Cursor"] == pusher.frames("a2")[0]["data"]["Cursor"]  # the sending terminal learns its cursor
 
 
 def test_sync_other_machine_2_keeps_the_message_out_of_the_senders_history_and_terminals(api, svc, clock, pusher):
@@ -278,3 +279,17 @@ def test_importmsg_is_for_the_admin_only(api):
     accounts(api, "alice", "bob")
     body = {"SyncFromOldSystem": 2, "From_Account": "alice", "To_Account": "bob", "MsgRandom": 1}
     api.fails("openim/importmsg", {**body, "MsgTimeStamp": 1_700_000_000, "MsgBody": text()}, 60010, identifier="alice")
+
+
+def test_sends_are_counted_in_the_days_statistics(api, svc, clock):
+    from chalicelib.domain.stats import day_of
+
+    accounts(api, "alice", "bob", "carol")
+    send(api, "alice", "bob")
+    api.ok(
+        "openim/batchsendmsg",
+        {"From_Account": "alice", "To_Account": ["bob", "carol"], "MsgRandom": 1, "MsgBody": text()},
+    )
+    send(api, "alice", "bob", MsgLifeTime=0)
+    figures = svc.metrics.day(APP, day_of(clock.now(), "Asia/Shanghai"))
+    assert (figures["C2CUpMsgNum"], figures["C2CDownMsgNum"], figures["C2CSendMsgUserNum"]) == (3, 4, 1)

@@ -33,7 +33,15 @@ def test_sync_replays_what_the_accounts_other_terminals_sent_and_later_recalls(a
     accounts(api, "alice", "bob")
     online(svc, clock, "alice", "a1")
     sent = ws(svc, "alice", "a1", "openim/sendmsg", {"To_Account": "bob", "MsgRandom": 1, "MsgBody": text("from a1")})
-    api.ok("openim/admin_msgwithdraw", {"From_Account": "alice", "To_Account": "bob", "MsgKey": sent["MsgKey"]})
+    ws(
+        svc,
+        "alice",
+        "a1",
+        "openim/admin_msgwithdraw",
+        {"From_Account": "alice", "To_Account": "bob", "MsgKey": sent["MsgKey"]},
+    )
+    (withdrawn,) = pusher.frames("a1", "msg_withdraw")  # the recalling terminal too: its cursors stay contiguous
+    assert withdrawn["data"]["Cursor"] == sent["Cursor"] + 1
     online(svc, clock, "alice", "a2")  # a terminal that was not online for either
     events, _ = _sync_all(svc, "alice", "a2", 0)
     assert [(e["event"], e["data"]["MsgKey"]) for e in events] == [

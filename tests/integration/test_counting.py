@@ -167,3 +167,36 @@ def test_patch_is_removed_after_the_block(table):
         pass
     table.get_item(TableName="t", Key=_key("a"))
     assert usage.requests == 0
+
+
+def test_writes_pay_for_the_global_secondary_index_the_item_is_in(aws):
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    if "tg" not in client.list_tables()["TableNames"]:
+        client.create_table(
+            TableName="tg",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "gpk", "gsk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "gsi",
+                    "KeySchema": [
+                        {"AttributeName": "gpk", "KeyType": "HASH"},
+                        {"AttributeName": "gsk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+    indexed = _item("a", gpk={"S": "g"}, gsk={"S": "1"})
+    with count_dynamodb() as usage:
+        client.put_item(TableName="tg", Item=_item("plain"))  # not in the index: 1
+        client.put_item(TableName="tg", Item=indexed)  # table + index: 2
+        client.update_item(  # an attribute changes, the index key does not: 2
+            TableName="tg", Key=_key("a"), UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"S": "x"}}
+        )
+        client.update_item(  # the index key changes: delete + put in the index: 3
+            TableName="tg", Key=_key("a"), UpdateExpression="SET gsk = :v", ExpressionAttributeValues={":v": {"S": "2"}}
+        )
+        client.delete_item(TableName="tg", Key=_key("a"))  # leaves table and index: 2
+    assert [c.wcu for c in usage.calls] == [1, 2, 2, 3, 2]

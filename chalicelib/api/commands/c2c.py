@@ -74,7 +74,10 @@ def _outgoing(ctx: AuthContext, body: Body, *, batch: bool) -> tuple[str, Outgoi
 def sendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     sender, out = _outgoing(ctx, body, batch=False)
     sent = services().c2c.send(ctx.app, sender, out, by_admin=ctx.is_admin, exclude=ctx.connection_id, batch=False)
-    return {"MsgTime": sent.time, "MsgKey": sent.key}
+    result: dict[str, Any] = {"MsgTime": sent.time, "MsgKey": sent.key}
+    if sent.cursor is not None:
+        result["Cursor"] = sent.cursor  # the sender's stream position of its own copy (sync protocol)
+    return result
 
 
 @command("openim/batchsendmsg", acting_field="From_Account")
@@ -160,7 +163,6 @@ def admin_msgwithdraw(ctx: AuthContext, body: Body) -> dict[str, Any]:
         body.user("To_Account", required=True, code=90003),
         body.string("MsgKey", required=True, code=90054),
         by_admin=ctx.is_admin,
-        exclude=ctx.connection_id,
     )
     return {}
 
@@ -174,7 +176,7 @@ def modify_c2c_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     cloud = check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes)
     if new_body is None and cloud is None:
         raise errors.error(90001, "modify_c2c_msg needs MsgBody or CloudCustomData")
-    services().c2c.modify(ctx.app, sender, recipient, key, body=new_body, cloud=cloud, exclude=ctx.connection_id)
+    services().c2c.modify(ctx.app, sender, recipient, key, body=new_body, cloud=cloud)
     return {}
 
 
