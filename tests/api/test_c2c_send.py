@@ -1,6 +1,5 @@
 import json
 
-from chalicelib.store.relations import RelationRowModel, black_sk, friend_sk
 from tests.chat import accounts, conversation_rows, each_fails, history, online, recent, send, stored, text, ws
 
 APP = 1400000001
@@ -171,18 +170,27 @@ def test_malformed_json_wrong_role_and_wrong_tenant_write_nothing(api):
 def test_relationship_chain_rules_for_an_account_sending_as_itself(api, svc):
     accounts(api, "alice", "bob")
     body = {"To_Account": "bob", "MsgRandom": 1, "MsgBody": text()}
-    RelationRowModel(f"{APP}#U#bob", black_sk("alice")).save()
+    api.ok("sns/black_list_add", {"From_Account": "bob", "To_Account": ["alice"]})
     api.fails("openim/sendmsg", body, 20007, identifier="alice")
     send(api, "alice", "bob")  # the admin's REST send checks no relationship (reference)
-    RelationRowModel(f"{APP}#U#bob", black_sk("alice")).delete()
+    api.ok("sns/black_list_delete", {"From_Account": "bob", "To_Account": ["alice"]})
     svc.apps.configure(APP, {"c2c_friend_check": "true"})
-    expected = [(False, False, 20009), (True, False, 20010), (False, True, 20011)]
-    for alice_lists_bob, bob_lists_alice, code in expected:
-        for owner, peer, present in (("alice", "bob", alice_lists_bob), ("bob", "alice", bob_lists_alice)):
-            row = RelationRowModel(f"{APP}#U#{owner}", friend_sk(peer))
-            row.save() if present else row.delete()
-        api.fails("openim/sendmsg", {**body, "MsgRandom": code}, code, identifier="alice")
-    RelationRowModel(f"{APP}#U#alice", friend_sk("bob")).save()
+
+    def lists(owner, peer, present):
+        if present:
+            item = {"To_Account": peer, "AddSource": "AddSource_Type_Test"}
+            api.ok("sns/friend_import", {"From_Account": owner, "AddFriendItem": [item]})
+        else:
+            single = {"From_Account": owner, "To_Account": [peer], "DeleteType": "Delete_Type_Single"}
+            api.ok("sns/friend_delete", single)
+
+    api.fails("openim/sendmsg", {**body, "MsgRandom": 2}, 20009, identifier="alice")  # neither lists the other
+    lists("alice", "bob", True)
+    api.fails("openim/sendmsg", {**body, "MsgRandom": 3}, 20010, identifier="alice")  # bob does not list alice
+    lists("alice", "bob", False)
+    lists("bob", "alice", True)
+    api.fails("openim/sendmsg", {**body, "MsgRandom": 4}, 20011, identifier="alice")  # alice does not list bob
+    lists("alice", "bob", True)
     api.ok("openim/sendmsg", body, identifier="alice")
 
 
