@@ -153,10 +153,10 @@ class C2CService:
         Everything is checked before anything is written, so a refused send writes nothing.
         """
         sdk = app.sdkappid
+        now = self._clock.now()
         account = self._accounts.get_account(sdk, sender)
         if account is None:
             raise errors.error(90008, f"From_Account {sender!r} is not an imported account")
-        now = self._clock.now()
         if not by_admin and is_muted(account.c2c_mute_until, now):
             raise errors.error(20012, f"{sender!r} is muted and may not send one-to-one messages")
         self._dirty_words.check(app, texts(out.body), code=80001, what="MsgBody")
@@ -165,7 +165,8 @@ class C2CService:
         if failed and not batch:
             code = failed[0][1]
             raise errors.error(code, f"cannot send to {out.recipients[0]!r}: {errors.CODES.get(code, 'refused')}")
-        targets = [r for r in dict.fromkeys(out.recipients) if r not in dict(failed)]
+        refused = {user for user, _ in failed}
+        targets = [r for r in dict.fromkeys(out.recipients) if r not in refused]
         if not targets:
             return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed)
         message = Message(
@@ -181,7 +182,8 @@ class C2CService:
             expires=int(now) + out.lifetime if out.lifetime else 0,
             hidden_for=frozenset({sender}) if out.mode is SyncMode.NONE else frozenset(),
         )
-        scope = targets[0] if not batch else "*"
+        # A batch is one message to many: its retry is recognised as a whole (the recipients are part of it).
+        scope = "*" if batch else targets[0]
         crc = signature(out.body, out.cloud, out.lifetime, sorted(targets) if batch else None)
         original = self._store.claim(sdk, sender, scope, out.msg_seq, out.msg_random, crc, message.key, time)
         if original is not None:
@@ -191,25 +193,19 @@ class C2CService:
         except Exception:
             self._store.release(sdk, sender, scope, out.msg_seq, out.msg_random, crc)
             raise
-        rest = targets[1:]
-        chunk = self.inline_recipients
-        if len(rest) < chunk:
-            for recipient in rest:
-                self._deliver(app, replace(message, recipient=recipient), out, exclude)
-        else:
-            for i in range(0, len(rest), chunk):
-                self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, rest[i : i + chunk]))
+        self._deliver_rest(app, message, out, targets[1:], exclude)
         self._count(app, sender, len(targets))
         return Sent(message.key, time, failed, echo)
 
     def _refusals(self, app: App, sender: str, recipients: Sequence[str], *, by_admin: bool) -> list[tuple[str, int]]:
+        """(recipient, code) for every recipient this sender may not message; reads only."""
         sdk = app.sdkappid
         unique = list(dict.fromkeys(recipients))
-        known = (
-            self._accounts.existing(sdk, unique)
-            if len(unique) > 1
-            else set(u for u in unique if self._accounts.exists(sdk, u))
-        )
+        if len(unique) == 1:
+            known = {unique[0]} if self._accounts.exists(sdk, unique[0]) else set()
+        else:
+            known = self._accounts.existing(sdk, unique)
+        friend_check = app.config.c2c_friend_check
         failed: list[tuple[str, int]] = []
         for peer in unique:
             if peer == sender:
@@ -217,7 +213,6 @@ class C2CService:
             elif peer not in known:
                 failed.append((peer, 90012))
             elif not by_admin:
-                friend_check = app.config.c2c_friend_check
                 code = send_refusal(
                     by_admin=False,
                     muted=False,  # checked once for the sender
@@ -229,6 +224,18 @@ class C2CService:
                 if code is not None:
                     failed.append((peer, code))
         return failed
+
+    def _deliver_rest(
+        self, app: App, message: Message, out: Outgoing, recipients: Sequence[str], exclude: str | None
+    ) -> None:
+        """The other recipients of a batch: in the request when few, else through the queue in chunks."""
+        chunk = self.inline_recipients
+        if len(recipients) < chunk:
+            for recipient in recipients:
+                self._deliver(app, replace(message, recipient=recipient), out, exclude)
+            return
+        for i in range(0, len(recipients), chunk):
+            self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, recipients[i : i + chunk]))
 
     def _deliver(self, app: App, message: Message, out: Outgoing, exclude: str | None) -> int | None:
         """Store (unless online-only) and push one recipient's copy; returns the sender's copy's cursor, if any."""
