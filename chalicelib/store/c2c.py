@@ -33,7 +33,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import errors
-from chalicelib.domain.c2c import KIND_MSG, Message, StreamEvent, conversation_pair
+from chalicelib.domain.c2c import DEDUP_SECONDS, KIND_MSG, Message, StreamEvent, conversation_pair
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import MessageRef
 from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, TableMeta
@@ -181,14 +181,22 @@ class DynamoMessageStore:
         """Reserve a send; returns (MsgKey, MsgTime) of the original when this one is a retry of it."""
         now = int(self._clock.now())
         pk, sk = dedup_pk(sdkappid, sender), dedup_sk(msg_seq, msg_random, scope)
-        marker = DedupModel(pk, sk, crc=crc, msg_key=key, msg_time=time, expires=now + 120)
-        try:
-            marker.save(condition=DedupModel.pk.does_not_exist() | (DedupModel.expires <= now))
-            return None
-        except PutError as exc:
-            if not _conditional_failed(exc):
-                raise
-        seen = DedupModel.get(pk, sk, consistent_read=True)
+        marker = DedupModel(pk, sk, crc=crc, msg_key=key, msg_time=time, expires=now + DEDUP_SECONDS)
+        seen = None
+        for _ in range(2):  # a marker released between the failed put and the read: claim again
+            try:
+                marker.save(condition=DedupModel.pk.does_not_exist() | (DedupModel.expires <= now))
+                return None
+            except PutError as exc:
+                if not _conditional_failed(exc):
+                    raise
+            try:
+                seen = DedupModel.get(pk, sk, consistent_read=True)
+                break
+            except DedupModel.DoesNotExist:
+                continue
+        if seen is None:
+            raise errors.Internal("the dedup marker kept changing, retry")
         if int(seen.crc) == crc:
             return seen.msg_key, int(seen.msg_time)
         if seen.msg_key == key:
@@ -307,7 +315,10 @@ class DynamoMessageStore:
         self, sdkappid: int, a: str, b: str, min_time: int, max_time: int, before: tuple[int, str] | None, limit: int
     ) -> tuple[list[Message], bool]:
         """Messages of the conversation in [min_time, max_time], newest first, before (MsgTime, MsgKey): one Query."""
-        upper = f"{pad(max_time, 10)}#\x7f" if before is None else f"{pad(before[0], 10)}#{before[1]}"
+        if before is None or before[0] > max_time:
+            upper = f"{pad(max_time, 10)}#\x7f"
+        else:  # index keys are `{time}#{key}#{sender}`: everything below `{time}#{key}` comes before that message
+            upper = f"{pad(before[0], 10)}#{before[1]}"
         results = MessageModel.by_conversation.query(
             conversation_pk(sdkappid, a, b),
             MessageModel.gsi1sk.between(pad(min_time, 10), upper),

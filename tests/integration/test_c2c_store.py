@@ -111,6 +111,8 @@ def test_history_pages_newest_first_with_one_query_each_and_respects_the_window(
             break
         before = (page[-1].time, page[-1].key)
     assert seen == [5, 4, 3, 2, 1, 0]
+    late = (base, f"9_7_{base}")  # a LastMsgKey later than MaxTime: the window still bounds the page
+    assert [m.msg_seq for m in store.history(APP, "bob", "alice", base - 100, base - 85, late, 10)[0]] == [1, 0]
 
 
 def test_conversations_of_ids_containing_hash_never_mix(svc, clock):
