@@ -24,16 +24,16 @@ def _part(usage: Usage, keep: Callable[[str], bool]) -> Usage:
     return Usage([c for c in usage.calls if any(keep(t) for t in c.tables)])
 
 
-def _messaging(usage: Usage) -> Usage:
+def messaging(usage: Usage) -> Usage:
     return _part(usage, lambda table: not table.endswith("-counters"))
 
 
-def _statistics(usage: Usage) -> Usage:
+def statistics(usage: Usage) -> Usage:
     return _part(usage, lambda table: table.endswith("-counters"))
 
 
-def measure(sb: Sandbox) -> list[tuple[str, Usage, int]]:
-    """(label, usage, posts) per measured operation."""
+def measure(sb: Sandbox, page: int = 20) -> list[tuple[str, Usage, int]]:
+    """(label, usage, posts) per measured operation; history and sync pages of `page` items."""
     from chalicelib.api import registry
     from chalicelib.api.context import AuthContext
     from chalicelib.services.ports import Connection
@@ -69,13 +69,13 @@ def measure(sb: Sandbox) -> list[tuple[str, Usage, int]]:
     send("100 B, admin, no sender copy", admin, 100, From_Account="alice")
     send("100 B, SyncOtherMachine 2", admin, 100, From_Account="alice", SyncOtherMachine=2)
     send("online only (MsgLifeTime 0)", alice, 100, MsgLifeTime=0)
-    for _ in range(20):
+    for _ in range(page):
         registry.dispatch(
             alice, registry.lookup(SEND), {"To_Account": "bob", "MsgRandom": next(randoms), "MsgBody": _text(100)}
         )
-    window = {"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 20, "MinTime": 0, "MaxTime": now + 10**6}
-    row("history page, 20 messages", bob, "openim/admin_getroammsg", window)
-    row("sync page, 20 events", bob, "openim/sync", {"Cursor": 0, "MaxCnt": 20})
+    window = {"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": page, "MinTime": 0, "MaxTime": now + 10**6}
+    row("history page", bob, "openim/admin_getroammsg", window)
+    row("sync page", bob, "openim/sync", {"Cursor": 0, "MaxCnt": page})
     listing = {"From_Account": "bob", "TimeStamp": 0, "StartIndex": 0, "TopTimeStamp": 0, "TopStartIndex": 0}
     row("recent contacts page", bob, "recentcontact/get_list", {**listing, "AssistFlags": 1})
     row(
@@ -91,8 +91,8 @@ def main() -> None:
     with sandbox() as sb:
         rows = measure(sb)
     for label, usage, posts in rows:
-        print(f"{label:<38} {_messaging(usage).summary()}")
-        stats = _statistics(usage)
+        print(f"{label:<38} {messaging(usage).summary()}")
+        stats = statistics(usage)
         if stats.requests:
             print(f"{'':<38} + daily statistics: {stats.summary()}")
         if posts:

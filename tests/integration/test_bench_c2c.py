@@ -1,0 +1,27 @@
+"""The one-to-one messaging benchmark runs, and its figures hold the costs the design relies on."""
+
+import pytest
+
+from bench import c2c
+from bench.sandbox import sandbox
+
+
+@pytest.fixture
+def empty_world(aws):
+    """The bench sandbox nests in the tests' one moto world, where an earlier sandbox may have left its app."""
+    from tests.conftest import _empty_aws
+
+    _empty_aws()
+
+
+def test_c2c_costs_stay_at_their_measured_figures(empty_world):
+    with sandbox() as sb:
+        rows = {label: (usage, posts) for label, usage, posts in c2c.measure(sb, page=4)}
+    send, posts = rows["100 B, account over ws (echo)"]
+    assert c2c.messaging(send).wcu == 6 and c2c.statistics(send).wcu == 1
+    assert posts == 2  # the recipient's terminal and the sender's other one, not the sending one
+    assert c2c.messaging(rows["100 B, admin, no sender copy"][0]).wcu == 5
+    assert c2c.messaging(rows["online only (MsgLifeTime 0)"][0]).wcu == 1
+    for label in ("history page", "sync page"):
+        assert rows[label][0].operations == {"Query": 1}
+    assert "Scan" not in {op for usage, _ in rows.values() for op in usage.operations}
