@@ -108,6 +108,7 @@ def build(
         tasks,
         clock,
     )
+    accounts.deletion_hooks.append(c2c)  # a re-imported UserID must not sync its predecessor's messages
     return Services(
         settings=settings,
         clock=clock,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,14 @@ from chalicelib.domain import errors
 from chalicelib.wiring import services
 
 log = logging.getLogger("yuntong.rest")
+
+
+def _finite_float(text: str) -> float:
+    """1e400 parses to inf, which no JSON encoder may write back: refuse it like NaN (it would poison replies)."""
+    value = float(text)
+    if math.isinf(value) or math.isnan(value):
+        raise ValueError(f"number {text[:32]} is out of range")
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -35,7 +44,7 @@ def parse_json(raw: bytes | str | None) -> Any:
         return {}
     try:
         # NaN/Infinity are Python extensions, not JSON; a pathologically deep body raises RecursionError.
-        return json.loads(raw, parse_constant=_reject_constant)
+        return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         raise errors.JsonParseError() from exc
 

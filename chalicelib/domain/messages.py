@@ -116,7 +116,7 @@ def parse_body(value: Any, *, max_bytes: int, codes: BodyCodes = C2C_CODES) -> l
         if not isinstance(elem, dict):
             raise fail("each element must be an object with MsgType and MsgContent")
         msg_type, content = elem.get("MsgType"), elem.get("MsgContent")
-        if msg_type not in _FIELDS:
+        if not isinstance(msg_type, str) or msg_type not in _FIELDS:
             raise fail(f"MsgType must be one of {', '.join(ELEMENT_TYPES)}")
         if not isinstance(content, dict):
             raise fail("MsgContent must be an object")

@@ -87,7 +87,7 @@ def decode(usersig: str) -> Ticket:
         doc = json.loads(_inflate(raw).decode("utf-8"))
         if not isinstance(doc, dict):
             raise ValueError("not a JSON object")
-        return Ticket(
+        ticket = Ticket(
             identifier=_field(doc, "TLS.identifier", str),
             sdkappid=_field(doc, "TLS.sdkappid", int),
             time=_field(doc, "TLS.time", int),
@@ -95,6 +95,10 @@ def decode(usersig: str) -> Ticket:
             sig=_field(doc, "TLS.sig", str),
             has_userbuf="TLS.userbuf" in doc,
         )
+        # JSON may carry lone surrogates ("\ud800") that no UTF-8 encoder accepts: refuse them here, not later.
+        ticket.identifier.encode("utf-8")
+        ticket.sig.encode("utf-8")
+        return ticket
     except (binascii.Error, zlib.error, ValueError, UnicodeError, RecursionError) as exc:
         raise errors.SigUndecodable(f"UserSig could not be decoded: {exc}") from exc
 

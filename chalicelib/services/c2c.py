@@ -63,6 +63,7 @@ class MessageStore(Protocol):
         self, sdkappid: int, owner: str, kind: str, message: Message, *, indexed: bool
     ) -> tuple[int, MessageRef]: ...
     def stream(self, sdkappid: int, user: str, after: int, limit: int) -> tuple[list[StreamEvent], bool]: ...
+    def drop_stream(self, sdkappid: int, user: str) -> None: ...
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None: ...
     def history(
         self, sdkappid: int, a: str, b: str, min_time: int, max_time: int, before: tuple[int, str] | None, limit: int
@@ -419,7 +420,12 @@ class C2CService:
         return left
 
     def _located(self, app: App, sender: str, recipient: str, key: str) -> list[tuple[MessageRef, Message]]:
-        found = self._store.find(app.sdkappid, sender, recipient, key, parse_msg_key(key)[2])
+        now = self._clock.now()
+        found = [
+            (ref, m)
+            for ref, m in self._store.find(app.sdkappid, sender, recipient, key, parse_msg_key(key)[2])
+            if m.expires > now  # an expired message is gone for recall and edit too (TTL deletes late)
+        ]
         if not found:
             raise errors.error(20022, f"no message {key!r} from {sender!r} to {recipient!r}")
         return found
@@ -488,6 +494,17 @@ class C2CService:
             shown = last.history() if last is not None and last.visible_to(owner, now) else None
             out[row.peer] = Description(shown, row.unread)
         return out
+
+    def on_account_deleted(self, sdkappid: int, user: str) -> None:
+        """Account deletion: a re-imported UserID is a new account and must never see its predecessor's messages.
+
+        Every message of the account's C2C conversations leaves its history (the ClearRamble marking, so peers keep
+        theirs), then its sync stream (its copies of every message and later events) is dropped.
+        """
+        for row in self._conversations.list(sdkappid, user):
+            if row.type == C2C:
+                self._store.hide(sdkappid, user, row.peer)
+        self._store.drop_stream(sdkappid, user)
 
     def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None:
         """recentcontact/delete with ClearRamble 1: the conversation leaves the owner's history."""

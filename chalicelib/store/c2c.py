@@ -289,6 +289,13 @@ class DynamoMessageStore:
         items, more = _one_page(results)
         return [StreamEvent(m.kind, int(m.sk), _message(m)) for m in items], more
 
+    def drop_stream(self, sdkappid: int, user: str) -> None:
+        """Delete every entry of an account's stream (account deletion); pages through the partition."""
+        rows = MessageModel.query(stream_pk(sdkappid, user), attributes_to_get=["pk", "sk"])
+        with MessageModel.batch_write() as batch:
+            for m in rows:
+                batch.delete(m)
+
     # --- history ----------------------------------------------------------------------------------
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None:
         """Store a history import (no stream); None when the same message was imported before."""
