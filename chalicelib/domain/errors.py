@@ -246,3 +246,58 @@ class DirtyWord(DomainError):
 
 class MessageTooLong(DomainError):
     code = 80002
+
+
+# --- groups ------------------------------------------------------------------------------------
+class GroupForbidden(DomainError):
+    """Wrong role, not a member, or an operation the group's type does not allow."""
+
+    code = 10007
+
+
+class OwnerMayNotQuit(DomainError):
+    code = 10009
+
+
+class GroupNotFound(DomainError):
+    code = 10010
+
+
+class AlreadyMember(DomainError):
+    code = 10013
+
+
+class GroupFull(DomainError):
+    code = 10014
+
+
+class GroupIdInvalid(DomainError):
+    code = 10015
+
+
+class Muted(DomainError):
+    code = 10017
+
+
+class GroupAccountNotFound(DomainError):
+    code = 10019
+
+
+class GroupIdTaken(DomainError):
+    code = 10021
+
+
+class GroupRateLimited(DomainError):
+    code = 10023
+
+
+class ApplicationHandled(DomainError):
+    code = 10024
+
+
+class GroupIdTakenByOwner(DomainError):
+    code = 10025
+
+
+class GroupQuotaReached(DomainError):
+    code = 10037
