@@ -6,8 +6,12 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import Settings
 
@@ -102,3 +106,58 @@ def bind(settings: Settings) -> None:
         model._connection = None
         client = client or _shared_client(settings)
         model._get_connection().connection._client = client
+
+
+class TxCancelled(Exception):
+    """A transaction was cancelled because some items' conditions failed; `labels` names those items."""
+
+    def __init__(self, labels: set[str]) -> None:
+        super().__init__(", ".join(sorted(labels)))
+        self.labels = labels
+
+
+class Tx:
+    """TransactWriteItems with a label per item, so a cancellation says which condition failed.
+
+    It runs on `model`'s connection (the shared client). PynamoDB sends deletes, then puts, then updates (after any
+    condition checks); cancellation reasons follow that order.
+    """
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self._tx = TransactWrite(connection=model._get_connection().connection)
+        self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._labels.values())
+
+    def delete(self, label: str, item: BaseModel, condition: Condition | None = None) -> None:
+        self._tx.delete(item, condition=condition)
+        self._labels["delete"].append(label)
+
+    def put(self, label: str, item: BaseModel, condition: Condition | None = None) -> None:
+        self._tx.save(item, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(self, label: str, item: BaseModel, actions: list[Action], condition: Condition | None = None) -> None:
+        self._tx.update(item, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def commit(self) -> None:
+        """Raises TxCancelled (with the failed labels) when conditions cancel it; other errors propagate."""
+        if not len(self):
+            return
+        try:
+            self._tx._commit()
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            order = [*self._labels["delete"], *self._labels["put"], *self._labels["update"]]
+            reasons = exc.cancellation_reasons or []
+            failed = {
+                label
+                for label, reason in zip(order, reasons, strict=False)
+                if reason is not None and reason.code == "ConditionalCheckFailed"
+            }
+            if not failed:
+                raise
+            raise TxCancelled(failed) from exc
