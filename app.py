@@ -9,7 +9,7 @@ from chalice.app import CloudWatchEvent, SQSEvent, WebsocketEvent
 
 from chalicelib.api import rest, tasks, ws
 from chalicelib.config import FANOUT_QUEUE
-from chalicelib.jobs import connections, daily_stats
+from chalicelib.jobs import connections, daily_stats, group_offline_kick
 
 app = Chalice(app_name="yuntong")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # `chalice package` refuses ws handlers without it
@@ -57,3 +57,8 @@ def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_connections(event: CloudWatchEvent) -> None:
     connections.sweep()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def group_offline_kick_job(event: CloudWatchEvent) -> None:
+    group_offline_kick.run()

@@ -24,6 +24,9 @@ class Settings:
     fanout_queue_name: str = FANOUT_QUEUE
     log_level: str = "INFO"
     push_workers: int = 32
+    # Group fan-out: terminals posted inline by the sending request, and per queued task beyond that.
+    group_inline_fanout: int = 200
+    group_fanout_page: int = 500
 
     def table_name(self, key: str) -> str:
         return f"{self.table_prefix}-{key}"
@@ -42,4 +45,6 @@ class Settings:
             fanout_queue_url=e.get("YUNTONG_FANOUT_QUEUE_URL") or None,
             log_level=e.get("YUNTONG_LOG_LEVEL", "INFO"),
             push_workers=int(e.get("YUNTONG_PUSH_WORKERS", "32")),
+            group_inline_fanout=int(e.get("YUNTONG_GROUP_INLINE_FANOUT", "200")),
+            group_fanout_page=int(e.get("YUNTONG_GROUP_FANOUT_PAGE", "500")),
         )

@@ -13,10 +13,22 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.c2c import C2CService
 from chalicelib.services.conversations import ConversationService
 from chalicelib.services.dirtywords import DirtyWordService
+from chalicelib.services.group_access import GroupAccess
+from chalicelib.services.group_fanout import FanoutLimits, GroupFanout
+from chalicelib.services.group_messages import GroupMessageService
+from chalicelib.services.groups import GroupService
 from chalicelib.services.limits import RequestGuard
 from chalicelib.services.mute import GlobalMuteService
 from chalicelib.services.notify import Notifier
-from chalicelib.services.ports import ConnectionDirectory, Limits, Metrics, Pusher, RelationCheck, TaskQueue
+from chalicelib.services.ports import (
+    ConnectionDirectory,
+    Limits,
+    Metrics,
+    PresenceHook,
+    Pusher,
+    RelationCheck,
+    TaskQueue,
+)
 from chalicelib.services.profiles import ProfileService
 from chalicelib.services.push import AllMemberPushService
 from chalicelib.services.realtime import RealtimeService
@@ -48,6 +60,9 @@ class Services:
     realtime: RealtimeService
     c2c: C2CService
     conversations: ConversationService
+    groups: GroupService
+    group_messages: GroupMessageService
+    presence_hooks: list[PresenceHook]
 
 
 def build(
@@ -67,6 +82,9 @@ def build(
     from chalicelib.store.conversations import DynamoConversationRepo
     from chalicelib.store.counters import DynamoMetrics
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
+    from chalicelib.store.group_messages import DynamoGroupMessageRepo
+    from chalicelib.store.group_online import DynamoGroupOnlineIndex
+    from chalicelib.store.groups import DynamoGroupRepo
     from chalicelib.store.limits import DynamoLimits
     from chalicelib.store.push import DynamoPushStore
     from chalicelib.store.relations import DynamoRelationCheck, DynamoRelationRepo
@@ -109,6 +127,18 @@ def build(
         clock,
     )
     accounts.deletion_hooks.append(c2c)  # a re-imported UserID must not sync its predecessor's messages
+    group_access = GroupAccess(DynamoGroupRepo())
+    online = DynamoGroupOnlineIndex(clock)
+    fanout = GroupFanout(
+        online, notifier, tasks, metrics, apps, FanoutLimits(settings.group_inline_fanout, settings.group_fanout_page)
+    )
+    group_messages = GroupMessageService(
+        group_access, DynamoGroupMessageRepo(), fanout, notifier, accounts, dirty_words, metrics, clock
+    )
+    groups = GroupService(
+        group_access, group_messages, online, connections, accounts, dirty_words, notifier, metrics, tasks, clock
+    )
+    accounts.deletion_hooks.append(groups)
     return Services(
         settings=settings,
         clock=clock,
@@ -135,6 +165,9 @@ def build(
         conversations=ConversationService(
             conversation_repo, account_repo, notifier, clock, sources={C2C: c2c}, cleaners={C2C: c2c}
         ),
+        groups=groups,
+        group_messages=group_messages,
+        presence_hooks=[groups],
     )
 
 

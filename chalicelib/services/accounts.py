@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.domain import errors, profiles
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.ids import is_user_id
-from chalicelib.services.ports import AccountDeletionHook, AccountRepo
+from chalicelib.services.ports import AccountDeletionHook, AccountRecord, AccountRepo
 
 log = logging.getLogger("yuntong.accounts")
 
@@ -68,6 +68,10 @@ class AccountService:
     def _registered(self, sdkappid: int, count: int) -> None:
         if count and self.on_registered is not None:
             self.on_registered(sdkappid, count)
+
+    def record(self, sdkappid: int, user: str) -> AccountRecord | None:
+        """Profile and global-mute deadlines in one read: what a send needs to stamp and check its sender."""
+        return self.repo.get_account(sdkappid, user)
 
     def existing(self, sdkappid: int, users: Sequence[str]) -> set[str]:
         """The imported accounts among `users`; strings that cannot be UserIDs are never looked up."""

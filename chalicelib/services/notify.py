@@ -23,12 +23,16 @@ class Notifier:
     ) -> int:
         """Returns how many terminals were posted to; gone ones are removed from the directory."""
         ids = [c.connection_id for c in conns if c.connection_id != exclude]
-        if not ids:
-            return 0
-        gone = self.pusher.send_many(ids, frame(event, data))
+        return len(ids) - len(self.post(ids, event, data))
+
+    def post(self, connection_ids: Sequence[str], event: str, data: Mapping[str, Any]) -> list[str]:
+        """One event to these connections; returns the gone ones (already removed from the directory)."""
+        if not connection_ids:
+            return []
+        gone = self.pusher.send_many(connection_ids, frame(event, data))
         for cid in gone:
             self.directory.remove(cid)
-        return len(ids) - len(gone)
+        return gone
 
     def to_users(
         self, sdkappid: int, users: Sequence[str], event: str, data: Mapping[str, Any], *, exclude: str | None = None

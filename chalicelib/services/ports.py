@@ -106,6 +106,17 @@ class ConnectionDirectory(Protocol):
     def online(self, sdkappid: int) -> Online: ...
 
 
+class PresenceHook(Protocol):
+    """Features that index online terminals (the groups' online-member index) follow logins and logouts here.
+
+    The realtime edge calls every hook in `services().presence_hooks` after a terminal logged in and after one was
+    removed (logout, $disconnect, kick, the stale-connection sweep or a Gone prune).
+    """
+
+    def on_connected(self, conn: Connection) -> None: ...
+    def on_disconnected(self, conn: Connection) -> None: ...
+
+
 class Metrics(Protocol):
     """Per-app daily counters under domain/stats.METRICS names, bucketed by the app's natural day."""
 

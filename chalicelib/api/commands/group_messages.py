@@ -1,0 +1,103 @@
+"""group_open_http_svc, messages: send_group_msg, send_group_system_notification, group_msg_recall,
+delete_group_msg_by_sender, group_msg_get_simple, import_group_msg, get_online_member_num, and Yuntong's
+`group_msg_read_report` (a member's read seq: unread = last seq - read seq); the queued fan-out task."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.api.commands.groups import group_id
+from chalicelib.api.context import AuthContext
+from chalicelib.api.fields import Body
+from chalicelib.api.registry import command
+from chalicelib.api.tasks import task
+from chalicelib.domain import group_messages as rules
+from chalicelib.domain.groups import BATCH_ACCOUNTS
+from chalicelib.domain.messages import GROUP_CODES, parse_body
+from chalicelib.services.group_fanout import FANOUT_TASK
+from chalicelib.services.group_messages import Outgoing
+from chalicelib.wiring import services
+
+UINT32_MAX = 4_294_967_295
+CLOUD_DATA_MAX_BYTES = 12 * 1024
+IMPORT_BATCH = 20
+
+
+@command("group_open_http_svc/send_group_msg", acting_field="From_Account")
+def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    gid = group_id(body)
+    out = Outgoing(
+        sender=body.user("From_Account"),
+        random=body.integer("Random", required=True, min_value=0, max_value=UINT32_MAX),
+        body=parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES),
+        priority=rules.check_priority(body.raw("MsgPriority", rules.NORMAL)),
+        cloud_custom_data=body.string("CloudCustomData", default="", max_bytes=CLOUD_DATA_MAX_BYTES),
+        online_only=body.integer("OnlineOnlyFlag", default=0, min_value=0, max_value=1) == 1,
+    )
+    sent = services().group_messages.send(ctx.app, ctx.identifier, gid, out, exclude=ctx.connection_id)
+    return {"MsgTime": sent.time, "MsgSeq": sent.seq}
+
+
+@command("group_open_http_svc/send_group_system_notification")
+def send_group_system_notification(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    gid = group_id(body)
+    users = body.users("ToMembers_Account", max_items=BATCH_ACCOUNTS, max_code=10005)
+    content = body.string("Content", required=True, allow_empty=False, max_bytes=ctx.app.config.max_msg_bytes)
+    services().group_messages.notify_system(ctx.app, gid, users, content)
+    return {}
+
+
+@command("group_open_http_svc/group_msg_recall", allow_self=True)
+def group_msg_recall(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    gid = group_id(body)
+    items = body.objects("MsgSeqList", required=True, min_items=1, max_items=rules.RECALL_BATCH_MAX) or []
+    seqs = [item.integer("MsgSeq", required=True, min_value=1) for item in items]
+    results = services().group_messages.recall(ctx.app, ctx.identifier, ctx.is_admin, gid, seqs)
+    return {"RecallRetList": [{"MsgSeq": s, "RetCode": code} for s, code in results]}
+
+
+@command("group_open_http_svc/delete_group_msg_by_sender")
+def delete_group_msg_by_sender(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    gid = group_id(body)
+    sender = body.user("Sender_Account", required=True)
+    services().group_messages.delete_by_sender(ctx.app, gid, sender)
+    return {}
+
+
+@command("group_open_http_svc/group_msg_get_simple", allow_self=True)
+def group_msg_get_simple(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    gid = group_id(body)
+    count = body.integer("ReqMsgNumber", required=True, min_value=1, max_value=rules.HISTORY_PAGE_MAX)
+    top = body.integer("ReqMsgSeq", min_value=1)
+    with_recalled = body.integer("WithRecalledMsg", default=0, min_value=0, max_value=1) == 1
+    page = services().group_messages.history(ctx.app, ctx.identifier, ctx.is_admin, gid, count, top, with_recalled)
+    rows = [{k: v for k, v in r.items() if k != "GroupId"} for r in page.rows]
+    return {"GroupId": gid, "IsFinished": page.finished, "RspMsgList": rows}
+
+
+@command("group_open_http_svc/import_group_msg")
+def import_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    gid = group_id(body)
+    items = body.objects("MsgList", required=True, min_items=1, max_items=IMPORT_BATCH, max_code=10005) or []
+    body.integer("RecentContactFlag", min_value=0, max_value=1)
+    results = services().group_messages.import_messages(ctx.app, gid, [item.data for item in items])
+    return {"ImportMsgResult": [{"Result": r, "MsgTime": t, "MsgSeq": s} for r, t, s in results]}
+
+
+@command("group_open_http_svc/get_online_member_num", allow_self=True)
+def get_online_member_num(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    return {"OnlineMemberNum": services().group_messages.online_members(ctx.app, group_id(body))}
+
+
+@command("group_open_http_svc/group_msg_read_report", acting_field="Member_Account")
+def group_msg_read_report(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    user = ctx.acting_user(body.user("Member_Account", required=ctx.is_admin))
+    seq = body.integer("MsgReadSeq", min_value=0)
+    read = services().group_messages.report_read(ctx.app, user, group_id(body), seq)
+    return {"MsgReadSeq": read}
+
+
+@task(FANOUT_TASK)
+def fanout_group_page(payload: Mapping[str, Any]) -> None:
+    services().group_messages.fanout.run(payload)

@@ -1,0 +1,339 @@
+"""Group message use cases: send, tips, system notifications, recall, deletion by sender, history, imports, unread.
+
+Sending stores the message (contiguous MsgSeq, see store/group_messages.py) and returns; delivery goes through
+GroupFanout. Events pushed to terminals: `GroupMessage` (a member's message), `GroupTip` (join, quit, kick, info
+change, mute, recall, dissolve...: a stored system message that takes a seq) and `GroupSystemNotification` (not
+stored); their data use history's field names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain import errors, mute
+from chalicelib.domain import group_messages as rules
+from chalicelib.domain.apps import App
+from chalicelib.domain.clock import Clock
+from chalicelib.domain.group_messages import GroupMessage, Page
+from chalicelib.domain.groups import AVCHATROOM, MEMBER, Group, GroupRef, Member, check_recall
+from chalicelib.domain.ids import check_user_id
+from chalicelib.domain.messages import GROUP_CODES, parse_body, texts
+from chalicelib.domain.profiles import IMAGE, NICK
+from chalicelib.domain.stats import day_of
+from chalicelib.services.accounts import AccountService
+from chalicelib.services.dirtywords import DirtyWordService
+from chalicelib.services.group_access import GroupAccess
+from chalicelib.services.group_fanout import GroupFanout
+from chalicelib.services.group_ports import GroupMessageRepo
+from chalicelib.services.notify import Notifier
+from chalicelib.services.ports import Metrics
+
+MESSAGE_EVENT, TIP_EVENT, NOTIFICATION_EVENT = "GroupMessage", "GroupTip", "GroupSystemNotification"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A send_group_msg request, validated by the handler (body, priority, Random)."""
+
+    sender: str | None  # From_Account; None: the caller
+    random: int
+    body: list[dict[str, Any]]
+    priority: str = rules.NORMAL
+    cloud_custom_data: str = ""
+    online_only: bool = False
+
+
+@dataclass(frozen=True)
+class Sent:
+    time: int
+    seq: int
+
+
+class _OncePerDay:
+    """Per-container memory of daily "counted once" marks already made, so a busy sender costs no write per message
+    for the GroupSendMsgUserNum / GroupSendMsgGroupNum sets (the mark itself stays idempotent across containers)."""
+
+    def __init__(self) -> None:
+        self._day = ""
+        self._seen: set[tuple[int, str, str]] = set()
+
+    def first(self, day: str, sdkappid: int, name: str, member: str) -> bool:
+        if day != self._day:
+            self._day, self._seen = day, set()
+        key = (sdkappid, name, member)
+        if key in self._seen or len(self._seen) > 100_000:
+            return False
+        self._seen.add(key)
+        return True
+
+
+class GroupMessageService:
+    def __init__(
+        self,
+        access: GroupAccess,
+        repo: GroupMessageRepo,
+        fanout: GroupFanout,
+        notifier: Notifier,
+        accounts: AccountService,
+        dirty_words: DirtyWordService,
+        metrics: Metrics,
+        clock: Clock,
+    ) -> None:
+        self._access = access
+        self._groups = access.repo
+        self._repo = repo
+        self.fanout = fanout
+        self._notifier = notifier
+        self._accounts = accounts
+        self._dirty = dirty_words
+        self._metrics = metrics
+        self._clock = clock
+        self._marks = _OncePerDay()
+
+    # --- sending ---------------------------------------------------------------------------------
+    def send(self, app: App, caller: str, gid: str, out: Outgoing, *, exclude: str | None = None) -> Sent:
+        group = self._access.load(app, gid)
+        sender = out.sender or caller
+        now = self._clock.now()
+        profile = {} if app.is_admin(sender) else self._check_sender(app, group, sender, now)
+        self._dirty.check(app, texts(out.body), what="MsgBody")
+        watermark, ring = self._repo.watermark(app.sdkappid, group.group_id, group.incarnation)
+        now_ms = int(now * 1000)
+        if not rules.admits(out.priority, rules.sent_in_last_second(ring, now_ms)):
+            raise errors.GroupRateLimited(
+                f"group {gid!r} takes at most {rules.RATE_PER_SECOND} messages a second; "
+                f"{out.priority} priority messages are refused above it (High never is)"
+            )
+        t = int(now)
+        msg = GroupMessage(
+            0, out.random, t, sender, out.priority, out.body, out.cloud_custom_data, expires=self._expires(app, t)
+        )
+        if out.online_only and group.kind != AVCHATROOM:
+            seq = 0  # online only: delivered, never stored, takes no seq
+        else:
+            original = self._claim(app, group, sender, out.random, watermark, t)
+            if original is not None:
+                return Sent(original.time, original.seq)
+            try:
+                seq = self._repo.append(app.sdkappid, group.group_id, group.incarnation, msg, watermark, now_ms)
+            except Exception:
+                # the message was not stored: a retry with the same Random must not be taken for a duplicate
+                self._repo.release_random(app.sdkappid, group.group_id, group.incarnation, sender, out.random)
+                raise
+        data = rules.row(group.group_id, dataclasses.replace(msg, seq=seq))
+        if profile.get(NICK):
+            data["Nick"] = profile[NICK]
+        if profile.get(IMAGE):
+            data["FaceUrl"] = profile[IMAGE]
+        self.fanout.deliver(app, GroupRef.of(group), MESSAGE_EVENT, data, exclude=exclude)
+        self._count_sent(app, group, sender)
+        return Sent(t, seq)
+
+    def _check_sender(self, app: App, group: Group, sender: str, now: float) -> dict[str, Any]:
+        """Membership, the three mutes (member, mute-all, global group mute); returns the profile to stamp."""
+        member = self._access.member(group, sender)
+        record = self._accounts.record(app.sdkappid, sender)
+        if record is None:
+            raise errors.GroupAccountNotFound(f"account {sender!r} does not exist")
+        if mute.is_muted(member.mute_until, now):
+            left = mute.remaining(member.mute_until, now)
+            raise errors.Muted(f"{sender!r} is muted in this group ({left} s left)")
+        if group.mute_all and member.role == MEMBER:
+            raise errors.Muted("the whole group is muted (ShutUpAllMember): only the owner and admins may speak")
+        if mute.is_muted(record.group_mute_until, now):
+            raise errors.Muted(f"{sender!r} may not send group messages (setnospeaking)")
+        return record.profile
+
+    def _claim(self, app: App, group: Group, sender: str, random: int, watermark: int, t: int) -> GroupMessage | None:
+        """Claim (sender, Random) for 5 minutes; the original message if it was already sent."""
+        sdkappid, gid, inc = app.sdkappid, group.group_id, group.incarnation
+        if self._repo.claim_random(sdkappid, gid, inc, sender, random, watermark, t):
+            return None
+        original = self._repo.find_random(sdkappid, gid, inc, sender, random)
+        if original is None:
+            raise errors.error(10002, f"a message with Random {random} is still being stored; retry")
+        return original
+
+    def _count_sent(self, app: App, group: Group, sender: str) -> None:
+        self._metrics.incr(app, "GroupUpMsgNum")
+        day = day_of(self._clock.now(), app.config.timezone)
+        for name, member in (("GroupSendMsgUserNum", sender), ("GroupSendMsgGroupNum", group.group_id)):
+            if self._marks.first(day, app.sdkappid, name, member):
+                self._metrics.mark(app, name, member)
+
+    def _expires(self, app: App, t: int) -> int:
+        return t + app.config.roaming_days * 86400
+
+    def tip(
+        self,
+        app: App,
+        group: Group,
+        op: str,
+        operator: str,
+        details: Mapping[str, Any],
+        *,
+        also: Sequence[str] = (),
+    ) -> int:
+        """Store a group tip (it takes a seq), push it to online members and to `also` (e.g. the kicked)."""
+        now = self._clock.now()
+        t = int(now)
+        body = rules.tip_body(op, operator, details)
+        msg = GroupMessage(
+            0, secrets.randbits(32), t, operator, rules.HIGH, body, is_system=True, expires=self._expires(app, t)
+        )
+        watermark, _ = self._repo.watermark(app.sdkappid, group.group_id, group.incarnation)
+        seq = self._repo.append(app.sdkappid, group.group_id, group.incarnation, msg, watermark, int(now * 1000))
+        data = rules.row(group.group_id, dataclasses.replace(msg, seq=seq))
+        self.fanout.deliver(app, GroupRef.of(group), TIP_EVENT, data)
+        if also:
+            self._notifier.to_users(app.sdkappid, also, TIP_EVENT, data)
+        return seq
+
+    def notify_system(self, app: App, gid: str, users: Sequence[str] | None, content: str) -> None:
+        """send_group_system_notification: pushed, not stored; to the named members, or to every online member."""
+        group = self._access.load(app, gid)
+        self._dirty.check(app, [content], what="Content")
+        data = {"GroupId": group.group_id, "Content": content, "MsgTimeStamp": int(self._clock.now())}
+        if users:
+            members = self._groups.members(group, users)
+            missing = [u for u in dict.fromkeys(users) if u not in members]
+            if missing:
+                raise errors.GroupForbidden(f"not members of group {gid!r}: {', '.join(missing)}")
+            self._notifier.to_users(app.sdkappid, list(members), NOTIFICATION_EVENT, data)
+        else:
+            self.fanout.deliver(app, GroupRef.of(group), NOTIFICATION_EVENT, data)
+
+    # --- recall and deletion ---------------------------------------------------------------------
+    def recall(self, app: App, caller: str, is_admin: bool, gid: str, seqs: Sequence[int]) -> list[tuple[int, int]]:
+        """Per seq: 0 recalled (or already), 10030 no such message, 10031 too late, 10007 not allowed."""
+        group = self._access.load(app, gid)
+        actor, _ = self._access.actor(group, caller, is_admin)
+        now = self._clock.now()
+        sdkappid, inc = app.sdkappid, group.incarnation
+        results, recalled = [], []
+        for seq in dict.fromkeys(seqs):
+            msg = self._repo.get(sdkappid, group.group_id, inc, seq)
+            if msg is None or msg.expired(now) or msg.state == rules.DELETED or msg.is_system:
+                results.append((seq, 10030))
+                continue
+            if msg.state == rules.RECALLED:
+                results.append((seq, 0))
+                continue
+            try:
+                check_recall(group.rules, actor, msg.sender, now - msg.time, rules.RECALL_SECONDS)
+            except errors.DomainError as err:
+                results.append((seq, err.error_code))
+                continue
+            if self._repo.set_state(sdkappid, group.group_id, inc, seq, rules.RECALLED):
+                recalled.append(seq)
+            results.append((seq, 0))
+        if recalled:
+            self.tip(app, group, rules.RECALL, caller, {"MsgSeqList": [{"MsgSeq": s} for s in recalled]})
+        return results
+
+    def delete_by_sender(self, app: App, gid: str, sender: str) -> int:
+        """The FAQ's server-side deletion of a member's recent messages; returns how many (placeholders remain)."""
+        group = self._access.load(app, gid)
+        sdkappid, inc = app.sdkappid, group.incarnation
+        seqs = list(self._repo.seqs_by_sender(sdkappid, group.group_id, inc, sender))
+        return sum(1 for s in seqs if self._repo.set_state(sdkappid, group.group_id, inc, s, rules.DELETED))
+
+    # --- reading ---------------------------------------------------------------------------------
+    def history(
+        self, app: App, caller: str, is_admin: bool, gid: str, count: int, top: int | None, with_recalled: bool
+    ) -> Page:
+        """group_msg_get_simple: members read from their first visible seq (type rule), the App admin everything."""
+        group = self._access.load(app, gid)
+        first = 1 if is_admin else self._access.member(group, caller).visible_from
+        last = self.last_seq(group)
+        high = last if top is None else min(top, last)
+        if high < first:
+            return Page([], rules.FINISHED)
+        low, high = rules.page_range(high, first, count)
+        stored = self._repo.range(app.sdkappid, group.group_id, group.incarnation, low, high)
+        return rules.history_page(
+            group.group_id,
+            stored,
+            top=high,
+            bottom=low,
+            first_visible=first,
+            now=self._clock.now(),
+            with_recalled=with_recalled,
+        )
+
+    def last_seq(self, group: Group) -> int:
+        return self._repo.last_seq(group.sdkappid, group.group_id, group.incarnation)
+
+    def last(self, group: Group) -> tuple[int, int]:
+        """NextMsgSeq - 1 and LastMsgTime (the send time the watermark's ring keeps for the last seq)."""
+        seq, ring = self._repo.watermark(group.sdkappid, group.group_id, group.incarnation)
+        return seq, ring[seq % rules.RING_SIZE] // 1000 if seq else 0
+
+    def online_members(self, app: App, gid: str) -> int:
+        group = self._access.load(app, gid)
+        return self.fanout.online_count(app.sdkappid, GroupRef.of(group))
+
+    def forget(self, sdkappid: int, gid: str, inc: str) -> None:
+        """A dissolved incarnation's seq watermark (its messages expire with their TTL)."""
+        self._repo.purge_watermark(sdkappid, gid, inc)
+
+    # --- unread ----------------------------------------------------------------------------------
+    def report_read(self, app: App, user: str, gid: str, seq: int | None) -> int:
+        """A member read up to `seq` (default: everything); returns the read seq stored."""
+        group = self._access.load(app, gid)
+        self._access.member(group, user)
+        last = self.last_seq(group)
+        read = last if seq is None else min(seq, last)
+        self._groups.set_read_seq(group, user, read)
+        return read
+
+    def set_unread(self, app: App, gid: str, user: str, unread: int) -> None:
+        group = self._access.load(app, gid)
+        member = self._access.member(group, user)
+        last = self.last_seq(group)
+        self._groups.set_read_seq(group, user, max(member.visible_from - 1, last - unread))
+
+    def unread(self, app: App, user: str, joined: Sequence[tuple[Group, Member]]) -> dict[str, int]:
+        reads = self._groups.read_seqs(app.sdkappid, user, [g for g, _ in joined])
+        return {
+            g.group_id: rules.unread(g.rules, self.last_seq(g), reads.get(g.group_id, 0), m.visible_from)
+            for g, m in joined
+        }
+
+    # --- import ----------------------------------------------------------------------------------
+    def import_messages(self, app: App, gid: str, items: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, int]]:
+        """import_group_msg: per item (Result, MsgTime, MsgSeq); stored in SendTime order, never pushed."""
+        group = self._access.load(app, gid)
+        now = int(self._clock.now())
+        parsed: list[tuple[int, GroupMessage | None, int]] = []
+        for i, raw in enumerate(items):
+            try:
+                parsed.append((i, self._parse_import(app, group, raw, now), 0))
+            except errors.DomainError as err:
+                parsed.append((i, None, err.error_code))
+        results: dict[int, tuple[int, int, int]] = {}
+        for i, item, code in sorted(parsed, key=lambda p: p[1].time if p[1] else 0):
+            if item is None:
+                results[i] = (code, 0, 0)
+                continue
+            msg = item
+            watermark, _ = self._repo.watermark(app.sdkappid, group.group_id, group.incarnation)
+            seq = self._repo.append(app.sdkappid, group.group_id, group.incarnation, msg, watermark, msg.time * 1000)
+            results[i] = (0, msg.time, seq)
+        return [results[i] for i in range(len(items))]
+
+    def _parse_import(self, app: App, group: Group, raw: Mapping[str, Any], now: int) -> GroupMessage:
+        sender = check_user_id(raw.get("From_Account"), code=10004, field="From_Account")
+        t = raw.get("SendTime")
+        if isinstance(t, bool) or not isinstance(t, int) or not group.created_at <= t <= now:
+            raise errors.error(10004, "SendTime must lie between the group's CreateTime and now")
+        random = raw.get("Random", secrets.randbits(32))
+        if isinstance(random, bool) or not isinstance(random, int) or not 0 <= random <= 4_294_967_295:
+            raise errors.error(10004, "Random must be a 32-bit unsigned integer")
+        body = parse_body(raw.get("MsgBody"), max_bytes=app.config.max_msg_bytes, codes=GROUP_CODES)
+        self._dirty.check(app, texts(body), what="MsgBody")
+        return GroupMessage(0, random, t, sender, rules.NORMAL, body, expires=self._expires(app, now))
