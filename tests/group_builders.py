@@ -93,3 +93,23 @@ class InMemoryGroupOnlineIndex:
             if (app, gid, inc) == (sdkappid, ref.group_id, ref.incarnation):
                 users.update(terminal_of(k).user for k in rows)
         return len(users)
+
+
+def snapshot(svc: Services) -> dict[tuple[str, str, str], str]:
+    """Every item of every table (tests only: a Scan), to prove a refused call wrote nothing. REST rate-limit
+    windows are left out: every call counts itself there, accepted or not."""
+    import json
+
+    import boto3
+
+    from chalicelib.config import TABLE_KEYS
+
+    client = boto3.client("dynamodb", region_name=svc.settings.region)
+    out: dict[tuple[str, str, str], str] = {}
+    for key in TABLE_KEYS:
+        for page in client.get_paginator("scan").paginate(TableName=svc.settings.table_name(key)):
+            for item in page["Items"]:
+                pk, sk = item["pk"]["S"], item["sk"]["S"]
+                if "#LIMIT#REST#" not in pk:
+                    out[(key, pk, sk)] = json.dumps(item, sort_keys=True)
+    return out

@@ -10,7 +10,6 @@ from chalicelib.domain.groups import Group, GroupRef, Member, Membership, Offlin
 
 
 class GroupRepo(Protocol):
-    def next_serial(self, sdkappid: int) -> int: ...
     def create(
         self,
         group: Group,

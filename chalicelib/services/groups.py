@@ -186,7 +186,7 @@ class GroupService:
                     msg_flag=m.msg_flag or rules.MSG_FLAGS[0],
                     name_card=m.name_card,
                     app_data=m.app_data,
-                    offline_since=now if kick and user not in online else None,
+                    offline_since=now if kick and user not in online and user != owner else None,
                 )
             )
         group = Group(
@@ -208,7 +208,7 @@ class GroupService:
             last_info_time=created,
             member_num=len(rows),
             admins=tuple(sorted(r.user for r in rows if r.role == ADMIN)),
-            serial=self._repo.next_serial(app.sdkappid),
+            serial=rules.new_serial(self._clock.now()),
             kick_offline=kick,
         )
         group = self._store_new(app, group, rows, imported=imported, now=now)
@@ -603,7 +603,7 @@ class GroupService:
         if not refs:
             return
         self._online.remove(conn.sdkappid, [r.ref for r in refs], [OnlineTerminal(conn.user, conn.connection_id)])
-        kick_refs = [r for r in refs if r.kick_offline and r.member.offline_since is None]
+        kick_refs = [r for r in refs if r.kick_offline and r.member.offline_since is None and r.member.role != OWNER]
         if not kick_refs:
             return
         others = [c for c in self._directory.of_user(conn.sdkappid, conn.user) if c.connection_id != conn.connection_id]
@@ -628,6 +628,9 @@ class GroupService:
                 continue  # a dissolved group: the cleanup task removes its rows
             current = self._repo.members(group, users)  # the index is eventually consistent: confirm on the row
             due = [u for u, m in current.items() if m.offline_since is not None and m.offline_since <= cutoff]
+            for owner in [u for u in due if current[u].role == OWNER]:  # the owner is never removed: stop tracking
+                self._repo.set_offline(app.sdkappid, gid, inc, owner, None)
+                due.remove(owner)
             kicked += len(self._leave(app, group, due, tips.KICK, SYSTEM, silence=False, reason="offline"))
         return kicked
 

@@ -8,7 +8,7 @@
 - `{app}#G#{gid}#{inc}` / `A#{user}`: a pending join application.
 - `{app}#U#{user}` / `GREAD#{gid}`: the member's read seq, in the account's partition (one write per read report;
   account deletion removes it).
-- counters `{app}#GQUOTA` / `TOTAL` (`total` groups alive, `serial` ever created) and `DAY#{yyyymmdd}` (`net`
+- counters `{app}#GQUOTA` / `TOTAL` (`total` groups alive) and `DAY#{yyyymmdd}` (`net`
   new groups that day, TTL): create and destroy change them in the same transaction as the group item.
 Members are keyed by incarnation, so the rows of a dissolved group (removed in the background) never mix with a
 new group of the same id; readers compare a member row's `inc` with the group's.
@@ -148,7 +148,6 @@ class GroupQuotaModel(ExpiringModel):
         pass
 
     total = NumberAttribute(null=True)
-    serial = NumberAttribute(null=True)
     net = NumberAttribute(null=True)
 
 
@@ -265,12 +264,6 @@ def _condition_failed(exc: PutError | UpdateError | DeleteError) -> bool:
 
 class DynamoGroupRepo:
     # --- groups ----------------------------------------------------------------------------------
-    def next_serial(self, sdkappid: int) -> int:
-        """A new creation number (never reused; a failed creation leaves an unused one, which is harmless)."""
-        item = GroupQuotaModel(quota_pk(sdkappid), TOTAL_SK)
-        item.update(actions=[GroupQuotaModel.serial.add(1)])
-        return int(item.serial)
-
     def create(
         self,
         group: Group,
