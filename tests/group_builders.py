@@ -88,7 +88,7 @@ class InMemoryGroupOnlineIndex:
         return [terminal_of(k) for k in taken], (taken[-1] if len(keys) > limit else None)
 
     def count_users(self, sdkappid: int, ref: GroupRef) -> int:
-        users = set()
+        users: set[str] = set()
         for (app, gid, inc, _), rows in self.rows.items():
             if (app, gid, inc) == (sdkappid, ref.group_id, ref.incarnation):
                 users.update(terminal_of(k).user for k in rows)

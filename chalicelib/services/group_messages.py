@@ -265,6 +265,9 @@ class GroupMessageService:
             with_recalled=with_recalled,
         )
 
+    def group(self, app: App, gid: str) -> Group:
+        return self._access.load(app, gid)
+
     def last_seq(self, group: Group) -> int:
         return self._repo.last_seq(group.sdkappid, group.group_id, group.incarnation)
 
