@@ -65,8 +65,10 @@ class _OncePerDay:
         if day != self._day:
             self._day, self._seen = day, set()
         key = (sdkappid, name, member)
-        if key in self._seen or len(self._seen) > 100_000:
+        if key in self._seen:
             return False
+        if len(self._seen) >= 100_000:  # bounded memory: forgetting only costs an idempotent write again
+            self._seen.clear()
         self._seen.add(key)
         return True
 

@@ -282,3 +282,40 @@ def test_dissolving_tells_online_members_and_frees_the_id(svc, api, people, push
     assert api.ok("group_open_http_svc/get_joined_group_list", {"Member_Account": "bob"})["GroupIdList"] == []
     assert not [k for k in snapshot(svc) if k[1].startswith("1400000001#G#club#")]  # member rows cleaned up
     assert create(api, "Public", GroupId="club") == "club"
+
+
+@pytest.mark.parametrize(
+    ("command", "body"),
+    [
+        ("get_group_member_info", {}),
+        ("modify_group_base_info", {"Name": "x"}),
+        ("change_group_owner", {"NewOwner_Account": "bob"}),
+        ("destroy_group", {}),
+        ("add_group_member", {"MemberList": [{"Member_Account": "bob"}]}),
+        ("delete_group_member", {"MemberToDel_Account": ["bob"]}),
+        ("modify_group_member_info", {"Member_Account": "bob", "NameCard": "b"}),
+        ("get_role_in_group", {"User_Account": ["bob"]}),
+        ("forbid_send_msg", {"Members_Account": ["bob"], "ShutUpTime": 60}),
+        ("get_group_shutted_uin", {}),
+        ("import_group_member", {"MemberList": [{"Member_Account": "bob"}]}),
+        ("set_unread_msg_num", {"Member_Account": "bob", "UnreadMsgNum": 1}),
+        ("apply_join_group", {"Applicant_Account": "bob"}),
+        ("get_join_application_list", {}),
+        ("handle_join_application", {"Applicant_Account": "bob", "Decision": "Agree"}),
+        ("quit_group", {"Member_Account": "bob"}),
+        ("send_group_msg", {"Random": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}),
+        ("send_group_system_notification", {"Content": "x"}),
+        ("group_msg_recall", {"MsgSeqList": [{"MsgSeq": 1}]}),
+        ("delete_group_msg_by_sender", {"Sender_Account": "bob"}),
+        ("group_msg_get_simple", {"ReqMsgNumber": 1}),
+        ("import_group_msg", {"MsgList": [{"From_Account": "bob", "SendTime": 1, "MsgBody": []}]}),
+        ("get_online_member_num", {}),
+        ("group_msg_read_report", {"Member_Account": "bob"}),
+    ],
+)
+def test_every_group_command_answers_10010_for_an_unknown_group_and_writes_nothing(svc, api, people, command, body):
+    create(api, "Public", members=("bob",), GroupId="real")
+    before = snapshot(svc)
+    api.fails(f"group_open_http_svc/{command}", {"GroupId": "missing", **body}, 10010)
+    api.fails(f"group_open_http_svc/{command}", {"GroupId": "x" * 49, **body}, 10015)
+    assert snapshot(svc) == before

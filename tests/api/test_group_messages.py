@@ -250,3 +250,29 @@ def test_members_see_tips_of_their_group_as_system_messages(svc, api, people):
     api.ok("group_open_http_svc/add_group_member", {"GroupId": gid, "MemberList": [{"Member_Account": "carol"}]})
     (tip,) = history(api, gid, identifier="carol")
     assert (tip["IsSystemMsg"], tip["MsgBody"][0]["MsgType"]) == (1, "TIMGroupTipElem")
+
+
+def test_commands_sent_as_websocket_frames_act_as_the_account_and_skip_the_sending_terminal(svc, api, people, pusher):
+    from chalicelib.api import registry
+    from chalicelib.api.context import AuthContext
+    from chalicelib.domain import errors
+
+    gid = create(api, "ChatRoom", members=("bob",))
+    for user, cid in (("bob", "b1"), ("bob", "b2"), ("carol", "c1")):
+        connect(svc, user, cid)
+    app = svc.apps.get(1400000001)
+
+    def frame(user, cid, name, body):
+        ctx = AuthContext(app, user, False, via="ws", connection_id=cid)
+        return registry.dispatch(ctx, registry.lookup(f"group_open_http_svc/{name}"), body)
+
+    assert frame("carol", "c1", "apply_join_group", {"GroupId": gid})["JoinStatus"] == "Joined"
+    sent = frame("bob", "b1", "send_group_msg", {"GroupId": gid, "Random": 1, "MsgBody": text("from ws")})
+    assert pusher.frames("b1", "GroupMessage") == []
+    assert [f["data"]["MsgSeq"] for f in pusher.frames("b2", "GroupMessage")] == [sent["MsgSeq"]]
+    assert [f["data"]["MsgSeq"] for f in pusher.frames("c1", "GroupMessage")] == [sent["MsgSeq"]]
+    with pytest.raises(errors.DomainError) as refused:
+        frame("carol", "c1", "destroy_group", {"GroupId": gid})
+    assert refused.value.error_code == 10007
+    frame("carol", "c1", "quit_group", {"GroupId": gid})
+    assert history(api, gid, identifier="bob")[0]["MsgBody"][0]["MsgContent"]["OpType"] == "Quit"
