@@ -101,7 +101,7 @@ class GroupMessageService:
         group = self._access.load(app, gid)
         sender = out.sender or caller
         now = self._clock.now()
-        profile = {} if app.is_admin(sender) else self._check_sender(app, group, sender, now)
+        profile = None if app.is_admin(sender) else self._check_sender(app, group, sender, now)
         self._dirty.check(app, texts(out.body), what="MsgBody")
         watermark, ring = self._repo.watermark(app.sdkappid, group.group_id, group.incarnation)
         now_ms = int(now * 1000)
@@ -127,10 +127,10 @@ class GroupMessageService:
                 self._repo.release_random(app.sdkappid, group.group_id, group.incarnation, sender, out.random)
                 raise
         data = rules.row(group.group_id, dataclasses.replace(msg, seq=seq))
-        if profile.get(NICK):
-            data["Nick"] = profile[NICK]
-        if profile.get(IMAGE):
-            data["FaceUrl"] = profile[IMAGE]
+        if profile is not None:  # the sender's profile at sending time, as C2C pushes it (FAQ); history has none
+            data["SenderProfile"] = {"Nick": profile.get(NICK, ""), "FaceUrl": profile.get(IMAGE, "")}
+        if seq == 0:
+            data["OnlineOnlyFlag"] = 1
         self.fanout.deliver(app, GroupRef.of(group), MESSAGE_EVENT, data, exclude=exclude)
         self._count_sent(app, group, sender)
         return Sent(t, seq)

@@ -34,10 +34,10 @@ def test_send_returns_time_and_seq_and_pushes_with_the_senders_profile(svc, api,
     assert data == {
         "GroupId": gid, "From_Account": "bob", "MsgSeq": 1, "MsgRandom": data["MsgRandom"],
         "MsgTimeStamp": 1_700_000_000, "MsgPriority": "High", "IsSystemMsg": 0, "IsPlaceMsg": 0,
-        "MsgBody": text("hello"), "CloudCustomData": "cc", "Nick": "Bobby", "FaceUrl": "http://b.png",
+        "MsgBody": text("hello"), "CloudCustomData": "cc", "SenderProfile": {"Nick": "Bobby", "FaceUrl": "http://b.png"},
     }  # fmt: skip
     (row,) = history(api, gid)
-    assert row["MsgBody"] == text("hello") and "Nick" not in row  # history keeps no sender profile (FAQ)
+    assert row["MsgBody"] == text("hello") and "SenderProfile" not in row  # history keeps none (FAQ)
 
 
 def test_an_account_sends_as_itself_only(api, people):
@@ -87,7 +87,9 @@ def test_online_only_messages_are_pushed_but_never_stored(svc, api, people, push
     connect(svc, "bob", "b1")
     out = send(api, gid, "now only", OnlineOnlyFlag=1)
     assert out["MsgSeq"] == 0
-    assert [f["data"]["MsgBody"] for f in pusher.frames("b1", "GroupMessage")] == [text("now only")]
+    assert [(f["data"]["MsgBody"], f["data"]["OnlineOnlyFlag"]) for f in pusher.frames("b1", "GroupMessage")] == [
+        (text("now only"), 1)
+    ]
     assert history(api, gid) == []
     live = create(api, "AVChatRoom")
     assert send(api, live, OnlineOnlyFlag=1)["MsgSeq"] == 1  # ignored by live rooms
