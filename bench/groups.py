@@ -60,9 +60,7 @@ def _by_purpose(usage: Usage) -> dict[str, tuple[float, float, int]]:
 def _connect(sb: Sandbox, user: str, cid: str) -> None:
     now = int(sb.clock.now())
     conn = Connection(cid, sb.tenant.sdkappid, user, "Android", now, now)
-    sb.services.connections.add(conn, expires=now + 600)
-    for hook in sb.services.presence_hooks:
-        hook.on_connected(conn)
+    sb.services.connections.add(conn, expires=now + 600)  # the directory tells the groups' index
 
 
 def dynamodb_per_message(sb: Sandbox) -> list[tuple[str, int, int, Usage, int]]:

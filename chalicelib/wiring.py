@@ -29,6 +29,7 @@ from chalicelib.services.ports import (
     RelationCheck,
     TaskQueue,
 )
+from chalicelib.services.presence import HookedDirectory
 from chalicelib.services.profiles import ProfileService
 from chalicelib.services.push import AllMemberPushService
 from chalicelib.services.realtime import RealtimeService
@@ -100,7 +101,8 @@ def build(
     metrics = DynamoMetrics(clock)
     stats = StatsService(apps, metrics, DynamoDailyStats(), clock)
     accounts = AccountService(account_repo, clock, on_registered=stats.count_registered)
-    connections = DynamoConnectionDirectory(clock)
+    presence_hooks: list[PresenceHook] = []
+    connections = HookedDirectory(DynamoConnectionDirectory(clock), presence_hooks)
     notifier = Notifier(connections, pusher)
     limits = DynamoLimits()
     relation_check = DynamoRelationCheck()
@@ -139,6 +141,7 @@ def build(
         group_access, group_messages, online, connections, accounts, dirty_words, notifier, metrics, tasks, clock
     )
     accounts.deletion_hooks.append(groups)
+    presence_hooks.append(groups)  # the groups' online-member index follows every login and logout
     return Services(
         settings=settings,
         clock=clock,
@@ -167,7 +170,7 @@ def build(
         ),
         groups=groups,
         group_messages=group_messages,
-        presence_hooks=[groups],
+        presence_hooks=presence_hooks,
     )
 
 

@@ -45,20 +45,14 @@ def history(api: RestCaller, gid: str, identifier: str | None = None, **extra: A
 
 
 def connect(svc: Services, user: str, cid: str, sdkappid: int = SDKAPPID) -> Connection:
-    """A terminal logs in: the directory row and the presence hooks, as the realtime edge does."""
+    """A terminal logs in (the directory tells the presence hooks, as for a websocket login)."""
     now = int(svc.clock.now())
     conn = Connection(cid, sdkappid, user, "Android", now, now)
-    svc.connections.add(conn, expires=now + 600)
-    for hook in svc.presence_hooks:
-        hook.on_connected(conn)
-    return conn
+    return svc.connections.add(conn, expires=now + 600).connection
 
 
 def disconnect(svc: Services, cid: str) -> None:
-    conn = svc.connections.remove(cid)
-    assert conn is not None
-    for hook in svc.presence_hooks:
-        hook.on_disconnected(conn)
+    assert svc.connections.remove(cid) is not None
 
 
 class InMemoryGroupOnlineIndex:
@@ -93,23 +87,3 @@ class InMemoryGroupOnlineIndex:
             if (app, gid, inc) == (sdkappid, ref.group_id, ref.incarnation):
                 users.update(terminal_of(k).user for k in rows)
         return len(users)
-
-
-def snapshot(svc: Services) -> dict[tuple[str, str, str], str]:
-    """Every item of every table (tests only: a Scan), to prove a refused call wrote nothing. REST rate-limit
-    windows are left out: every call counts itself there, accepted or not."""
-    import json
-
-    import boto3
-
-    from chalicelib.config import TABLE_KEYS
-
-    client = boto3.client("dynamodb", region_name=svc.settings.region)
-    out: dict[tuple[str, str, str], str] = {}
-    for key in TABLE_KEYS:
-        for page in client.get_paginator("scan").paginate(TableName=svc.settings.table_name(key)):
-            for item in page["Items"]:
-                pk, sk = item["pk"]["S"], item["sk"]["S"]
-                if "#LIMIT#REST#" not in pk:
-                    out[(key, pk, sk)] = json.dumps(item, sort_keys=True)
-    return out

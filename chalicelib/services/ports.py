@@ -109,8 +109,8 @@ class ConnectionDirectory(Protocol):
 class PresenceHook(Protocol):
     """Features that index online terminals (the groups' online-member index) follow logins and logouts here.
 
-    The realtime edge calls every hook in `services().presence_hooks` after a terminal logged in and after one was
-    removed (logout, $disconnect, kick, the stale-connection sweep or a Gone prune).
+    services/presence.HookedDirectory (the container's directory) calls every hook in `services().presence_hooks`
+    after a terminal was stored and after one was removed (logout, $disconnect, kick, the sweep or a Gone prune).
     """
 
     def on_connected(self, conn: Connection) -> None: ...

@@ -276,7 +276,7 @@ class DynamoGroupRepo:
     ) -> None:
         """Group item and quotas in one transaction (nothing written if a quota is reached or the id is taken),
         then the members. Raises GroupIdTaken / GroupQuotaReached."""
-        tx = Tx()
+        tx = Tx(GroupModel)
         tx.put("group", _group_model(group), condition=GroupModel.pk.does_not_exist())
         total = GroupQuotaModel.total
         tx.update(
@@ -354,7 +354,7 @@ class DynamoGroupRepo:
 
     def delete(self, group: Group, day: str, expires: int) -> None:
         """Remove the group item (this incarnation only) and give its place back to the quotas, atomically."""
-        tx = Tx()
+        tx = Tx(GroupModel)
         tx.delete(
             "group",
             GroupModel(group_pk(group.sdkappid, group.group_id), META_SK),
@@ -418,7 +418,7 @@ class DynamoGroupRepo:
         return added, already
 
     def _add_chunk(self, group: Group, chunk: Sequence[Member]) -> None:
-        tx = Tx()
+        tx = Tx(GroupModel)
         for m in chunk:
             tx.put(m.user, _member_model(group, m), condition=MemberModel.pk.does_not_exist())
         condition = GroupModel.inc == group.incarnation
@@ -445,7 +445,7 @@ class DynamoGroupRepo:
         removed = []
         pk = members_pk(group.sdkappid, group.group_id, group.incarnation)
         for user in dict.fromkeys(users):
-            tx = Tx()
+            tx = Tx(GroupModel)
             tx.delete(user, MemberModel(pk, member_sk(user)), condition=MemberModel.pk.exists())
             actions: list[Action] = [GroupModel.member_num.add(-1)]
             if user in group.admins:
@@ -477,7 +477,7 @@ class DynamoGroupRepo:
 
     def set_role(self, group: Group, user: str, role: str) -> None:
         """Member row and the group's admin list together."""
-        tx = Tx()
+        tx = Tx(GroupModel)
         pk = members_pk(group.sdkappid, group.group_id, group.incarnation)
         tx.update("member", MemberModel(pk, member_sk(user)), [MemberModel.role.set(role)], MemberModel.pk.exists())
         admins = GroupModel.admins
@@ -495,7 +495,7 @@ class DynamoGroupRepo:
             raise errors.GroupForbidden(f"{user!r} is not a member of this group") from exc
 
     def change_owner(self, group: Group, old: str, new: str) -> None:
-        tx = Tx()
+        tx = Tx(GroupModel)
         pk = members_pk(group.sdkappid, group.group_id, group.incarnation)
         tx.update("new", MemberModel(pk, member_sk(new)), [MemberModel.role.set(rules.OWNER)], MemberModel.pk.exists())
         if old:

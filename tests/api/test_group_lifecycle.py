@@ -1,6 +1,7 @@
 import pytest
 
-from tests.group_builders import accounts, connect, create, send, snapshot, text
+from tests.builders import table_items
+from tests.group_builders import accounts, connect, create, send, text
 
 CREATE = "group_open_http_svc/create_group"
 
@@ -104,9 +105,9 @@ def test_custom_group_ids_and_their_conflicts(api, people):
     ],
 )  # fmt: skip
 def test_bad_create_requests_write_nothing(svc, api, people, body, code):
-    before = snapshot(svc)
+    before = table_items()
     api.fails(CREATE, {"Owner_Account": "alice", **body} if "Owner_Account" not in body else body, code)
-    assert snapshot(svc) == before
+    assert table_items() == before
 
 
 def test_malformed_json_and_non_admin_only_commands(api, people):
@@ -119,10 +120,10 @@ def test_daily_net_new_group_quota_is_atomic_and_counts_dissolved_groups_back(sv
     svc.apps.configure(1400000001, {"daily_new_groups": "2"})
     first = create(api)
     create(api)
-    before = snapshot(svc)
+    before = table_items()
     out = api.fails(CREATE, {"Type": "Public", "Name": "third", "Owner_Account": "alice"}, 10037)
     assert "today" in out["ErrorInfo"]
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok("group_open_http_svc/destroy_group", {"GroupId": first})
     create(api)  # net new today is back under the quota
     api.ok("group_open_http_svc/import_group", {"Type": "Public", "Name": "imported"})  # imports are not "new"
@@ -132,10 +133,10 @@ def test_total_group_quota(svc, api, people):
     svc.apps.configure(1400000001, {"max_groups": "2"})
     create(api)
     api.ok("group_open_http_svc/import_group", {"Type": "Public", "Name": "imported"})
-    before = snapshot(svc)
+    before = table_items()
     api.fails("group_open_http_svc/import_group", {"Type": "Public", "Name": "more"}, 10037)
     api.fails(CREATE, {"Type": "Private", "Name": "more", "Owner_Account": "bob"}, 10037)
-    assert snapshot(svc) == before
+    assert table_items() == before
 
 
 def test_import_group_keeps_its_create_time(api, people):
@@ -229,7 +230,7 @@ def test_modify_base_info_by_role_with_a_tip_and_mute_all(svc, api, people, push
     assert (got["Name"], got["InfoSeq"], got["AppDefinedData"]) == ("Renamed", 2, [{"Key": "k", "Value": "v"}])
     tip = pusher.frames("c1", "GroupTip")[-1]["data"]["MsgBody"][0]["MsgContent"]
     assert (tip["OpType"], tip["Operator_Account"], tip["GroupInfo"]["Name"]) == ("ModifyGroupInfo", "bob", "Renamed")
-    before = snapshot(svc)
+    before = table_items()
     api.fails(modify, {"GroupId": gid, "Name": "Mine"}, 10007, identifier="carol")
     api.fails(modify, {"GroupId": gid, "Name": "Mine"}, 10007, identifier="dave")
     api.fails(modify, {"GroupId": gid, "Name": "n" * 31}, 10004)
@@ -237,7 +238,7 @@ def test_modify_base_info_by_role_with_a_tip_and_mute_all(svc, api, people, push
     api.fails(modify, {"GroupId": gid, "MaxMemberNum": 2}, 10004)
     api.fails(modify, {"GroupId": gid, "ShutUpAllMember": "Yes"}, 10004)
     api.fails(modify, {"GroupId": "nope", "Name": "x"}, 10010)
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok(modify, {"GroupId": gid, "MuteAllMember": "On"}, identifier="alice")
     assert info(api, gid)["ShutUpAllMember"] == "On"
     muted = {"GroupId": gid, "Random": 1, "From_Account": "carol", "MsgBody": text("x")}
@@ -255,12 +256,12 @@ def test_any_private_member_edits_info(api, people):
 def test_owner_hands_the_group_over(svc, api, people):
     gid = create(api, "Public", members=("bob", "carol"))
     change = "group_open_http_svc/change_group_owner"
-    before = snapshot(svc)
+    before = table_items()
     api.fails(change, {"GroupId": gid, "NewOwner_Account": "dave"}, 10007)  # not a member
     api.fails(change, {"GroupId": gid, "NewOwner_Account": "carol"}, 10007, identifier="bob")
     api.fails(change, {"GroupId": gid}, 10004)
     api.fails(change, {"GroupId": "nope", "NewOwner_Account": "bob"}, 10010)
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok(change, {"GroupId": gid, "NewOwner_Account": "bob"}, identifier="alice")
     roles = api.ok("group_open_http_svc/get_role_in_group", {"GroupId": gid, "User_Account": ["alice", "bob"]})
     assert [r["Role"] for r in roles["UserIdList"]] == ["Member", "Owner"]
@@ -270,17 +271,17 @@ def test_owner_hands_the_group_over(svc, api, people):
 def test_dissolving_tells_online_members_and_frees_the_id(svc, api, people, pusher):
     gid = create(api, "Public", members=("bob", "carol"), GroupId="club")
     connect(svc, "bob", "b1")
-    before = snapshot(svc)
+    before = table_items()
     api.fails("group_open_http_svc/destroy_group", {"GroupId": gid}, 10007, identifier="bob")
     api.fails("group_open_http_svc/destroy_group", {"GroupId": "nope"}, 10010)
     api.fails("group_open_http_svc/destroy_group", {}, 10004)
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok("group_open_http_svc/destroy_group", {"GroupId": gid}, identifier="alice")
     (tip,) = [f["data"] for f in pusher.frames("b1", "GroupTip")]
     assert tip["GroupId"] == "club" and tip["MsgBody"][0]["MsgContent"]["OpType"] == "Dismiss"
     api.fails("group_open_http_svc/get_group_member_info", {"GroupId": gid}, 10010)
     assert api.ok("group_open_http_svc/get_joined_group_list", {"Member_Account": "bob"})["GroupIdList"] == []
-    assert not [k for k in snapshot(svc) if k[1].startswith("1400000001#G#club#")]  # member rows cleaned up
+    assert not [k for k in table_items() if k[1].startswith("1400000001#G#club#")]  # member rows cleaned up
     assert create(api, "Public", GroupId="club") == "club"
 
 
@@ -315,7 +316,7 @@ def test_dissolving_tells_online_members_and_frees_the_id(svc, api, people, push
 )
 def test_every_group_command_answers_10010_for_an_unknown_group_and_writes_nothing(svc, api, people, command, body):
     create(api, "Public", members=("bob",), GroupId="real")
-    before = snapshot(svc)
+    before = table_items()
     api.fails(f"group_open_http_svc/{command}", {"GroupId": "missing", **body}, 10010)
     api.fails(f"group_open_http_svc/{command}", {"GroupId": "x" * 49, **body}, 10015)
-    assert snapshot(svc) == before
+    assert table_items() == before

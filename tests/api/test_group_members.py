@@ -1,6 +1,7 @@
 import pytest
 
-from tests.group_builders import accounts, connect, create, history, send, snapshot
+from tests.builders import table_items
+from tests.group_builders import accounts, connect, create, history, send
 
 ADD = "group_open_http_svc/add_group_member"
 DELETE = "group_open_http_svc/delete_group_member"
@@ -55,9 +56,9 @@ def test_who_may_add_members_by_type(svc, api, people, type_name, inviter, code)
     gid = create(api, type_name, members=() if type_name == "AVChatRoom" else ("bob",))
     body = {"GroupId": gid, "MemberList": members(["carol"])}
     if code:
-        before = snapshot(svc)
+        before = table_items()
         api.fails(ADD, body, code, identifier=inviter)
-        assert snapshot(svc) == before
+        assert table_items() == before
     else:
         api.ok(ADD, body, identifier=inviter)
         assert roles(api, gid, "carol") == {"carol": "Member"}
@@ -65,9 +66,9 @@ def test_who_may_add_members_by_type(svc, api, people, type_name, inviter, code)
 
 def test_a_full_group_takes_nobody_more(svc, api, people):
     gid = create(api, "Public", members=("bob",), MaxMemberCount=3)
-    before = snapshot(svc)
+    before = table_items()
     api.fails(ADD, {"GroupId": gid, "MemberList": members(["carol", "dave"])}, 10014)
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok(ADD, {"GroupId": gid, "MemberList": members(["carol"])})
 
 
@@ -84,22 +85,22 @@ def test_a_full_group_takes_nobody_more(svc, api, people):
 )
 def test_bad_add_member_requests(svc, api, people, body, code):
     create(api, "Public", GroupId="G")
-    before = snapshot(svc)
+    before = table_items()
     api.fails(ADD, body, code)
-    assert snapshot(svc) == before
+    assert table_items() == before
 
 
 def test_kick_by_role_and_the_kicked_are_told(svc, api, people, pusher):
     gid = create(api, "Public", members=("bob", "carol", "dave"))
     api.ok(MODIFY, {"GroupId": gid, "Member_Account": "bob", "Role": "Admin"})
     connect(svc, "dave", "d1")
-    before = snapshot(svc)
+    before = table_items()
     api.fails(DELETE, {"GroupId": gid, "MemberToDel_Account": ["dave"]}, 10007, identifier="carol")
     api.fails(DELETE, {"GroupId": gid, "MemberToDel_Account": ["alice"]}, 10007, identifier="bob")
     api.fails(DELETE, {"GroupId": gid, "MemberToDel_Account": ["carol", "alice"]}, 10007)  # nobody removes the owner
     api.fails(DELETE, {"GroupId": gid, "MemberToDel_Account": []}, 10004)
     api.fails(DELETE, {"GroupId": gid}, 10004)
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok(DELETE, {"GroupId": gid, "MemberToDel_Account": ["dave", "erin"], "Reason": "spam"}, identifier="bob")
     assert roles(api, gid, "dave") == {"dave": "NotMember"}
     tip = pusher.frames("d1", "GroupTip")[-1]["data"]["MsgBody"][0]["MsgContent"]
@@ -146,7 +147,7 @@ def test_modify_member_info_fields_and_who_may(svc, api, people, pusher):
     assert (got["bob"]["NameCard"], got["bob"]["MsgFlag"], got["bob"]["Role"]) == ("Bobby", "AcceptNotNotify", "Admin")
     assert got["bob"]["AppMemberDefinedData"] == [{"Key": "k", "Value": "v"}]
     assert (got["carol"]["NameCard"], got["carol"]["ShutUpUntil"]) == ("C", 1_700_000_060)
-    before = snapshot(svc)
+    before = table_items()
     bad = [
         ({"Member_Account": "bob", "NameCard": "x" * 51}, 10004, None),
         ({"Member_Account": "bob", "NameCard": "bitch"}, 80001, None),
@@ -162,7 +163,7 @@ def test_modify_member_info_fields_and_who_may(svc, api, people, pusher):
     ]
     for body, code, who in bad:
         api.fails(MODIFY, {"GroupId": gid, **body}, code, identifier=who)
-    assert snapshot(svc) == before
+    assert table_items() == before
     private = create(api, "Private", members=("bob",))
     api.fails(MODIFY, {"GroupId": private, "Member_Account": "bob", "Role": "Admin"}, 10007)
 
@@ -178,9 +179,9 @@ def test_mute_members_read_the_list_and_they_cannot_send(svc, api, people, clock
     ]
     body = {"GroupId": gid, "Random": 1, "From_Account": "bob", "MsgBody": [{"MsgType": "TIMTextElem",
                                                                             "MsgContent": {"Text": "x"}}]}  # fmt: skip
-    before = snapshot(svc)
+    before = table_items()
     api.fails("group_open_http_svc/send_group_msg", body, 10017)
-    assert snapshot(svc) == before
+    assert table_items() == before
     clock.advance(101)
     api.ok("group_open_http_svc/send_group_msg", body)
     api.ok(FORBID, {"GroupId": gid, "Members_Account": ["carol"], "ShutUpTime": 0})
@@ -190,7 +191,7 @@ def test_mute_members_read_the_list_and_they_cannot_send(svc, api, people, clock
 def test_bad_mute_requests_write_nothing(svc, api, people):
     gid = create(api, "Public", members=("bob", "carol"))
     private = create(api, "Private", members=("bob",))
-    before = snapshot(svc)
+    before = table_items()
     for body, code, who in [
         ({"GroupId": gid, "Members_Account": ["bob"]}, 10004, None),
         ({"GroupId": gid, "Members_Account": ["bob"], "ShutUpTime": "1"}, 10004, None),
@@ -203,7 +204,7 @@ def test_bad_mute_requests_write_nothing(svc, api, people):
         ({"GroupId": gid, "Members_Account": [], "ShutUpTime": 10}, 10004, None),
     ]:
         api.fails(FORBID, body, code, identifier=who)
-    assert snapshot(svc) == before
+    assert table_items() == before
 
 
 def test_joined_groups_with_filters_unread_and_live_rooms_on_request(svc, api, people):
@@ -260,14 +261,14 @@ def test_import_members_keep_join_time_admin_role_and_unread(svc, api, people):
     assert joined["GroupIdList"][0]["SelfInfo"] == {"UnreadMsgNum": 2}
     assert len(history(api, gid, identifier="carol")) == 5  # imported members are old members: history is theirs
     live = create(api, "AVChatRoom")
-    before = snapshot(svc)
+    before = table_items()
     api.fails("group_open_http_svc/import_group_member", {"GroupId": live, "MemberList": members(["bob"])}, 10007)
     api.fails("group_open_http_svc/import_group_member", {"GroupId": gid, "MemberList": []}, 10004)
     api.fails("group_open_http_svc/import_group_member",
               {"GroupId": gid, "MemberList": [{"Member_Account": "erin", "Role": "Owner"}]}, 10004)  # fmt: skip
     api.fails("group_open_http_svc/import_group_member", {"GroupId": gid, "MemberList": members(["erin"])}, 60010,
               identifier="alice")  # fmt: skip
-    assert snapshot(svc) == before
+    assert table_items() == before
 
 
 def test_set_unread_count(svc, api, people):
@@ -278,13 +279,13 @@ def test_set_unread_count(svc, api, people):
     unread = api.ok("group_open_http_svc/get_joined_group_list",
                     {"Member_Account": "bob", "ResponseFilter": {"SelfInfoFilter": ["UnreadMsgNum"]}})  # fmt: skip
     assert unread["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"] == 1
-    before = snapshot(svc)
+    before = table_items()
     api.fails("group_open_http_svc/set_unread_msg_num", {"GroupId": gid, "Member_Account": "erin", "UnreadMsgNum": 1},
               10007)  # fmt: skip
     api.fails("group_open_http_svc/set_unread_msg_num", {"GroupId": gid, "Member_Account": "bob", "UnreadMsgNum": -1},
               10004)  # fmt: skip
     api.fails("group_open_http_svc/set_unread_msg_num", {"GroupId": gid, "Member_Account": "bob"}, 10004)
-    assert snapshot(svc) == before
+    assert table_items() == before
 
 
 def test_apply_approve_and_refuse(svc, api, people, pusher):
@@ -298,12 +299,12 @@ def test_apply_approve_and_refuse(svc, api, people, pusher):
     assert [(n["Applicant_Account"], n["ApplyMsg"]) for n in notes] == [("carol", "let me in"), ("dave", "")]
     pending = api.ok("group_open_http_svc/get_join_application_list", {"GroupId": gid}, identifier="bob")
     assert [a["Applicant_Account"] for a in pending["ApplicationList"]] == ["carol", "dave"]
-    before = snapshot(svc)
+    before = table_items()
     api.fails("group_open_http_svc/get_join_application_list", {"GroupId": gid}, 10007, identifier="erin")
     api.fails(HANDLE, {"GroupId": gid, "Applicant_Account": "carol", "Decision": "Agree"}, 10007, identifier="erin")
     api.fails(HANDLE, {"GroupId": gid, "Applicant_Account": "carol", "Decision": "Maybe"}, 10004, identifier="bob")
     api.fails(HANDLE, {"GroupId": gid, "Applicant_Account": "erin", "Decision": "Agree"}, 10024, identifier="bob")
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok(HANDLE, {"GroupId": gid, "Applicant_Account": "carol", "Decision": "Agree"}, identifier="bob")
     api.ok(HANDLE, {"GroupId": gid, "Applicant_Account": "dave", "Decision": "Reject", "Reason": "no"})
     api.fails(HANDLE, {"GroupId": gid, "Applicant_Account": "carol", "Decision": "Agree"}, 10024, identifier="bob")
@@ -321,9 +322,9 @@ def test_apply_rules_by_type_and_option(svc, api, people, type_name, option, cod
     extra = {"ApplyJoinOption": option} if option else {}
     gid = create(api, type_name, **extra)
     if code:
-        before = snapshot(svc)
+        before = table_items()
         api.fails(APPLY, {"GroupId": gid}, code, identifier="bob")
-        assert snapshot(svc) == before
+        assert table_items() == before
     else:
         assert api.ok(APPLY, {"GroupId": gid}, identifier="bob")["JoinStatus"] == "Joined"
     api.fails(APPLY, {"GroupId": gid, "Applicant_Account": "carol"}, 90009, identifier="bob")
@@ -333,11 +334,11 @@ def test_apply_rules_by_type_and_option(svc, api, people, type_name, option, cod
 def test_quit_rules(svc, api, people):
     public = create(api, "Public", members=("bob",))
     private = create(api, "Private", members=("bob",))
-    before = snapshot(svc)
+    before = table_items()
     api.fails("group_open_http_svc/quit_group", {"GroupId": public}, 10009, identifier="alice")
     api.fails("group_open_http_svc/quit_group", {"GroupId": public}, 10007, identifier="erin")
     api.fails("group_open_http_svc/quit_group", {"GroupId": public}, 10004)  # the App admin names the member
-    assert snapshot(svc) == before
+    assert table_items() == before
     api.ok("group_open_http_svc/quit_group", {"GroupId": public}, identifier="bob")
     api.ok("group_open_http_svc/quit_group", {"GroupId": private, "Member_Account": "alice"})
     info = api.ok("group_open_http_svc/get_group_info", {"GroupIdList": [private]})["GroupInfo"][0]
