@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import Clock, SystemClock
-from chalicelib.domain.conversations import C2C
+from chalicelib.domain.conversations import C2C, GROUP
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.apps import AppService, CachedAppRepo
 from chalicelib.services.auth import AuthService
@@ -138,7 +138,17 @@ def build(
         group_access, DynamoGroupMessageRepo(), fanout, notifier, accounts, dirty_words, metrics, clock
     )
     groups = GroupService(
-        group_access, group_messages, online, connections, accounts, dirty_words, notifier, metrics, tasks, clock
+        group_access,
+        group_messages,
+        online,
+        connections,
+        accounts,
+        dirty_words,
+        notifier,
+        metrics,
+        tasks,
+        conversation_repo,
+        clock,
     )
     accounts.deletion_hooks.append(groups)
     presence_hooks.append(groups)  # the groups' online-member index follows every login and logout
@@ -164,9 +174,14 @@ def build(
         relations=relations,
         realtime=realtime,
         c2c=c2c,
-        # Type 1 rows are described by C2C; the groups feature adds its Type 2 source and cleaner here.
+        # Type 1 rows are described by C2C, Type 2 by the groups' messages
         conversations=ConversationService(
-            conversation_repo, account_repo, notifier, clock, sources={C2C: c2c}, cleaners={C2C: c2c}
+            conversation_repo,
+            account_repo,
+            notifier,
+            clock,
+            sources={C2C: c2c, GROUP: group_messages},
+            cleaners={C2C: c2c, GROUP: group_messages},
         ),
         groups=groups,
         group_messages=group_messages,

@@ -18,6 +18,7 @@ from chalicelib.domain import errors, mute
 from chalicelib.domain import group_messages as rules
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
+from chalicelib.domain.conversations import Conversation, MessageRef
 from chalicelib.domain.group_messages import GroupMessage, Page
 from chalicelib.domain.groups import AVCHATROOM, MEMBER, Group, GroupRef, Member, check_recall
 from chalicelib.domain.ids import check_user_id
@@ -25,6 +26,7 @@ from chalicelib.domain.messages import GROUP_CODES, parse_body, texts
 from chalicelib.domain.profiles import IMAGE, NICK
 from chalicelib.domain.stats import day_of
 from chalicelib.services.accounts import AccountService
+from chalicelib.services.conversations import Description
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.group_access import GroupAccess
 from chalicelib.services.group_fanout import GroupFanout
@@ -281,6 +283,38 @@ class GroupMessageService:
     def online_members(self, app: App, gid: str) -> int:
         group = self._access.load(app, gid)
         return self.fanout.online_count(app.sdkappid, GroupRef.of(group))
+
+    # --- recent contacts (Type 2 rows) -----------------------------------------------------------------
+    def stream_ref(self, group: Group) -> MessageRef:
+        return self._repo.stream_ref(group.sdkappid, group.group_id, group.incarnation)
+
+    def describe(self, sdkappid: int, owner: str, rows: Sequence[Conversation]) -> dict[str, Description]:
+        """ConversationSource for Type 2: each group's latest message the owner may read, and its unread count
+        (last seq - read seq), looked up now: members' rows are never written per message."""
+        groups = self._groups.get_many(sdkappid, [r.peer for r in rows])
+        members = {gid: self._groups.member(g, owner) for gid, g in groups.items()}
+        joined = [g for gid, g in groups.items() if members[gid] is not None]
+        reads = self._groups.read_seqs(sdkappid, owner, joined)
+        now = self._clock.now()
+        out: dict[str, Description] = {r.peer: Description(None, 0) for r in rows}
+        for group in joined:
+            member = members[group.group_id]
+            assert member is not None
+            last = self.last_seq(group)
+            msg = self._repo.get(sdkappid, group.group_id, group.incarnation, last) if last else None
+            shown = None
+            if msg is not None and last >= member.visible_from and not msg.expired(now) and msg.state == rules.LIVE:
+                shown = rules.row(group.group_id, msg)
+            unread = rules.unread(group.rules, last, reads.get(group.group_id, 0), member.visible_from)
+            out[group.group_id] = Description(shown, unread)
+        return out
+
+    def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None:
+        """recentcontact/delete with ClearRamble 1 on a group: the member's history starts after the last message."""
+        group = self._groups.get(sdkappid, peer)
+        if group is None or self._groups.member(group, owner) is None:
+            return
+        self._groups.update_member(group, owner, {"visible_from": self.last_seq(group) + 1})
 
     def forget(self, sdkappid: int, gid: str, inc: str) -> None:
         """A dissolved incarnation's seq watermark (its messages expire with their TTL)."""

@@ -18,6 +18,7 @@ from chalicelib.domain import group_messages as tips
 from chalicelib.domain import groups as rules
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
+from chalicelib.domain.conversations import GROUP
 from chalicelib.domain.group_messages import visible_from
 from chalicelib.domain.groups import (
     ADMIN,
@@ -33,6 +34,7 @@ from chalicelib.domain.groups import (
 )
 from chalicelib.domain.stats import day_of
 from chalicelib.services.accounts import AccountService
+from chalicelib.services.conversations import ConversationRepo
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.group_access import GroupAccess
 from chalicelib.services.group_messages import GroupMessageService
@@ -117,9 +119,11 @@ class GroupService:
         notifier: Notifier,
         metrics: Metrics,
         tasks: TaskQueue,
+        conversations: ConversationRepo,
         clock: Clock,
     ) -> None:
         self._access = access
+        self._conversations = conversations
         self._repo = access.repo
         self._messages = messages
         self._online = online
@@ -213,6 +217,7 @@ class GroupService:
         )
         group = self._store_new(app, group, rows, imported=imported, now=now)
         self._index_online(app, group, online)
+        self._list_for(app, group, users, now)
         self._metrics.incr(app, "GroupNewGroupNum")
         return group
 
@@ -237,6 +242,19 @@ class GroupService:
                     ) from None
                 raise
         raise errors.error(10002, "could not allocate a free GroupId; retry")
+
+    def _list_for(self, app: App, group: Group, users: Sequence[str], now: int) -> None:
+        """Put the group in its new members' recent contacts (Type 2). The row points at the group's stream and
+        is written once per member, at joining: its last message and unread count are read when the list is."""
+        if group.kind == AVCHATROOM:  # live rooms are not conversations
+            return
+        ref = self._messages.stream_ref(group)
+        for user in users:
+            self._conversations.record(app.sdkappid, user, GROUP, group.group_id, time=now, last=ref)
+
+    def _unlist_for(self, sdkappid: int, group_id: str, users: Sequence[str]) -> None:
+        for user in users:
+            self._conversations.delete(sdkappid, user, GROUP, group_id)
 
     def _index_online(self, app: App, group: Group, online: Mapping[str, Sequence[Connection]]) -> None:
         terminals = [OnlineTerminal(u, c.connection_id) for u, conns in online.items() for c in conns]
@@ -333,9 +351,11 @@ class GroupService:
     def cleanup(self, payload: Mapping[str, Any]) -> int:
         """Background removal of a dissolved incarnation's rows (members, applications, seq watermark)."""
         sdkappid, gid, inc = int(payload["sdkappid"]), str(payload["group"]), str(payload["inc"])
-        removed = self._repo.purge(sdkappid, gid, inc)
+        members = self._repo.purge(sdkappid, gid, inc)
+        if self._repo.get(sdkappid, gid) is None:  # not recreated meanwhile: its members' rows name the old group
+            self._unlist_for(sdkappid, gid, members)
         self._messages.forget(sdkappid, gid, inc)
-        return removed
+        return len(members)
 
     # --- members ---------------------------------------------------------------------------------
     def add_members(
@@ -369,6 +389,7 @@ class GroupService:
         ]
         added, already = self._repo.add_members(group, members)
         self._index_online(app, group, {u: online[u] for u in added if u in online})
+        self._list_for(app, group, added, now)
         if added:
             self._metrics.incr(app, "GroupJoinGroupTimes", len(added))
             if not silence:
@@ -393,6 +414,7 @@ class GroupService:
         if not removed:
             return removed
         self._unindex(app.sdkappid, group, removed)
+        self._unlist_for(app.sdkappid, group.group_id, removed)
         self._metrics.incr(app, "GroupQuitGroupTimes", len(removed))
         if not silence:
             details: dict[str, Any] = {"MemberList": [{"Member_Account": u} for u in removed]}
@@ -529,6 +551,7 @@ class GroupService:
             if u in known and u not in present
         ]
         added, already = self._repo.add_members(group, rows)
+        self._list_for(app, group, added, now)
         last = self._messages.last_seq(group)
         for u in added:
             if unique[u].unread is not None:
@@ -643,7 +666,7 @@ class GroupService:
             if group.owner == user:
                 self._repo.clear_owner(group)
             self._repo.remove_members(group, [user])
-            self._unindex(sdkappid, group, [user])
+            self._unindex(sdkappid, group, [user])  # its recent contacts go with its account partition
 
 
 def _with_id(group: Group, gid: str) -> Group:

@@ -25,6 +25,7 @@ from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.domain import errors
+from chalicelib.domain.conversations import MessageRef
 from chalicelib.domain.group_messages import LIVE, RING_SIZE, GroupMessage
 from chalicelib.store.base import BaseModel, ExpiringModel, TableMeta
 
@@ -263,6 +264,11 @@ class DynamoGroupMessageRepo:
         for m in rows:
             return _to_msg(m)
         return None
+
+    def stream_ref(self, sdkappid: int, gid: str, inc: str) -> MessageRef:
+        """What a member's recent-contacts row points at: the group's stream (its watermark item), whose latest
+        message is looked up when the list is read, so no member's row is written per message."""
+        return MessageRef(msg_pk(sdkappid, gid, inc), SEQ_SK)
 
     def purge_watermark(self, sdkappid: int, gid: str, inc: str) -> None:
         SeqModel(msg_pk(sdkappid, gid, inc), SEQ_SK).delete()

@@ -529,14 +529,15 @@ class DynamoGroupRepo:
         item = GroupModel(group_pk(group.sdkappid, group.group_id), META_SK)
         self._update_group(item, group, [GroupModel.member_num.add(len(members))])
 
-    def purge(self, sdkappid: int, gid: str, inc: str) -> int:
-        """Delete a dissolved incarnation's member and application rows (background cleanup)."""
-        n = 0
+    def purge(self, sdkappid: int, gid: str, inc: str) -> list[str]:
+        """Delete a dissolved incarnation's member and application rows (background cleanup); returns the members."""
+        members = []
         with MemberModel.batch_write() as batch:
             for m in MemberModel.query(members_pk(sdkappid, gid, inc), attributes_to_get=["pk", "sk"]):
                 batch.delete(m)
-                n += 1
-        return n
+                if m.sk.startswith("M#"):
+                    members.append(m.sk[2:])
+        return members
 
     # --- an account's groups, presence and offline members ---------------------------------------
     def memberships(self, sdkappid: int, user: str) -> list[Membership]:

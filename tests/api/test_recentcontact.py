@@ -106,17 +106,23 @@ def test_delete_with_clear_ramble_empties_only_the_deleters_history(api):
     assert [m["MsgBody"] for m in history(api, "bob", "alice")["MsgList"]] == [text("3")]
 
 
-def test_group_rows_written_by_another_feature_are_listed_pinned_and_deleted_alike(api, clock):
-    accounts(api, "bob")
-    ConversationModel(
-        f"{APP}#U#bob", "CONV#2#@TGS#1", type=2, peer="@TGS#1", time=int(clock.now()), recv=3, read=1
-    ).save()
+def test_group_rows_are_listed_pinned_and_deleted_alike(api, clock):
+    accounts(api, "alice", "bob")
+    gid = api.ok(
+        "group_open_http_svc/create_group",
+        {"Type": "Public", "Name": "g", "GroupId": "club", "Owner_Account": "alice",
+         "MemberList": [{"Member_Account": "bob"}]},
+    )["GroupId"]  # fmt: skip
+    for random in (1, 2):
+        api.ok("group_open_http_svc/send_group_msg", {"GroupId": gid, "Random": random, "MsgBody": text("x")})
     (item,) = recent(api, "bob", flags=2)["SessionItem"]
-    assert item == {"Type": 2, "GroupId": "@TGS#1", "MsgTime": int(clock.now()), "TopFlag": 0, "UnreadMsgNum": 2}
-    api.ok("recentcontact/set_top", {"From_Account": "bob", "Type": 2, "ToGroupid": "@TGS#1", "TopFlag": 1})
+    assert {k: item[k] for k in ("Type", "GroupId", "MsgTime", "TopFlag", "UnreadMsgNum")} == {
+        "Type": 2, "GroupId": gid, "MsgTime": int(clock.now()), "TopFlag": 0, "UnreadMsgNum": 2,
+    }  # fmt: skip
+    api.ok("recentcontact/set_top", {"From_Account": "bob", "Type": 2, "ToGroupid": gid, "TopFlag": 1})
     assert recent(api, "bob", flags=3)["SessionItem"][0]["TopFlag"] == 1
-    api.ok("recentcontact/delete", {"From_Account": "bob", "Type": 2, "ToGroupid": "@TGS#1"})
-    assert conversation_rows() == []
+    api.ok("recentcontact/delete", {"From_Account": "bob", "Type": 2, "ToGroupid": gid})
+    assert [r for r in conversation_rows() if r["pk"]["S"].endswith("#U#bob")] == []
 
 
 def test_an_account_manages_only_its_own_recent_contacts(api):
