@@ -26,7 +26,8 @@ def text(value: str) -> list[dict[str, Any]]:
 
 
 def test_a_public_group_over_http_seqs_visibility_and_a_recreated_id(stack: LocalStack) -> None:
-    ok(stack, "im_open_login_svc/multiaccount_import", {"Accounts": ["e2e_g_owner", "e2e_g_bob", "e2e_g_carol"]})
+    people = ["e2e_g_owner", "e2e_g_bob", "e2e_g_carol", "e2e_g_dave"]
+    ok(stack, "im_open_login_svc/multiaccount_import", {"Accounts": people})
     gid = ok(stack, "create_group", {"Type": "Public", "Name": "e2e", "GroupId": "e2e-club",
                                      "Owner_Account": "e2e_g_owner", "MemberList": [{"Member_Account": "e2e_g_bob"}]})[
         "GroupId"
@@ -39,8 +40,8 @@ def test_a_public_group_over_http_seqs_visibility_and_a_recreated_id(stack: Loca
     seen = ok(stack, "group_msg_get_simple", {"GroupId": gid, "ReqMsgNumber": 20}, "e2e_g_carol")["RspMsgList"]
     assert [m["MsgSeq"] for m in seen] == [3, 2]  # a Public group's member reads from its join on
 
-    denied = stack.rest(f"{SVC}/send_group_msg", {"GroupId": gid, "Random": 3, "MsgBody": text("x")}, "e2e_g_owner")
-    assert denied.json()["ErrorCode"] == 0
+    outsider = stack.rest(f"{SVC}/send_group_msg", {"GroupId": gid, "Random": 3, "MsgBody": text("x")}, "e2e_g_dave")
+    assert outsider.json()["ErrorCode"] == 10007, outsider.text  # not a member
     refused = stack.rest(f"{SVC}/destroy_group", {"GroupId": gid}, identifier="e2e_g_bob").json()
     assert refused["ErrorCode"] == 10007, refused
 

@@ -1,3 +1,4 @@
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,7 +22,24 @@ def _out(sender, random, value="x"):
     return Outgoing(sender=sender, random=random, body=text(value), priority="High")
 
 
-def test_concurrent_senders_get_contiguous_seqs_without_gap_or_duplicate(svc, group):
+@pytest.fixture
+def atomic_requests(monkeypatch):
+    """DynamoDB applies each request atomically; moto's in-process backend does not guard against threads (two
+    conditional puts may both pass). Serialising requests keeps DynamoDB's guarantee and nothing more: the senders
+    still interleave between their requests, which is where the allocation races are."""
+    from botocore.client import BaseClient
+
+    lock = threading.Lock()
+    real = BaseClient._make_api_call
+
+    def serialised(self, operation, params):
+        with lock:
+            return real(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", serialised)
+
+
+def test_concurrent_senders_get_contiguous_seqs_without_gap_or_duplicate(svc, group, atomic_requests):
     app = svc.apps.get(1400000001)
 
     def burst(i):
