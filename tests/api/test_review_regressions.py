@@ -75,3 +75,10 @@ def test_recall_and_edit_do_not_reach_an_expired_message(api, clock):
     key = {"From_Account": "alice", "To_Account": "bob", "MsgKey": sent["MsgKey"]}
     api.fails("openim/admin_msgwithdraw", key, 20022)
     api.fails("openim/modify_c2c_msg", {**key, "MsgBody": TEXT}, 20022)
+
+
+def test_read_time_and_request_cursor_are_bounded_and_write_nothing(api):
+    _import(api, "alice", "bob")
+    read = {"Report_Account": "bob", "Peer_Account": "alice", "MsgReadTime": 10**40}
+    api.fails("openim/admin_set_msg_read", read, 90001)
+    api.fails("sns/friend_request_list", {"From_Account": "bob", "Cursor": "x" * 2000}, 30001)

@@ -149,7 +149,7 @@ def admin_set_msg_read(ctx: AuthContext, body: Body) -> dict[str, Any]:
         ctx.app,
         ctx.acting_user(body.user("Report_Account", required=True)),
         body.user("Peer_Account", required=True),
-        body.integer("MsgReadTime", min_value=0),
+        body.integer("MsgReadTime", min_value=0, max_value=4_294_967_295),  # uint32 seconds, as MsgTime
         exclude=ctx.connection_id,
     )
     return {}

@@ -252,7 +252,7 @@ def friend_get_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
 def friend_request_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     pendency = body.string("PendencyType", default=rel.PENDENCY_BOTH, choices=rel.PENDENCY_TYPES)
-    cursor = body.string("Cursor", default=None) or None
+    cursor = body.string("Cursor", default=None, max_bytes=512) or None  # a NextCursor we issued; DynamoDB keys ≤1 KB
     size = body.integer("MaxLimited", default=rel.REQUEST_PAGE, min_value=1, max_value=rel.REQUEST_PAGE)
     page = services().relations.list_requests(ctx.app, owner, pendency, cursor, size)
     items = [_request_item(r, owner) for r in page.incoming + page.outgoing]
