@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.counting import Usage, count_dynamodb
+from bench.counting import Usage, count_dynamodb, print_table
 from bench.sandbox import Sandbox, sandbox
 
 IMPORT = "im_open_login_svc/account_import"
@@ -52,12 +52,7 @@ def main() -> None:
     with sandbox() as sb:
         rows = measure(sb)
     print("DynamoDB work per command (REST edge, app admin unless said, moto, app registry cached)")
-    width = max(len(label) for label, _ in rows)
-    print(f"  {'command':<{width}}  {'requests':<28} {'items r/w':>9} {'RCU':>6} {'WCU':>6}")
-    for label, u in rows:
-        ops = " ".join(f"{op} x{n}" for op, n in sorted(u.operations.items()))
-        items = f"{u.items_read}/{u.items_written}"
-        print(f"  {label:<{width}}  {ops:<28} {items:>9} {u.rcu:>6g} {u.wcu:>6g}")
+    print_table(rows, "command")
     print("  (RCU/WCU: on-demand request units by DynamoDB's size rules; see bench/counting.py)")
 
 

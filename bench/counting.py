@@ -37,7 +37,7 @@ import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,13 +96,30 @@ class Usage:
     def items_written(self) -> int:
         return sum(c.items_written for c in self.calls)
 
+    @property
+    def requests_text(self) -> str:
+        """`GetItem x1 Query x2`: the requests by operation name, sorted."""
+        return " ".join(f"{op} x{n}" for op, n in sorted(self.operations.items())) or "no requests"
+
     def summary(self) -> str:
-        ops = " ".join(f"{op} x{n}" for op, n in sorted(self.operations.items())) or "no requests"
-        return f"{ops} · items r/w {self.items_read}/{self.items_written} · RCU {_fmt(self.rcu)} · WCU {_fmt(self.wcu)}"
+        return (
+            f"{self.requests_text} · items r/w {self.items_read}/{self.items_written}"
+            f" · RCU {_fmt(self.rcu)} · WCU {_fmt(self.wcu)}"
+        )
 
 
 def _fmt(units: float) -> str:
     return f"{units:g}"
+
+
+def print_table(rows: Sequence[tuple[str, Usage]], first_column: str) -> None:
+    """One row per measured operation: its requests, items read/written, RCU and WCU (the benches' common table)."""
+    width = max(len(label) for label, _ in rows)
+    ops_width = max(len("requests"), *(len(u.requests_text) for _, u in rows))
+    print(f"  {first_column:<{width}}  {'requests':<{ops_width}} {'items r/w':>9} {'RCU':>6} {'WCU':>6}")
+    for label, u in rows:
+        items = f"{u.items_read}/{u.items_written}"
+        print(f"  {label:<{width}}  {u.requests_text:<{ops_width}} {items:>9} {u.rcu:>6g} {u.wcu:>6g}")
 
 
 # --- item sizes -------------------------------------------------------------------------------------------------

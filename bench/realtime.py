@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.counting import Usage, count_dynamodb
+from bench.counting import Usage, count_dynamodb, print_table
 from bench.sandbox import Sandbox, sandbox
 from chalicelib.domain import terminals
 from tests.builders import WsCaller
@@ -56,12 +56,7 @@ def main() -> None:
     with sandbox() as sb:
         rows = measure(sb)
     print("DynamoDB work per websocket operation (single-terminal policy, moto, app registry cached)")
-    width = max(len(label) for label, _ in rows)
-    print(f"  {'operation':<{width}}  {'requests':<58} {'items r/w':>9} {'RCU':>6} {'WCU':>6}")
-    for label, u in rows:
-        ops = " ".join(f"{op} x{n}" for op, n in sorted(u.operations.items()))
-        items = f"{u.items_read}/{u.items_written}"
-        print(f"  {label:<{width}}  {ops:<58} {items:>9} {u.rcu:>6g} {u.wcu:>6g}")
+    print_table(rows, "operation")
     print("  (a login also costs one conditional PutItem per new account per day: the DAU mark)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.counting import Usage, count_dynamodb
+from bench.counting import Usage, count_dynamodb, print_table
 from bench.sandbox import Sandbox, sandbox
 
 SOURCE = "AddSource_Type_Bench"
@@ -56,11 +56,7 @@ def main() -> None:
     with sandbox() as sb:
         rows = measure(sb)
     print("DynamoDB work per relationship-chain command (REST edge, as the account itself, moto)")
-    width = max(len(label) for label, _ in rows)
-    print(f"  {'command':<{width}}  {'requests':<62} {'items r/w':>9} {'RCU':>6} {'WCU':>6}")
-    for label, u in rows:
-        ops = " ".join(f"{op} x{n}" for op, n in sorted(u.operations.items()))
-        print(f"  {label:<{width}}  {ops:<62} {u.items_read}/{u.items_written:<7} {u.rcu:>6g} {u.wcu:>6g}")
+    print_table(rows, "command")
     print("  (each add/accept/delete/blacklist is one TransactWriteItems: rows and counters together, WCU doubled)")
 
 
