@@ -14,7 +14,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.services.ports import AccountRecord
-from chalicelib.store.base import BaseModel, TableMeta
+from chalicelib.store.base import BaseModel, TableMeta, delete_partition
 from chalicelib.store.keys import ACCOUNT_SK, user_pk
 
 
@@ -103,10 +103,7 @@ class DynamoAccountRepo:
 
     def delete(self, sdkappid: int, user: str) -> None:
         """Remove every item in the account's partition (account, profile, per-account records)."""
-        pk = user_pk(sdkappid, user)
-        with AccountModel.batch_write() as batch:
-            for m in AccountModel.query(pk, attributes_to_get=["pk", "sk"]):
-                batch.delete(m)
+        delete_partition(AccountModel, user_pk(sdkappid, user))
 
     def get_profiles(self, sdkappid: int, users: Sequence[str]) -> dict[str, dict[str, Any]]:
         keys = [(user_pk(sdkappid, u), ACCOUNT_SK) for u in dict.fromkeys(users)]

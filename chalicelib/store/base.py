@@ -62,6 +62,16 @@ class ExpiringModel(BaseModel):
     expires = NumberAttribute(null=True)
 
 
+def delete_partition(model: type[BaseModel], pk: str) -> list[str]:
+    """Delete every item under `pk` (keys-only Query, paged; batch deletes of 25); returns their sort keys."""
+    deleted = []
+    with model.batch_write() as batch:
+        for m in model.query(pk, attributes_to_get=["pk", "sk"]):
+            batch.delete(m)
+            deleted.append(m.sk)
+    return deleted
+
+
 def _all_models(cls: type[BaseModel] = BaseModel) -> Iterator[type[BaseModel]]:
     for sub in cls.__subclasses__():
         yield sub

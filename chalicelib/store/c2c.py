@@ -36,7 +36,7 @@ from chalicelib.domain import errors
 from chalicelib.domain.c2c import DEDUP_SECONDS, KIND_MSG, Message, StreamEvent, conversation_pair
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import MessageRef
-from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, TableMeta
+from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, TableMeta, delete_partition
 from chalicelib.store.keys import pad, user_pk
 
 STREAM_SK = "STREAM"
@@ -291,10 +291,7 @@ class DynamoMessageStore:
 
     def drop_stream(self, sdkappid: int, user: str) -> None:
         """Delete every entry of an account's stream (account deletion); pages through the partition."""
-        rows = MessageModel.query(stream_pk(sdkappid, user), attributes_to_get=["pk", "sk"])
-        with MessageModel.batch_write() as batch:
-            for m in rows:
-                batch.delete(m)
+        delete_partition(MessageModel, stream_pk(sdkappid, user))
 
     # --- history ----------------------------------------------------------------------------------
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None:

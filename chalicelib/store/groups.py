@@ -26,7 +26,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain import errors
 from chalicelib.domain import groups as rules
 from chalicelib.domain.groups import Group, Member, Membership, OfflineMember
-from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, Gsi2, TableMeta, Tx, TxCancelled
+from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, Gsi2, TableMeta, Tx, TxCancelled, delete_partition
 from chalicelib.store.keys import pad, user_pk
 
 META_SK = "META"
@@ -531,13 +531,8 @@ class DynamoGroupRepo:
 
     def purge(self, sdkappid: int, gid: str, inc: str) -> list[str]:
         """Delete a dissolved incarnation's member and application rows (background cleanup); returns the members."""
-        members = []
-        with MemberModel.batch_write() as batch:
-            for m in MemberModel.query(members_pk(sdkappid, gid, inc), attributes_to_get=["pk", "sk"]):
-                batch.delete(m)
-                if m.sk.startswith("M#"):
-                    members.append(m.sk[2:])
-        return members
+        deleted = delete_partition(MemberModel, members_pk(sdkappid, gid, inc))
+        return [sk[2:] for sk in deleted if sk.startswith("M#")]
 
     # --- an account's groups, presence and offline members ---------------------------------------
     def memberships(self, sdkappid: int, user: str) -> list[Membership]:
