@@ -1,4 +1,4 @@
-"""One-to-one messaging: DynamoDB requests and units per send, history page, sync page, list, read; posts per push.
+"""One-to-one messaging: DynamoDB requests and units per send, history page, sync, list, read; posts per push.
 
 Commands run through the registry as a websocket frame does (realtime's AuthContext), on the moto sandbox; a REST
 call adds one UpdateItem for the app's rate window. `python -m bench c2c`.
@@ -63,11 +63,17 @@ def measure(sb: Sandbox, page: int = 20) -> list[tuple[str, Usage, int]]:
     def send(label: str, ctx: AuthContext, size: int, **extra: Any) -> None:
         row(label, ctx, SEND, {"To_Account": "bob", "MsgRandom": next(randoms), "MsgBody": _text(size), **extra})
 
-    send("first send to a new stream (restart)", alice, 100)
+    send("first send of a conversation", alice, 100)
     send("100 B, account over ws (echo)", alice, 100)
-    send("1 KB, account over ws (echo)", alice, 1024)
-    send("100 B, admin, no sender copy", admin, 100, From_Account="alice")
+    send("800 B (an item under 1 KB)", alice, 800)
+    send("1 KB text (item over 1 KB)", alice, 1024)
+    send("100 B, admin (not echoed)", admin, 100, From_Account="alice")
     send("100 B, SyncOtherMachine 2", admin, 100, From_Account="alice", SyncOtherMachine=2)
+    row("100 B, lower account receives", bob, SEND, {"To_Account": "alice", "MsgRandom": next(randoms),
+                                                     "MsgBody": _text(100)})  # fmt: skip
+    retried = {"To_Account": "bob", "MsgRandom": 7, "MsgSeq": 7, "MsgBody": _text(100)}
+    registry.dispatch(alice, registry.lookup(SEND), retried)
+    row("retried send (answered, not stored)", alice, SEND, retried)
     send("online only (MsgLifeTime 0)", alice, 100, MsgLifeTime=0)
     for _ in range(page):
         registry.dispatch(
@@ -75,7 +81,8 @@ def measure(sb: Sandbox, page: int = 20) -> list[tuple[str, Usage, int]]:
         )
     window = {"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": page, "MinTime": 0, "MaxTime": now + 10**6}
     row("history page", bob, "openim/admin_getroammsg", window)
-    row("sync page", bob, "openim/sync", {"Cursor": 0, "MaxCnt": page})
+    row("sync page (one conversation)", bob, "openim/sync", {"Peer_Account": "alice", "MaxCnt": page})
+    row("sync conversations (heads)", bob, "openim/sync_conversations", {})
     listing = {"From_Account": "bob", "TimeStamp": 0, "StartIndex": 0, "TopTimeStamp": 0, "TopStartIndex": 0}
     row("recent contacts page", bob, "recentcontact/get_list", {**listing, "AssistFlags": 1})
     row(
@@ -98,10 +105,10 @@ def main() -> None:
         if posts:
             print(f"{'':<38} {posts} post(s) to online terminals")
     print(
-        "A stored send writes: dedup marker 1 + recipient copy 1 + its history-index entry 1 + sender copy 1 (the"
-        " sender's other terminals sync exactly once) + 2 conversation rows (last message, unread). The 3-unit"
-        " target (message + two rows) leaves out the dedup marker, the per-account sync streams and the history"
-        " index; dropping them would lose retry dedup, exactly-once sync or one-Query history pages."
+        "A stored send writes 3 units for an item under 1 KB: the lower account's conversation row (log position,"
+        " retry token, that side's unread or activity), the message in the conversation's log (both sides and"
+        " all their terminals read it: history, sync), the other side's row. An item over 1 KB adds a unit per KB."
+        " Reads: one GetItem of the lower row before its conditional update."
     )
 
 

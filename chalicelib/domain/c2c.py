@@ -35,11 +35,39 @@ MSG_WITHDRAW = "msg_withdraw"
 MSG_MODIFY = "msg_modify"
 C2C_READ = "c2c_read"
 
-# Kinds of entries in an account's sync stream, and the event each one replays as.
-KIND_MSG, KIND_WITHDRAW, KIND_MODIFY = "msg", "withdraw", "modify"
+# Kinds of entries in a conversation's log, and the event each one replays as. A void entry fills a position
+# whose message could not be stored (the send failed after taking it): sync passes over it.
+KIND_MSG, KIND_WITHDRAW, KIND_MODIFY, KIND_VOID = "msg", "withdraw", "modify", "void"
 EVENT_OF_KIND = {KIND_MSG: C2C_MSG, KIND_WITHDRAW: MSG_WITHDRAW, KIND_MODIFY: MSG_MODIFY}
+# A position taken this long ago without its entry belongs to a writer that died (the API Lambda's timeout is
+# 30 s): sync passes over such a hole; a younger hole may still be filled, so sync stops before it.
+HOLE_SECONDS = 60
+DEDUP_KEEP = 8  # retry tokens kept per conversation (the newest, each for DEDUP_SECONDS): bounds the row's size
 
 _MSG_KEY = re.compile(r"^(\d{1,10})_(\d{1,10})_(\d{1,10})$")
+_CURSOR = re.compile(r"^(\d{1,10})\.(\d{1,12})$")
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """Where an entry sits in its conversation's log: (time, seq). Seqs count entries from 1 without gaps and
+    times never decrease along them, so (time, seq) order is log order and doubles as the storage key."""
+
+    time: int
+    seq: int
+
+    @property
+    def cursor(self) -> str:
+        return f"{self.time}.{self.seq}"
+
+
+def parse_cursor(value: object) -> Position | None:
+    """A sync `Cursor` ("" or absent = the start of the conversation) → Position; anything else is 90001."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not (m := _CURSOR.match(value)):
+        raise errors.error(90001, 'Cursor must be "" or a cursor this server gave ("{time}.{seq}")')
+    return Position(int(m.group(1)), int(m.group(2)))
 
 
 class SyncMode(Enum):
@@ -230,36 +258,69 @@ class Message:
             out["CloudCustomData"] = self.cloud
         return out
 
-    def push(self, cursor: int | None) -> dict[str, Any]:
-        """c2c_msg data: history's fields, the sender's profile at send time, and the stream cursor.
+    def push(self, position: Position | None) -> dict[str, Any]:
+        """c2c_msg data: history's fields, the sender's profile at send time, and the log position.
 
-        Online-only messages carry `OnlineOnlyFlag: 1` and no cursor (they are not in the sync stream).
+        Online-only messages carry `OnlineOnlyFlag: 1` and no position (they are not in the conversation's log).
         """
         out = self.history()
         out["SenderProfile"] = {"Nick": self.nick, "FaceUrl": self.face}
-        if cursor is None:
+        if position is None:
             out["OnlineOnlyFlag"] = 1
         else:
-            out["Cursor"] = cursor
+            out["Seq"], out["Cursor"] = position.seq, position.cursor
         return out
 
 
 @dataclass(frozen=True)
-class StreamEvent:
-    """An entry of an account's sync stream: a message, or a later recall/edit of one, at a cursor."""
+class LogEntry:
+    """An entry of a conversation's log: a message, or a later recall/edit of one (a copy of it as it became)."""
 
     kind: str
-    cursor: int
+    position: Position
     message: Message
 
     def frame(self) -> dict[str, Any]:
         """The push frame this entry was (or would have been) delivered as."""
         if self.kind == KIND_MSG:
-            data = self.message.push(self.cursor)
+            data = self.message.push(self.position)
         else:
             data = self.message.history()
-            data["Cursor"] = self.cursor
+            data["Seq"], data["Cursor"] = self.position.seq, self.position.cursor
         return {"event": EVENT_OF_KIND[self.kind], "data": data}
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """What one message does to one side's conversation row: new activity time (orders recent contacts; None
+    leaves it) and how many more messages that side received (its unread count)."""
+
+    time: int | None = None
+    received: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.time is None and not self.received
+
+
+@dataclass(frozen=True)
+class RetryToken:
+    """A send's identity for retry de-duplication: direction, MsgSeq and MsgRandom name it; crc is its content."""
+
+    name: str
+    crc: int
+
+    @staticmethod
+    def of(sender: str, recipient: str, msg_seq: int, msg_random: int, crc: int) -> RetryToken:
+        side = "a" if sender <= recipient else "b"
+        return RetryToken(f"{side}{msg_seq}_{msg_random}", crc)
+
+
+@dataclass(frozen=True)
+class Original:
+    """A send recognised as a retry of one stored (or being stored) within DEDUP_SECONDS: its MsgTime."""
+
+    time: int
 
 
 @dataclass(frozen=True)
@@ -319,22 +380,34 @@ def history_page(examined: Sequence[Message], *, operator: str, now: float, more
 
 
 def sync_page(
-    examined: Sequence[StreamEvent], *, cursor: int, now: float, more: bool, max_cnt: int
-) -> tuple[list[StreamEvent], int, bool]:
-    """One sync page from the entries one Query examined, in stream order: (events, next cursor, complete).
+    examined: Sequence[LogEntry],
+    *,
+    after: Position | None,
+    viewer: str,
+    now: float,
+    more: bool,
+    max_cnt: int,
+) -> tuple[list[LogEntry], Position | None, bool]:
+    """One sync page from a conversation's log entries after `after`, in log order: (events, cursor, complete).
 
-    Entries whose message has expired are passed over (the cursor moves past them); the page stops at MaxCnt or
-    the frame budget and the next cursor is the last entry it returned or passed over.
+    Entries the viewer may not see (expired, hidden by SyncOtherMachine 2 or ClearRamble, void) are passed over
+    (the cursor moves past them). A seq missing before an entry younger than HOLE_SECONDS may still be written
+    by a sender in flight: the page stops before it, incomplete, and the next call finds it (or, once old
+    enough, passes over it). The page stops at MaxCnt or the frame budget; the cursor is the last entry it
+    returned or passed over.
     """
-    page: list[StreamEvent] = []
+    page: list[LogEntry] = []
     used = 0
-    next_cursor = cursor
+    cursor = after
     for entry in examined:
-        if entry.message.expires > now:
+        pos = entry.position
+        if cursor is not None and pos.seq > cursor.seq + 1 and pos.time > now - HOLE_SECONDS:
+            return page, cursor, False
+        if entry.kind != KIND_VOID and entry.message.visible_to(viewer, now):
             size = body_size(entry.frame())
             if len(page) == max_cnt or (page and used + size > SYNC_MAX_BYTES):
-                return page, next_cursor, False
+                return page, cursor, False
             page.append(entry)
             used += size
-        next_cursor = entry.cursor
-    return page, next_cursor, not more
+        cursor = pos
+    return page, cursor, not more

@@ -38,6 +38,9 @@ class Conversation:
     read_time: int = 0
     top: bool = False
     top_time: int = 0
+    gone: bool = False  # deleted by its owner (recentcontact/delete) until a new message brings it back
+    head_time: int = 0  # C2C, on the row of the lower account: the position of the conversation log's newest
+    head_seq: int = 0  # entry (see domain.c2c.Position); 0 on the other row and on group rows
 
     @property
     def unread(self) -> int:
@@ -107,7 +110,7 @@ def session_page(
     bit 1. With bit 0 pinned conversations are listed apart, always (the user chose them) and marked TopFlag;
     with bit 2 they are paged by TopTimeStamp/TopStartIndex, otherwise all come with the first page.
     """
-    shown = _order([r for r in rows if request.flags & WITH_EMPTY or not r.empty])
+    shown = _order([r for r in rows if not r.gone and (request.flags & WITH_EMPTY or not r.empty)])
     if request.flags & WITH_TOP:
         pinned = [r for r in shown if r.top]
         normal = [r for r in shown if not r.top][:limit]

@@ -1,10 +1,10 @@
 """One-to-one messaging use cases: send (single, batch, import), deliver, history, unread/read, recall, edit, sync.
 
-A stored message costs, in order: a dedup marker (conditional put, 120 s TTL), the recipient's stream entry
-(the canonical copy, in the conversation's history index), the sender's stream entry (SyncOtherMachine 1), then
-one UpdateItem per conversation row (last message, unread count) and the pushes, each carrying the entry's
-cursor. Until the canonical copy is written a failure releases the dedup marker (the client's retry goes
-through); after it the message exists, so a retry is answered from the marker.
+Both sides share one conversation log (store/c2c.py). A stored message costs three writes, in order: the lower
+account's conversation row (takes the log position, records the retry token, that side's unread or activity),
+the message at that position, and the other side's row; then the pushes, each carrying the position. If the
+message cannot be stored, its position is voided and the token released (the client's retry goes through);
+once it is stored, a retry is answered from the token.
 """
 
 from __future__ import annotations
@@ -25,10 +25,15 @@ from chalicelib.domain.c2c import (
     KIND_MSG,
     KIND_WITHDRAW,
     HistoryPage,
+    LogEntry,
     Message,
+    Original,
     Outgoing,
-    StreamEvent,
+    Position,
+    RetryToken,
+    RowChange,
     SyncMode,
+    conversation_pair,
     history_page,
     message_time,
     msg_key,
@@ -55,15 +60,22 @@ BATCH_TASK = "c2c_batch"
 
 
 class MessageStore(Protocol):
-    def claim(
-        self, sdkappid: int, sender: str, scope: str, msg_seq: int, msg_random: int, crc: int, key: str, time: int
-    ) -> tuple[str, int] | None: ...
-    def release(self, sdkappid: int, sender: str, scope: str, msg_seq: int, msg_random: int, crc: int) -> None: ...
-    def append(
-        self, sdkappid: int, owner: str, kind: str, message: Message, *, indexed: bool
-    ) -> tuple[int, MessageRef]: ...
-    def stream(self, sdkappid: int, user: str, after: int, limit: int) -> tuple[list[StreamEvent], bool]: ...
-    def drop_stream(self, sdkappid: int, user: str) -> None: ...
+    def allocate(
+        self,
+        sdkappid: int,
+        lo: str,
+        hi: str,
+        *,
+        at: int,
+        token: RetryToken | None = None,
+        change: RowChange | None = None,
+        last: bool = False,
+    ) -> Position | Original: ...
+    def release(self, sdkappid: int, lo: str, hi: str, token: RetryToken, time: int) -> None: ...
+    def put(self, sdkappid: int, kind: str, position: Position, message: Message) -> MessageRef: ...
+    def void(self, sdkappid: int, position: Position, message: Message) -> None: ...
+    def touch(self, sdkappid: int, owner: str, peer: str, change: RowChange, last: MessageRef | None) -> None: ...
+    def log(self, sdkappid: int, a: str, b: str, after: Position | None, limit: int) -> tuple[list[LogEntry], bool]: ...
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None: ...
     def history(
         self, sdkappid: int, a: str, b: str, min_time: int, max_time: int, before: tuple[int, str] | None, limit: int
@@ -82,7 +94,7 @@ class Sent:
     key: str
     time: int
     failed: list[tuple[str, int]]  # (To_Account, ErrorCode) of recipients it was not sent to
-    cursor: int | None = None  # the sender's copy in its own stream (the sending terminal is not pushed it)
+    position: Position | None = None  # where it sits in the conversation log (the sending terminal is not pushed it)
 
 
 @dataclass(frozen=True)
@@ -94,9 +106,22 @@ class Unread:
 
 @dataclass(frozen=True)
 class SyncResult:
-    events: list[StreamEvent]
-    cursor: int
+    events: list[LogEntry]
+    cursor: Position | None
     complete: bool
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """What `openim/sync_conversations` tells a terminal about one conversation."""
+
+    peer: str
+    head: Position | None  # the log's newest entry (None: nothing logged yet)
+    unread: int
+    read_time: int
+    peer_read_time: int
+    top: bool
+    gone: bool
 
 
 def encode_message(message: Message) -> dict[str, Any]:
@@ -183,20 +208,12 @@ class C2CService:
             expires=int(now) + out.lifetime if out.lifetime else 0,
             hidden_for=frozenset({sender}) if out.mode is SyncMode.NONE else frozenset(),
         )
-        # A batch is one message to many: its retry is recognised as a whole (the recipients are part of it).
-        scope = "*" if batch else targets[0]
-        crc = signature(out.body, out.cloud, out.lifetime, sorted(targets) if batch else None)
-        original = self._store.claim(sdk, sender, scope, out.msg_seq, out.msg_random, crc, message.key, time)
-        if original is not None:
-            return Sent(original[0], original[1], failed)
-        try:
-            echo = self._deliver(app, message, out, exclude)
-        except Exception:
-            self._store.release(sdk, sender, scope, out.msg_seq, out.msg_random, crc)
-            raise
-        self._deliver_rest(app, message, out, targets[1:], exclude)
-        self._count(app, sender, len(targets))
-        return Sent(message.key, time, failed, echo)
+        crc = signature(out.body, out.cloud, out.lifetime)
+        time, position = self._deliver(app, message, out, exclude, crc)
+        self._deliver_rest(app, replace(message, time=time), out, targets[1:], exclude, crc)
+        if position is not None or out.online_only:
+            self._count(app, sender, len(targets))
+        return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed, position)
 
     def _refusals(self, app: App, sender: str, recipients: Sequence[str], *, by_admin: bool) -> list[tuple[str, int]]:
         """(recipient, code) for every recipient this sender may not message; reads only."""
@@ -227,45 +244,55 @@ class C2CService:
         return failed
 
     def _deliver_rest(
-        self, app: App, message: Message, out: Outgoing, recipients: Sequence[str], exclude: str | None
+        self, app: App, message: Message, out: Outgoing, recipients: Sequence[str], exclude: str | None, crc: int
     ) -> None:
         """The other recipients of a batch: in the request when few, else through the queue in chunks."""
         chunk = self.inline_recipients
         if len(recipients) < chunk:
             for recipient in recipients:
-                self._deliver(app, replace(message, recipient=recipient), out, exclude)
+                self._deliver(app, replace(message, recipient=recipient), out, exclude, crc)
             return
         for i in range(0, len(recipients), chunk):
             self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, recipients[i : i + chunk]))
 
-    def _deliver(self, app: App, message: Message, out: Outgoing, exclude: str | None) -> int | None:
-        """Store (unless online-only) and push one recipient's copy; returns the sender's copy's cursor, if any."""
+    def _deliver(
+        self, app: App, message: Message, out: Outgoing, exclude: str | None, crc: int
+    ) -> tuple[int, Position | None]:
+        """Store (unless online-only) and push one recipient's message: (MsgTime, log position).
+
+        A retry of a message already stored answers the original's MsgTime and no position (nothing is sent).
+        """
         sdk, sender, recipient = app.sdkappid, message.sender, message.recipient
         if out.online_only:
             self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(None))
             if out.mode is SyncMode.ECHO:
                 self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(None), exclude=exclude)
-            return None
-        seq, ref = self._store.append(sdk, recipient, KIND_MSG, message, indexed=True)
-        echo = self._store.append(sdk, sender, KIND_MSG, message, indexed=False)[0] if out.mode is SyncMode.ECHO else 0
+            return message.time, None
         now = int(self._clock.now())
-        if not (out.no_last and out.no_unread):
-            self._conversations.record(
-                sdk,
-                recipient,
-                C2C,
-                sender,
-                time=None if out.no_last else now,
-                last=None if out.no_last else ref,
-                received=0 if out.no_unread else 1,
-            )
-        if out.mode is not SyncMode.NONE and not out.no_last:
-            self._conversations.record(sdk, sender, C2C, recipient, time=now, last=ref)
-        self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(seq))
-        if echo:
-            self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(echo), exclude=exclude)
-            return echo
-        return None
+        lo, hi = conversation_pair(sender, recipient)
+        shown_to_sender = out.mode is not SyncMode.NONE and not out.no_last
+        sender_side = RowChange(time=now if shown_to_sender else None)
+        recipient_side = RowChange(time=None if out.no_last else now, received=0 if out.no_unread else 1)
+        lo_side, hi_side = (sender_side, recipient_side) if sender == lo else (recipient_side, sender_side)
+        token = RetryToken.of(sender, recipient, message.msg_seq, message.msg_random, crc)
+        got = self._store.allocate(
+            sdk, lo, hi, at=message.time, token=token, change=lo_side, last=lo_side.time is not None
+        )
+        if isinstance(got, Original):
+            return got.time, None
+        message = replace(message, time=got.time)
+        try:
+            ref = self._store.put(sdk, KIND_MSG, got, message)
+        except Exception:
+            self._store.void(sdk, got, message)
+            self._store.release(sdk, lo, hi, token, got.time)
+            raise
+        if hi == recipient or not hi_side.empty:  # the recipient's row always exists: sync lists conversations by it
+            self._store.touch(sdk, hi, lo, hi_side, ref if hi_side.time is not None else None)
+        self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(got))
+        if out.mode is SyncMode.ECHO:
+            self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
+        return got.time, got
 
     def _batch_payload(self, app: App, message: Message, out: Outgoing, recipients: Sequence[str]) -> dict[str, Any]:
         return {
@@ -286,13 +313,15 @@ class C2CService:
             msg_seq=message.msg_seq,
             msg_random=message.msg_random,
             body=message.body,
+            cloud=message.cloud,
             lifetime=int(payload["lifetime"]),
             mode=SyncMode(payload["mode"]),
             no_unread=bool(payload["no_unread"]),
             no_last=bool(payload["no_last"]),
         )
+        crc = signature(out.body, out.cloud, out.lifetime)
         for recipient in out.recipients:
-            self._deliver(app, replace(message, recipient=recipient), out, None)
+            self._deliver(app, replace(message, recipient=recipient), out, None, crc)
 
     def _count(self, app: App, sender: str, recipients: int) -> None:
         """Daily statistics (UpMsgNum, DownMsgNum and SendMsgUserNum are derived from these by the stats job)."""
@@ -327,25 +356,14 @@ class C2CService:
         message = Message(
             sender, recipient, msg_seq, msg_random, time, body, cloud, expires=time + app.config.roaming_days * 86400
         )
-        crc = signature(body, cloud, mode)
-        if self._store.claim(sdk, sender, recipient, msg_seq, msg_random, crc, message.key, time) is not None:
-            return
         if mode == IMPORT_HISTORY:
-            try:
-                ref = self._store.archive(sdk, message)
-            except Exception:
-                self._store.release(sdk, sender, recipient, msg_seq, msg_random, crc)
-                raise
+            ref = self._store.archive(sdk, message)  # a conditional put: the same import twice is stored once
             if ref is not None:
                 for owner, peer in ((recipient, sender), (sender, recipient)):
                     self._conversations.record(sdk, owner, C2C, peer, time=time, last=ref, only_if_older=True)
             return
         out = Outgoing((recipient,), msg_seq, msg_random, body, message.expires - int(now), SyncMode.ECHO, cloud)
-        try:
-            self._deliver(app, message, out, None)
-        except Exception:
-            self._store.release(sdk, sender, recipient, msg_seq, msg_random, crc)
-            raise
+        self._deliver(app, message, out, None, signature(body, cloud, mode))
 
     # --- reading --------------------------------------------------------------------------------
     def history(
@@ -371,13 +389,42 @@ class C2CService:
         examined, more = self._store.history(app.sdkappid, operator, peer, min_time, max_time, before, limit)
         return history_page(examined, operator=operator, now=self._clock.now(), more=more, max_cnt=limit)
 
-    def sync(self, app: App, user: str, cursor: int, max_cnt: int) -> SyncResult:
-        """What follows `cursor` in the account's stream, in order: one strongly consistent Query per page."""
-        examined, more = self._store.stream(app.sdkappid, user, cursor, max_cnt)
-        events, next_cursor, complete = sync_page(
-            examined, cursor=cursor, now=self._clock.now(), more=more, max_cnt=max_cnt
+    def sync(self, app: App, user: str, peer: str, after: Position | None, max_cnt: int) -> SyncResult:
+        """What follows `after` in the conversation's log, in order: two strongly consistent Queries per page."""
+        examined, more = self._store.log(app.sdkappid, user, peer, after, max_cnt)
+        events, cursor, complete = sync_page(
+            examined, after=after, viewer=user, now=self._clock.now(), more=more, max_cnt=max_cnt
         )
-        return SyncResult(events, next_cursor, complete)
+        return SyncResult(events, cursor, complete)
+
+    def conversation_states(
+        self, app: App, user: str, after: str | None, limit: int
+    ) -> tuple[list[ConversationState], bool]:
+        """The account's C2C conversations after peer `after`, ordered by peer, each with its log head, unread,
+        read marks and pin (one Query of its rows, BatchGets of the peers' rows: the lower account's row holds
+        the head); and whether this page is the last."""
+        sdk = app.sdkappid
+        every = sorted((r for r in self._conversations.list(sdk, user) if r.type == C2C), key=lambda r: r.peer)
+        following = [r for r in every if after is None or r.peer > after]
+        rows = following[:limit]
+        mirrors = self._conversations.mirrors(sdk, user, [r.peer for r in rows])
+        out = []
+        for row in rows:
+            mirror = mirrors.get(row.peer)
+            lower = row if user < row.peer else mirror
+            head = Position(lower.head_time, lower.head_seq) if lower is not None and lower.head_seq else None
+            out.append(
+                ConversationState(
+                    row.peer,
+                    head,
+                    row.unread,
+                    row.read_time,
+                    mirror.read_time if mirror is not None else 0,
+                    row.top,
+                    row.gone,
+                )
+            )
+        return out, len(following) <= limit
 
     def unread(self, app: App, user: str, peers: Sequence[str] | None) -> Unread:
         """get_c2c_unread_msg_num: the total over C2C conversations and, when asked, per peer."""
@@ -477,11 +524,18 @@ class C2CService:
             self._announce(app, KIND_MODIFY, edited)
 
     def _announce(self, app: App, kind: str, message: Message) -> None:
-        """Append the change to both sides' streams (so reconnecting terminals replay it) and push it."""
-        for owner in (message.recipient, message.sender):
-            seq, _ = self._store.append(app.sdkappid, owner, kind, message, indexed=False)
-            event = StreamEvent(kind, seq, message).frame()
-            self._notifier.to_users(app.sdkappid, [owner], event["event"], event["data"])
+        """Log the change in the conversation (so reconnecting terminals replay it) and push it to both sides."""
+        sdk = app.sdkappid
+        lo, hi = conversation_pair(message.sender, message.recipient)
+        got = self._store.allocate(sdk, lo, hi, at=int(self._clock.now()))
+        assert isinstance(got, Position)  # no retry token: never an Original
+        try:
+            self._store.put(sdk, kind, got, message)
+        except Exception:
+            self._store.void(sdk, got, message)
+            raise
+        event = LogEntry(kind, got, message).frame()
+        self._notifier.to_users(sdk, [message.recipient, message.sender], event["event"], event["data"])
 
     # --- conversation support (Type 1 rows of recent contacts) ----------------------------------
     def describe(self, sdkappid: int, owner: str, rows: Sequence[Conversation]) -> dict[str, Description]:
@@ -498,13 +552,12 @@ class C2CService:
     def on_account_deleted(self, sdkappid: int, user: str) -> None:
         """Account deletion: a re-imported UserID is a new account and must never see its predecessor's messages.
 
-        Every message of the account's C2C conversations leaves its history (the ClearRamble marking, so peers keep
-        theirs), then its sync stream (its copies of every message and later events) is dropped.
+        Every entry of the account's C2C conversations leaves its history and sync (the ClearRamble marking, so
+        peers keep theirs).
         """
         for row in self._conversations.list(sdkappid, user):
             if row.type == C2C:
                 self._store.hide(sdkappid, user, row.peer)
-        self._store.drop_stream(sdkappid, user)
 
     def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None:
         """recentcontact/delete with ClearRamble 1: the conversation leaves the owner's history."""

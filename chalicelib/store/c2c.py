@@ -1,24 +1,21 @@
-"""C2C messages in the `messages` table (TTL), per-account sync streams, dedup markers and the stream floor.
+"""C2C conversation logs in the `messages` table (TTL), and the log head on the conversation rows.
 
-Items (every key starts with the SDKAppID; `{pair}` = `{len(lo)}#{lo}#{hi}` of the two accounts sorted, the length
-prefix keeping ids that contain `#` apart):
+One partition per conversation, `{app}#C2C#{len(lo)}#{lo}#{hi}` (the two accounts sorted), shared by both sides:
 
-- `{app}#S#{user}` / `{seq:020}` — an entry of `user`'s sync stream: a message copy (kind `msg`) or a later recall
-  or edit of one (kind `withdraw` / `modify`). Seqs are allocated by a conditional put at head+1 after a strongly
-  consistent read of the head, so a stream never has a hole and a reader never misses an entry it passed.
-  The recipient's copy is the canonical message: it alone carries `gsi1` (`{app}#C2C#{pair}`,
-  `{MsgTime:010}#{MsgKey}#{sender}`), the conversation's history index; recalls and edits rewrite it in place.
-  The sender's copy (SyncOtherMachine 1) only replays to the sender's terminals, followed by any recall/edit entry.
-- `{app}#H#{pair}` / `{MsgTime:010}#{MsgKey}#{sender}` — a message imported as history (SyncFromOldSystem 2):
-  in the history index, in no stream.
-- `{app}#D#{sender}` / `{MsgSeq}_{MsgRandom}#{scope}` — dedup marker (TTL 120 s): CRC32 of the content and the
-  MsgKey/MsgTime the first send answered.
-- entities `{app}#U#{user}` / `STREAM` — the floor a stream restarts from once every entry has expired (see
-  `_restart`); durable, deleted with the account.
+- `{time:010}#{seq:012}` — a message at its log position (store/keys.c2c_log_sk). Seqs count the conversation's
+  entries from 1; times never decrease along them, so the key order is the log order and the time order at once:
+  a history page is one Query over a time range and a sync page one Query after a position.
+- `E{time:010}#{seq:012}` — a later recall or edit of a message (a copy of it as it became), or a void entry
+  filling a position whose message could not be stored. Outside every history range; sync merges it in.
+- `{time:010}#i{MsgKey}#{sender}` — a message imported as history (SyncFromOldSystem 2): in history, not in the
+  log's seq order (it keeps its old time), so sync never returns it.
 
-DynamoDB TTL (`expires`) never decreases along a stream, so the newest entry cannot be deleted while an older one
-remains (which would let head+1 reuse a seq a terminal has seen); each entry's own deadline is `v`, and every
-read filters it. Short attribute names keep a small message within one write unit.
+Positions are allocated on the conversation row of the lower account (store/conversations.py): one UpdateItem
+`ADD cseq 1, SET ctime = t` under `ctime <= t` (so times never decrease), which also carries that side's unread
+count and recent-contacts time and, for sends, the retry token (`dd`). A send therefore writes that row, the
+message and the other side's row: 3 write units for a message under 1 KB, no transaction, no index.
+
+Every read filters `v` (the message's own deadline): TTL deletes late.
 """
 
 from __future__ import annotations
@@ -28,54 +25,45 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain import errors
-from chalicelib.domain.c2c import DEDUP_SECONDS, KIND_MSG, Message, StreamEvent, conversation_pair
+from chalicelib.domain.c2c import (
+    DEDUP_KEEP,
+    DEDUP_SECONDS,
+    KIND_MSG,
+    KIND_VOID,
+    LogEntry,
+    Message,
+    Original,
+    Position,
+    RetryToken,
+    RowChange,
+    conversation_pair,
+)
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.conversations import MessageRef
-from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, TableMeta, delete_partition
-from chalicelib.store.keys import pad, user_pk
+from chalicelib.domain.conversations import C2C, MessageRef
+from chalicelib.store.base import ExpiringModel, TableMeta
+from chalicelib.store.conversations import ConversationModel, conversation_sk
+from chalicelib.store.keys import c2c_log_pk, c2c_log_sk, pad, user_pk
 
-STREAM_SK = "STREAM"
-APPEND_ATTEMPTS = 8
-# Two writers restarting one stream at once agree on one floor; an older floor belongs to an earlier restart.
-RESTART_AGREEMENT_SECONDS = 60
-
-
-def _pair(a: str, b: str) -> str:
-    lo, hi = conversation_pair(a, b)
-    return f"{len(lo)}#{lo}#{hi}"
+ALLOCATE_ATTEMPTS = 16
+TOP = "9999999999#~"  # above every message key
+ETOP = "E" + TOP
 
 
-def stream_pk(sdkappid: int, user: str) -> str:
-    return f"{sdkappid}#S#{user}"
+def log_pk(sdkappid: int, a: str, b: str) -> str:
+    return c2c_log_pk(sdkappid, *conversation_pair(a, b))
 
 
-def conversation_pk(sdkappid: int, a: str, b: str) -> str:
-    return f"{sdkappid}#C2C#{_pair(a, b)}"
-
-
-def archive_pk(sdkappid: int, a: str, b: str) -> str:
-    return f"{sdkappid}#H#{_pair(a, b)}"
-
-
-def index_sk(msg_time: int, key: str, sender: str) -> str:
-    return f"{pad(msg_time, 10)}#{key}#{sender}"
-
-
-def dedup_pk(sdkappid: int, sender: str) -> str:
-    return f"{sdkappid}#D#{sender}"
-
-
-def dedup_sk(msg_seq: int, msg_random: int, scope: str) -> str:
-    return f"{msg_seq}_{msg_random}#{scope}"
+def archive_sk(msg_time: int, key: str, sender: str) -> str:
+    return f"{pad(msg_time, 10)}#i{key}#{sender}"
 
 
 class MessageModel(ExpiringModel):
-    """A stream entry or a history-imported message (same attributes)."""
+    """A log entry or an imported message (same attributes)."""
 
     table_key: ClassVar[str] = "messages"
 
@@ -83,6 +71,7 @@ class MessageModel(ExpiringModel):
         pass
 
     kind = UnicodeAttribute(attr_name="k")
+    seq = NumberAttribute(attr_name="s", null=True)  # log seq; absent on imported history
     sender = UnicodeAttribute(attr_name="f")
     recipient = UnicodeAttribute(attr_name="t")
     msg_seq = NumberAttribute(attr_name="q")
@@ -95,30 +84,6 @@ class MessageModel(ExpiringModel):
     face = UnicodeAttribute(attr_name="a", null=True)
     visible_until = NumberAttribute(attr_name="v")
     hidden = UnicodeSetAttribute(attr_name="h", null=True)
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    by_conversation = Gsi1()
-
-
-class DedupModel(ExpiringModel):
-    table_key: ClassVar[str] = "messages"
-
-    class Meta(TableMeta):
-        pass
-
-    crc = NumberAttribute()
-    msg_key = UnicodeAttribute()
-    msg_time = NumberAttribute()
-
-
-class StreamFloorModel(BaseModel):
-    table_key: ClassVar[str] = "entities"
-
-    class Meta(TableMeta):
-        pass
-
-    floor = NumberAttribute()
-    at = NumberAttribute()
 
 
 def _dumps(body: Any) -> str:
@@ -142,6 +107,14 @@ def _message(m: MessageModel) -> Message:
     )
 
 
+def _position(m: MessageModel) -> Position:
+    return Position(int(m.sk.lstrip("E")[:10]), int(m.seq or 0))
+
+
+def _entry(m: MessageModel) -> LogEntry:
+    return LogEntry(m.kind, _position(m), _message(m))
+
+
 def _fields(message: Message) -> dict[str, Any]:
     return dict(
         sender=message.sender,
@@ -159,154 +132,183 @@ def _fields(message: Message) -> dict[str, Any]:
     )
 
 
-def _conditional_failed(exc: PutError | UpdateError | DeleteError) -> bool:
+def _conditional_failed(exc: PutError | UpdateError) -> bool:
     return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
-def _one_page(results: Any) -> tuple[list[Any], bool]:
-    """The items of exactly one Query request (PynamoDB would otherwise fetch on) and whether more follow."""
+def _one_page(results: Any) -> tuple[list[MessageModel], Any]:
+    """The items of exactly one Query request (PynamoDB would otherwise fetch on) and its LastEvaluatedKey."""
     page = next(results.page_iter)
-    items = [MessageModel.from_raw_data(raw) for raw in page.get("Items", [])]
-    return items, page.get("LastEvaluatedKey") is not None
+    return [MessageModel.from_raw_data(raw) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+def _token_value(crc: int, time: int, expires: int) -> str:
+    return f"{crc} {time} {expires}"
+
+
+def _token_parts(value: str) -> tuple[int, int, int]:
+    crc, time, expires = (int(x) for x in value.split())
+    return crc, time, expires
 
 
 class DynamoMessageStore:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
-    # --- dedup ------------------------------------------------------------------------------------
-    def claim(
-        self, sdkappid: int, sender: str, scope: str, msg_seq: int, msg_random: int, crc: int, key: str, time: int
-    ) -> tuple[str, int] | None:
-        """Reserve a send; returns (MsgKey, MsgTime) of the original when this one is a retry of it."""
-        now = int(self._clock.now())
-        pk, sk = dedup_pk(sdkappid, sender), dedup_sk(msg_seq, msg_random, scope)
-        marker = DedupModel(pk, sk, crc=crc, msg_key=key, msg_time=time, expires=now + DEDUP_SECONDS)
-        seen = None
-        for _ in range(2):  # a marker released between the failed put and the read: claim again
+    # --- positions --------------------------------------------------------------------------------
+    def allocate(
+        self,
+        sdkappid: int,
+        lo: str,
+        hi: str,
+        *,
+        at: int,
+        token: RetryToken | None = None,
+        change: RowChange | None = None,
+        last: bool = False,
+    ) -> Position | Original:
+        """Take the conversation's next log position, at time `at` or the head's if later (one UpdateItem on
+        the lower account's row, which also applies that side's `change` and, with `last`, points its recent
+        contact at the new position). With a `token` the same write records the send for retry
+        de-duplication: a send already recorded with the same content answers its Original instead; one with
+        other content in the same second is 90005 (its MsgKey would be the same)."""
+        row_key = (user_pk(sdkappid, lo), conversation_sk(C2C, hi))
+        cm = ConversationModel
+        for _ in range(ALLOCATE_ATTEMPTS):
+            now = int(self._clock.now())
             try:
-                marker.save(condition=DedupModel.pk.does_not_exist() | (DedupModel.expires <= now))
-                return None
-            except PutError as exc:
+                row = ConversationModel.get(*row_key, consistent_read=True)
+                head, tokens = (int(row.ctime) if row.ctime is not None else None), row.dd
+            except ConversationModel.DoesNotExist:
+                head, tokens = None, None
+            t = at if head is None else max(at, head)
+            condition: Condition = cm.ctime.does_not_exist() if head is None else cm.ctime <= t
+            next_seq = (cm.cseq | 0) + 1
+            actions: list[Action] = [cm.type.set(C2C), cm.peer.set(hi), cm.cseq.set(next_seq), cm.ctime.set(t)]
+            if last:
+                actions += [cm.mseq.set(next_seq), cm.mtime.set(t)]
+            if change is not None and not change.empty:
+                if change.time is not None:
+                    actions += [cm.time.set(change.time), cm.gone.remove()]
+                if change.received:
+                    actions.append(cm.recv.add(change.received))
+            if token is not None:
+                held = dict(tokens.attribute_values) if tokens is not None else {}
+                seen = held.get(token.name)
+                if seen is not None:
+                    crc, when, expires = _token_parts(seen)
+                    if expires > now and crc == token.crc:
+                        return Original(when)
+                    if expires > now and when == t:
+                        raise errors.error(90005, "another message with this MsgSeq and MsgRandom was sent this second")
+                value = _token_value(token.crc, t, now + DEDUP_SECONDS)
+                if tokens is None:
+                    actions.append(cm.dd.set({token.name: value}))
+                    condition &= cm.dd.does_not_exist()
+                else:
+                    actions.append(cm.dd[token.name].set(value))
+                    condition &= cm.dd[token.name].does_not_exist() if seen is None else cm.dd[token.name] == seen
+                    live = sorted(
+                        ((_token_parts(v)[1], k) for k, v in held.items() if k != token.name),
+                        reverse=True,
+                    )
+                    stale = [k for when, k in live if _token_parts(held[k])[2] <= now]
+                    fresh = [k for when, k in live if k not in stale]
+                    actions += [cm.dd[k].remove() for k in stale + fresh[DEDUP_KEEP - 1 :]]
+            item = ConversationModel(*row_key)
+            try:
+                item.update(actions=actions, condition=condition)
+            except UpdateError as exc:
                 if not _conditional_failed(exc):
                     raise
-            try:
-                seen = DedupModel.get(pk, sk, consistent_read=True)
-                break
-            except DedupModel.DoesNotExist:
-                continue
-        if seen is None:
-            raise errors.Internal("the dedup marker kept changing, retry")
-        if int(seen.crc) == crc:
-            return seen.msg_key, int(seen.msg_time)
-        if seen.msg_key == key:
-            raise errors.error(
-                90005, "a different message with this MsgSeq and MsgRandom was sent this second: use a new MsgRandom"
-            )
-        marker.save()  # another message reused MsgSeq/MsgRandom in an earlier second: this one is new
-        return None
+                continue  # another writer moved the head or the token: read again
+            return Position(t, int(item.cseq))
+        raise errors.Internal("the conversation is too busy to take a position, retry")
 
-    def release(self, sdkappid: int, sender: str, scope: str, msg_seq: int, msg_random: int, crc: int) -> None:
-        """Undo a claim whose send failed before anything was stored, so the client's retry goes through."""
-        marker = DedupModel(dedup_pk(sdkappid, sender), dedup_sk(msg_seq, msg_random, scope))
+    def release(self, sdkappid: int, lo: str, hi: str, token: RetryToken, time: int) -> None:
+        """Forget a retry token whose send stored nothing, so the client's retry goes through."""
+        cm = ConversationModel
+        item = ConversationModel(user_pk(sdkappid, lo), conversation_sk(C2C, hi))
         try:
-            marker.delete(condition=DedupModel.crc == crc)
-        except DeleteError as exc:
-            if not _conditional_failed(exc):
-                raise
-
-    # --- streams ----------------------------------------------------------------------------------
-    def append(
-        self, sdkappid: int, owner: str, kind: str, message: Message, *, indexed: bool
-    ) -> tuple[int, MessageRef]:
-        """Add an entry to `owner`'s stream at the next seq; `indexed` puts it in the conversation's history."""
-        pk = stream_pk(sdkappid, owner)
-        extra: dict[str, Any] = {}
-        if indexed:
-            extra = dict(
-                gsi1pk=conversation_pk(sdkappid, message.sender, message.recipient),
-                gsi1sk=index_sk(message.time, message.key, message.sender),
+            item.update(
+                actions=[cm.dd[token.name].remove()],
+                condition=cm.dd[token.name].startswith(f"{token.crc} {time} "),
             )
-        for _ in range(APPEND_ATTEMPTS):
-            now = self._clock.now()
-            head = self._head(pk)
-            if head is not None and head[1] > now:
-                seq, expires = head[0] + 1, max(message.expires, head[1])
-            else:
-                seq, expires = self._restart(sdkappid, owner, head[0] if head else 0, now), message.expires
-            item = MessageModel(pk, pad(seq), kind=kind, expires=expires, **_fields(message), **extra)
-            try:
-                item.save(condition=MessageModel.pk.does_not_exist())
-                return seq, MessageRef(pk, pad(seq))
-            except PutError as exc:
-                if not _conditional_failed(exc):
-                    raise
-        raise errors.Internal(f"could not append to the stream of {owner!r}: too much contention, retry")
-
-    def _head(self, pk: str) -> tuple[int, int] | None:
-        """(seq, expires) of the newest entry, read strongly consistent (entries written before are all seen)."""
-        rows = MessageModel.query(
-            pk, scan_index_forward=False, limit=1, consistent_read=True, attributes_to_get=["pk", "sk", "expires"]
-        )
-        for row in rows:
-            return int(row.sk), int(row.expires or 0)
-        return None
-
-    def _restart(self, sdkappid: int, owner: str, head_seq: int, now: float) -> int:
-        """The first seq after every entry of a stream expired (or of a new stream).
-
-        It must exceed every seq ever issued, including entries TTL already deleted: a stream restarts at the
-        current time in milliseconds and then counts by one, and one partition takes at most 1,000 writes a
-        second, so no stream outruns the millisecond clock. Concurrent restarts agree through the durable floor
-        item (a conditional write), so both target one seq and the conditional put orders them.
-        """
-        proposal = max(head_seq + 1, int(now * 1000))
-        floor = StreamFloorModel(user_pk(sdkappid, owner), STREAM_SK)
-        fresh = (
-            StreamFloorModel.floor.does_not_exist()
-            | (StreamFloorModel.at < int(now) - RESTART_AGREEMENT_SECONDS)
-            | (StreamFloorModel.floor <= head_seq)
-        )
-        try:
-            floor.update(
-                actions=[StreamFloorModel.floor.set(proposal), StreamFloorModel.at.set(int(now))], condition=fresh
-            )
-            return proposal
         except UpdateError as exc:
             if not _conditional_failed(exc):
                 raise
-        agreed = StreamFloorModel.get(user_pk(sdkappid, owner), STREAM_SK, consistent_read=True)
-        return max(int(agreed.floor), head_seq + 1)
 
-    def stream(self, sdkappid: int, user: str, after: int, limit: int) -> tuple[list[StreamEvent], bool]:
-        """Entries after cursor `after`, oldest first: one strongly consistent Query."""
-        results = MessageModel.query(
-            stream_pk(sdkappid, user),
-            MessageModel.sk > pad(after),
-            consistent_read=True,
-            page_size=limit,
-        )
-        items, more = _one_page(results)
-        return [StreamEvent(m.kind, int(m.sk), _message(m)) for m in items], more
+    # --- entries ----------------------------------------------------------------------------------
+    def put(self, sdkappid: int, kind: str, position: Position, message: Message) -> MessageRef:
+        """Write the entry at its (freshly allocated) position."""
+        pk = log_pk(sdkappid, message.sender, message.recipient)
+        sk = c2c_log_sk(position.time, position.seq, event=kind != KIND_MSG)
+        item = MessageModel(pk, sk, kind=kind, seq=position.seq, expires=message.expires, **_fields(message))
+        item.save(condition=MessageModel.pk.does_not_exist())
+        return MessageRef(pk, sk)
 
-    def drop_stream(self, sdkappid: int, user: str) -> None:
-        """Delete every entry of an account's stream (account deletion); pages through the partition."""
-        delete_partition(MessageModel, stream_pk(sdkappid, user))
+    def void(self, sdkappid: int, position: Position, message: Message) -> None:
+        """Fill a position whose message was not stored, so sync passes over it at once (best effort)."""
+        try:
+            blank = Message(message.sender, message.recipient, 0, 0, 0, [], expires=message.expires)
+            self.put(sdkappid, KIND_VOID, position, blank)
+        except PutError:
+            pass  # the message itself was stored after all, or the table is unreachable: sync's hole rule covers it
+
+    def touch(self, sdkappid: int, owner: str, peer: str, change: RowChange, last: MessageRef | None) -> None:
+        """The other side's row (one UpdateItem): activity, unread and, unless a newer one got there first, the
+        last message."""
+        cm = ConversationModel
+        item = ConversationModel(user_pk(sdkappid, owner), conversation_sk(C2C, peer))
+        actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer)]
+        if change.time is not None:
+            actions += [cm.time.set(change.time), cm.gone.remove()]
+        if change.received:
+            actions.append(cm.recv.add(change.received))
+        if last is not None:
+            try:
+                item.update(
+                    actions=[*actions, cm.last_pk.set(last.pk), cm.last_sk.set(last.sk)],
+                    condition=cm.last_sk.does_not_exist() | (cm.last_sk < last.sk),
+                )
+                return
+            except UpdateError as exc:
+                if not _conditional_failed(exc):
+                    raise
+        item.update(actions=actions)
+
+    def log(self, sdkappid: int, a: str, b: str, after: Position | None, limit: int) -> tuple[list[LogEntry], bool]:
+        """The log's entries after `after`, in order, from two strongly consistent Queries (messages and the
+        `E` range) merged up to where both are known; and whether more follow."""
+        pk = log_pk(sdkappid, a, b)
+        start = c2c_log_sk(after.time, after.seq + 1) if after is not None else ""
+        parts = []
+        for low, high in ((start or "0", TOP), ("E" + start, ETOP)):
+            results = MessageModel.query(
+                pk,
+                MessageModel.sk.between(low, high),
+                filter_condition=MessageModel.seq.exists(),  # imported history has no place in the log
+                consistent_read=True,
+                limit=limit,
+                page_size=limit,
+            )
+            entries = [_entry(m) for m in results]
+            parts.append((entries, results.last_evaluated_key is not None))
+        bound: Position | None = None
+        for entries, more in parts:
+            if more and entries and (bound is None or entries[-1].position < bound):
+                bound = entries[-1].position
+        merged = sorted((e for entries, _ in parts for e in entries), key=lambda e: e.position)
+        if bound is not None:
+            return [e for e in merged if e.position <= bound], True
+        return merged, False
 
     # --- history ----------------------------------------------------------------------------------
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None:
-        """Store a history import (no stream); None when the same message was imported before."""
-        sk = index_sk(message.time, message.key, message.sender)
-        pk = archive_pk(sdkappid, message.sender, message.recipient)
-        item = MessageModel(
-            pk,
-            sk,
-            kind=KIND_MSG,
-            expires=message.expires,
-            gsi1pk=conversation_pk(sdkappid, message.sender, message.recipient),
-            gsi1sk=sk,
-            **_fields(message),
-        )
+        """Store a history import; None when the same message was imported before."""
+        pk = log_pk(sdkappid, message.sender, message.recipient)
+        sk = archive_sk(message.time, message.key, message.sender)
+        item = MessageModel(pk, sk, kind=KIND_MSG, expires=message.expires, **_fields(message))
         try:
             item.save(condition=MessageModel.pk.does_not_exist())
         except PutError as exc:
@@ -318,29 +320,45 @@ class DynamoMessageStore:
     def history(
         self, sdkappid: int, a: str, b: str, min_time: int, max_time: int, before: tuple[int, str] | None, limit: int
     ) -> tuple[list[Message], bool]:
-        """Messages of the conversation in [min_time, max_time], newest first, before (MsgTime, MsgKey): one Query."""
-        if before is None or before[0] > max_time:
-            upper = f"{pad(max_time, 10)}#\x7f"
-        else:  # index keys are `{time}#{key}#{sender}`: everything below `{time}#{key}` comes before that message
-            upper = f"{pad(before[0], 10)}#{before[1]}"
-        results = MessageModel.by_conversation.query(
-            conversation_pk(sdkappid, a, b),
-            MessageModel.gsi1sk.between(pad(min_time, 10), upper),
+        """Messages of the conversation in [min_time, max_time], newest first, after (MsgTime, MsgKey) of the
+        previous page's last message: one Query (the keys of that message's second are read again and skipped)."""
+        top = max_time if before is None else min(before[0], max_time)
+        skip = before if before is not None and before[0] <= max_time else None
+        results = MessageModel.query(
+            log_pk(sdkappid, a, b),
+            MessageModel.sk.between(pad(min_time, 10), f"{pad(top, 10)}#~"),
             scan_index_forward=False,
-            page_size=limit,
+            page_size=limit + 1,
         )
-        items, more = _one_page(results)
-        return [_message(m) for m in items], more
+        pages = results.page_iter
+        kept: list[Message] = []
+        while True:  # one Query, unless many messages of that second must be skipped first
+            page = next(pages)
+            for raw in page.get("Items", []):
+                message = _message(MessageModel.from_raw_data(raw))
+                if skip is not None and message.key == skip[1] and message.time == skip[0]:
+                    kept, skip = [], None  # the previous page ended here: what came before it was returned
+                    continue
+                if skip is not None and message.time < skip[0]:
+                    skip = None  # that message is gone (expired): nothing of its second is skipped
+                kept.append(message)
+            more = page.get("LastEvaluatedKey") is not None
+            if not more or (len(kept) >= limit and skip is None):
+                break
+        return kept[:limit], more or len(kept) > limit
 
     def find(
         self, sdkappid: int, sender: str, recipient: str, key: str, msg_time: int
     ) -> list[tuple[MessageRef, Message]]:
-        """The canonical copy (or copies, if a caller reused a MsgKey) of sender's message `key` to recipient."""
-        found = MessageModel.by_conversation.query(
-            conversation_pk(sdkappid, sender, recipient),
-            MessageModel.gsi1sk == index_sk(msg_time, key, sender),
+        """Sender's message `key` to recipient (one Query over the keys of its second)."""
+        found = MessageModel.query(
+            log_pk(sdkappid, sender, recipient), MessageModel.sk.startswith(f"{pad(msg_time, 10)}#")
         )
-        return [(MessageRef(m.pk, m.sk), _message(m)) for m in found if m.recipient == recipient]
+        return [
+            (MessageRef(m.pk, m.sk), _message(m))
+            for m in found
+            if m.kind == KIND_MSG and m.sender == sender and m.recipient == recipient and _message(m).key == key
+        ]
 
     def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int) -> bool:
         """Replace body, CloudCustomData and flags if the stored flags are still `expect_flags` (recall/edit race)."""
@@ -365,9 +383,9 @@ class DynamoMessageStore:
         return {MessageRef(m.pk, m.sk): _message(m) for m in MessageModel.batch_get(keys)} if keys else {}
 
     def hide(self, sdkappid: int, operator: str, peer: str) -> int:
-        """ClearRamble: take every message of the conversation out of `operator`'s history (paginated Query)."""
+        """ClearRamble: take every entry of the conversation out of `operator`'s history and sync (paginated)."""
         hidden = 0
-        for m in MessageModel.by_conversation.query(conversation_pk(sdkappid, operator, peer), page_size=100):
+        for m in MessageModel.query(log_pk(sdkappid, operator, peer), page_size=100, attributes_to_get=["pk", "sk"]):
             MessageModel(m.pk, m.sk).update(
                 actions=[MessageModel.hidden.add({operator})], condition=MessageModel.pk.exists()
             )
@@ -376,12 +394,11 @@ class DynamoMessageStore:
 
     def count_from(self, sdkappid: int, sender: str, recipient: str, after_time: int) -> int:
         """How many of sender's messages to recipient have MsgTime > after_time (a past MsgReadTime)."""
-        condition: Condition = MessageModel.sender == sender
-        results = MessageModel.by_conversation.query(
-            conversation_pk(sdkappid, sender, recipient),
-            MessageModel.gsi1sk > f"{pad(after_time, 10)}#\x7f",
-            filter_condition=condition,
-            attributes_to_get=["pk", "sk", "f", "v"],
+        results = MessageModel.query(
+            log_pk(sdkappid, sender, recipient),
+            MessageModel.sk.between(f"{pad(after_time, 10)}#~", TOP),
+            filter_condition=MessageModel.sender == sender,
+            attributes_to_get=["pk", "sk", "f", "v", "k"],
         )
         now = self._clock.now()
-        return sum(1 for m in results if int(m.visible_until) > now)
+        return sum(1 for m in results if m.kind == KIND_MSG and int(m.visible_until) > now)

@@ -14,6 +14,12 @@ attributes; get_list, delete and pinning treat every row alike:
 | `read`      | `recv` when the owner last read (unread = recv - read)                   |
 | `read_time` | the MsgReadTime of that read                                             |
 | `top`       | 1 pinned, `top_time` when                                                |
+| `gone`      | 1 after recentcontact/delete (counters kept); a new message clears it    |
+
+A C2C conversation's two rows share its log (store/c2c.py); the row of the lower account also carries the log's
+head — `cseq`/`ctime`, the position of its newest entry (allocated by `ADD`, times never decreasing) — the
+position of its last message (`mseq`/`mtime`) and `dd`, the retry tokens of recent sends (a map, at most
+DEDUP_KEEP entries of ~40 bytes, so the row stays within one write unit).
 
 Rows live in the account partition, so deleting the account deletes them. Listing is a paginated Query of the
 partition's `CONV#` rows (no index to maintain on every message: each message costs one write per row).
@@ -22,15 +28,16 @@ partition's `CONV#` rows (no index to maintain on every message: each message co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.domain.conversations import Conversation, MessageRef
+from chalicelib.domain.c2c import conversation_pair
+from chalicelib.domain.conversations import C2C, Conversation, MessageRef
 from chalicelib.store.base import BaseModel, TableMeta
-from chalicelib.store.keys import user_pk
+from chalicelib.store.keys import c2c_log_pk, c2c_log_sk, user_pk
 
 PREFIX = "CONV#"
 
@@ -55,10 +62,31 @@ class ConversationModel(BaseModel):
     read_time = NumberAttribute(null=True)
     top = NumberAttribute(null=True)
     top_time = NumberAttribute(null=True)
+    gone = NumberAttribute(null=True)
+    cseq = NumberAttribute(null=True)
+    ctime = NumberAttribute(null=True)
+    mseq = NumberAttribute(null=True)
+    mtime = NumberAttribute(null=True)
+    dd = MapAttribute[str, Any](null=True)
+
+
+def _sdkappid(m: ConversationModel) -> int:
+    return int(m.pk.split("#", 1)[0])
+
+
+def _last(owner: str, m: ConversationModel) -> MessageRef | None:
+    """The newer of the row's own last-message key and, on a C2C lower row, the log's last message position."""
+    found = MessageRef(m.last_pk, m.last_sk) if m.last_pk and m.last_sk else None
+    if m.mseq is not None and m.mtime is not None:
+        lo, hi = conversation_pair(owner, m.peer)
+        logged = MessageRef(c2c_log_pk(_sdkappid(m), lo, hi), c2c_log_sk(int(m.mtime), int(m.mseq)))
+        if found is None or logged.sk > found.sk:
+            found = logged
+    return found
 
 
 def _row(owner: str, m: ConversationModel) -> Conversation:
-    last = MessageRef(m.last_pk, m.last_sk) if m.last_pk and m.last_sk else None
+    last = _last(owner, m)
     return Conversation(
         owner=owner,
         type=int(m.type),
@@ -70,10 +98,13 @@ def _row(owner: str, m: ConversationModel) -> Conversation:
         read_time=int(m.read_time or 0),
         top=bool(m.top),
         top_time=int(m.top_time or 0),
+        gone=bool(m.gone),
+        head_time=int(m.ctime or 0),
+        head_seq=int(m.cseq or 0),
     )
 
 
-def _missing(exc: UpdateError | DeleteError) -> bool:
+def _missing(exc: UpdateError) -> bool:
     return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
@@ -97,7 +128,7 @@ class DynamoConversationRepo:
         m = ConversationModel
         actions: list[Action] = [m.type.set(type_), m.peer.set(peer)]
         if time is not None:
-            actions.append(m.time.set(time))
+            actions += [m.time.set(time), m.gone.remove()]
         if last is not None:
             actions += [m.last_pk.set(last.pk), m.last_sk.set(last.sk)]
         if received:
@@ -121,6 +152,15 @@ class DynamoConversationRepo:
         keys = [(user_pk(sdkappid, owner), conversation_sk(type_, p)) for p in dict.fromkeys(peers)]
         return {m.peer: _row(owner, m) for m in ConversationModel.batch_get(keys)} if keys else {}
 
+    def mirrors(self, sdkappid: int, owner: str, peers: Sequence[str]) -> dict[str, Conversation]:
+        """Each peer's C2C row about `owner` (its side of the conversation), by peer: BatchGets of 100."""
+        keys = [(user_pk(sdkappid, p), conversation_sk(C2C, owner)) for p in dict.fromkeys(peers)]
+        found: dict[str, Conversation] = {}
+        for m in ConversationModel.batch_get(keys) if keys else ():
+            peer = m.pk.split("#U#", 1)[1]
+            found[peer] = _row(peer, m)
+        return found
+
     def mark_read(self, sdkappid: int, owner: str, type_: int, peer: str, read: int, read_time: int) -> bool:
         """Move the read mark forward only (a stale report never raises the unread count); False if no row."""
         m = ConversationModel
@@ -136,11 +176,15 @@ class DynamoConversationRepo:
         return True
 
     def delete(self, sdkappid: int, owner: str, type_: int, peer: str) -> bool:
+        """Take the conversation off the list: marked gone, its unread read and unpinned; the row stays, as a
+        C2C row may carry the conversation log's counters (store/c2c.py)."""
+        m = ConversationModel
         try:
-            ConversationModel(user_pk(sdkappid, owner), conversation_sk(type_, peer)).delete(
-                condition=ConversationModel.pk.exists()
+            ConversationModel(user_pk(sdkappid, owner), conversation_sk(type_, peer)).update(
+                actions=[m.gone.set(1), m.read.set(m.recv | 0), m.top.remove(), m.top_time.remove()],
+                condition=m.pk.exists(),
             )
-        except DeleteError as exc:
+        except UpdateError as exc:
             if _missing(exc):
                 return False
             raise
@@ -150,7 +194,10 @@ class DynamoConversationRepo:
         """Pin or unpin; pinning a conversation without messages creates an empty row (shown with AssistFlags 2)."""
         m = ConversationModel
         actions: list[Action] = [m.type.set(type_), m.peer.set(peer)]
-        actions += [m.top.set(1), m.top_time.set(now)] if top else [m.top.remove(), m.top_time.remove()]
+        if top:
+            actions += [m.top.set(1), m.top_time.set(now), m.gone.remove()]
+        else:
+            actions += [m.top.remove(), m.top_time.remove()]
         row = ConversationModel(user_pk(sdkappid, owner), conversation_sk(type_, peer))
         try:
             # unpinning a conversation that has no row must not create an empty one

@@ -40,3 +40,14 @@ def push_term_sk(kind: str, key: str) -> str:
 def push_term_index(sdkappid: int, kind: str, key: str, value: str) -> str:
     """gsi1 partition of everyone holding a tag (or an attribute slot with a value): one Query finds them."""
     return f"{sdkappid}#PUSH{kind.upper()}#{key}" + (f"#{value}" if value else "")
+
+
+def c2c_log_pk(sdkappid: int, lo: str, hi: str) -> str:
+    """A one-to-one conversation's log (messages table): `lo` <= `hi`, length-prefixed so ids with `#` stay apart."""
+    return f"{sdkappid}#C2C#{len(lo)}#{lo}#{hi}"
+
+
+def c2c_log_sk(time: int, seq: int, *, event: bool = False) -> str:
+    """A log entry at position (time, seq): messages sort by it; recalls, edits and voids sit under `E`, outside
+    every history range (digits sort before `E`)."""
+    return f"{'E' if event else ''}{pad(time, 10)}#{pad(seq, 12)}"

@@ -16,7 +16,7 @@ def test_backend_send_reaches_every_recipient_terminal_with_the_senders_nick_and
         data = frame["data"]
         assert data["SenderProfile"] == {"Nick": "Alice", "FaceUrl": "http://f/alice"}
         assert (data["From_Account"], data["To_Account"], data["MsgKey"]) == ("alice", "bob", out["MsgKey"])
-        assert data["MsgBody"] == text("hi bob") and isinstance(data["Cursor"], int)
+        assert data["MsgBody"] == text("hi bob") and isinstance(data["Seq"], int) and isinstance(data["Cursor"], str)
 
 
 def test_sender_profile_is_the_one_at_send_time(api, svc, clock, pusher):
@@ -30,7 +30,7 @@ def test_sender_profile_is_the_one_at_send_time(api, svc, clock, pusher):
     send(api, "alice", "bob", "two")
     nicks = [f["data"]["SenderProfile"]["Nick"] for f in pusher.frames("b1", "c2c_msg")]
     assert nicks == ["Alice", "Al"]
-    replay = ws(svc, "bob", "b1", "openim/sync", {"Cursor": 0})["Events"]
+    replay = ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice"})["Events"]
     assert [e["data"]["SenderProfile"]["Nick"] for e in replay] == ["Alice", "Al"]
 
 
@@ -78,8 +78,8 @@ def test_online_only_message_reaches_online_terminals_and_is_never_stored(api, s
     assert history(api, "bob", "alice")["MsgList"] == []
     assert recent(api, "bob", flags=2)["SessionItem"] == []
     assert api.ok("openim/get_c2c_unread_msg_num", {"To_Account": "bob"})["AllC2CUnreadMsgNum"] == 0
-    assert ws(svc, "bob", "b1", "openim/sync", {"Cursor": 0})["Events"] == []
-    assert [i for i in stored() if i["pk"]["S"].startswith(f"{APP}#S#")] == []
+    assert ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice"})["Events"] == []
+    assert stored() == []
 
 
 def test_expired_messages_never_come_back(api, svc, clock):
@@ -87,7 +87,7 @@ def test_expired_messages_never_come_back(api, svc, clock):
     send(api, "alice", "bob", "short", MsgLifeTime=60)
     clock.advance(61)
     assert history(api, "bob", "alice")["MsgList"] == []
-    assert ws(svc, "bob", "b1", "openim/sync", {"Cursor": 0})["Events"] == []
+    assert ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice"})["Events"] == []
     (item,) = recent(api, "bob", flags=2)["SessionItem"]
     assert "LastMsg" not in item
     clock.advance(7 * 86400)
@@ -253,7 +253,7 @@ def test_import_history_lands_in_history_only_and_realtime_import_counts_unread(
     api.ok("openim/importmsg", {**body, "SyncFromOldSystem": 2})
     api.ok("openim/importmsg", {**body, "SyncFromOldSystem": 2})  # importing twice stores once
     assert [m["MsgTimeStamp"] for m in history(api, "bob", "alice")["MsgList"]] == [past]
-    assert pusher.sent == [] and ws(svc, "bob", "b1", "openim/sync", {"Cursor": 0})["Events"] == []
+    assert pusher.sent == [] and ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice"})["Events"] == []
     (item,) = recent(api, "bob")["SessionItem"]
     assert item["UnreadMsgNum"] == 0 and item["LastMsg"]["MsgBody"] == text("old")
     api.ok("openim/importmsg", {**body, "MsgRandom": 2, "MsgTimeStamp": past + 60, "SyncFromOldSystem": 5})

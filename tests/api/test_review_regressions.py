@@ -17,11 +17,13 @@ def _import(api: RestCaller, *users: str) -> None:
 def test_a_reimported_userid_never_sees_the_deleted_accounts_messages(api, clock):
     _import(api, "alice", "bob")
     api.ok("openim/sendmsg", {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 1, "MsgBody": TEXT})
-    assert "hi" in json.dumps(api.ok("openim/sync", {"Cursor": 0}, identifier="bob"))  # delivered before deletion
+    assert "hi" in json.dumps(
+        api.ok("openim/sync", {"Peer_Account": "alice"}, identifier="bob")
+    )  # delivered before deletion
     api.ok("im_open_login_svc/account_delete", {"DeleteItem": [{"UserID": "bob"}]})
     clock.advance(5)
     _import(api, "bob")
-    synced = api.ok("openim/sync", {"Cursor": 0}, identifier="bob")
+    synced = api.ok("openim/sync", {"Peer_Account": "alice"}, identifier="bob")
     assert "hi" not in json.dumps(synced)
     window = {"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 20, "MinTime": 0, "MaxTime": 2**31}
     assert api.ok("openim/admin_getroammsg", window, identifier="bob")["MsgList"] == []
@@ -35,7 +37,7 @@ def test_out_of_range_numbers_are_refused_like_nan_and_write_nothing(api):
     )
     out = api.call("openim/sendmsg", raw=raw)
     assert out["ErrorCode"] == 90001
-    assert "hi" not in json.dumps(api.ok("openim/sync", {"Cursor": 0}, identifier="bob"))
+    assert "hi" not in json.dumps(api.ok("openim/sync", {"Peer_Account": "alice"}, identifier="bob"))
 
 
 def test_an_unhashable_msgtype_is_a_format_error_not_a_crash(api):

@@ -74,22 +74,25 @@ def test_a_client_that_was_offline_reconnects_and_syncs_the_gap_exactly_once(sta
     _import(stack, alice, bob)
     with stack.ws_connect(bob) as client:
         _send(stack, alice, bob, "seen live")
-        cursor = _event(client, "c2c_msg")["Cursor"]
+        seen = _event(client, "c2c_msg")
+    cursor = seen["Cursor"]
     missed = [_send(stack, alice, bob, f"missed {i}")["MsgKey"] for i in range(5)]
     with stack.ws_connect(bob) as client:
-        synced, req = [], 0
+        (state,) = _call(client, 1, "openim/sync_conversations", {})["Conversations"]
+        assert state["Peer_Account"] == alice and state["Seq"] == seen["Seq"] + 5 and state["UnreadMsgNum"] == 6
+        synced, req = [], 1
         while True:
             req += 1
-            page = _call(client, req, "openim/sync", {"Cursor": cursor, "MaxCnt": 2})
+            page = _call(client, req, "openim/sync", {"Peer_Account": alice, "Cursor": cursor, "MaxCnt": 2})
             synced += page["Events"]
             cursor = page["Cursor"]
             if page["Complete"]:
                 break
-        assert [e["data"]["MsgKey"] for e in synced] == missed
-        again = _call(client, req + 1, "openim/sync", {"Cursor": cursor})
+        assert [e["data"]["MsgKey"] for e in synced] == missed and cursor == state["Cursor"]
+        again = _call(client, req + 1, "openim/sync", {"Peer_Account": alice, "Cursor": cursor})
         assert again["Events"] == [] and again["Complete"] == 1
         _send(stack, alice, bob, "live again")
-        assert _event(client, "c2c_msg")["Cursor"] == cursor + 1
+        assert _event(client, "c2c_msg")["Seq"] == state["Seq"] + 1
 
 
 def test_online_only_messages_reach_online_clients_and_never_history(stack):
@@ -124,5 +127,5 @@ def test_bad_input_has_its_code_and_the_client_gets_nothing(stack):
     with stack.ws_connect(bob) as client:
         bad = stack.rest("openim/sendmsg", {"From_Account": alice, "To_Account": bob, "MsgBody": []}).json()
         assert bad["ErrorCode"] == 90005
-        reply = _call(client, 1, "openim/sync", {"Cursor": 0})
+        reply = _call(client, 1, "openim/sync", {"Peer_Account": alice})
     assert reply["Events"] == []

@@ -18,10 +18,14 @@ def test_c2c_costs_stay_at_their_measured_figures(empty_world):
     with sandbox() as sb:
         rows = {label: (usage, posts) for label, usage, posts in c2c.measure(sb, page=4)}
     send, posts = rows["100 B, account over ws (echo)"]
-    assert c2c.messaging(send).wcu == 6 and c2c.statistics(send).wcu == 1
+    assert c2c.messaging(send).wcu == c2c.TARGET_WCU == 3 and c2c.statistics(send).wcu == 1
     assert posts == 2  # the recipient's terminal and the sender's other one, not the sending one
-    assert c2c.messaging(rows["100 B, admin, no sender copy"][0]).wcu == 5
-    assert c2c.messaging(rows["online only (MsgLifeTime 0)"][0]).wcu == 1
-    for label in ("history page", "sync page"):
-        assert rows[label][0].operations == {"Query": 1}
+    for label in ("800 B (an item under 1 KB)", "100 B, admin (not echoed)", "100 B, lower account receives"):
+        assert c2c.messaging(rows[label][0]).wcu == 3, label
+    assert c2c.messaging(rows["100 B, SyncOtherMachine 2"][0]).wcu == 3  # the sender's row is the lower one
+    assert c2c.messaging(rows["retried send (answered, not stored)"][0]).wcu == 0
+    assert rows["retried send (answered, not stored)"][1] == 0
+    assert c2c.messaging(rows["online only (MsgLifeTime 0)"][0]).wcu == 0
+    assert rows["history page"][0].operations == {"Query": 1}
+    assert rows["sync page (one conversation)"][0].operations == {"Query": 2}
     assert "Scan" not in {op for usage, _ in rows.values() for op in usage.operations}

@@ -1,9 +1,23 @@
+from dataclasses import replace
+
 import pytest
 
 from bench.counting import count_dynamodb
 from chalicelib.domain import errors
-from chalicelib.domain.c2c import KIND_MSG, Message
-from chalicelib.store.c2c import DynamoMessageStore, MessageModel, StreamFloorModel, stream_pk
+from chalicelib.domain.c2c import (
+    DEDUP_KEEP,
+    DEDUP_SECONDS,
+    KIND_MSG,
+    KIND_WITHDRAW,
+    Message,
+    Original,
+    Position,
+    RetryToken,
+    RowChange,
+)
+from chalicelib.store.c2c import DynamoMessageStore
+from chalicelib.store.conversations import ConversationModel, conversation_sk
+from chalicelib.store.keys import user_pk
 
 APP = 1400000001
 
@@ -14,93 +28,97 @@ def _msg(clock, seq=1, sender="alice", recipient="bob", life=3600, at=None):
     return Message(sender, recipient, seq, 7, t, body, expires=int(clock.now()) + life)
 
 
-def _entries(user):
-    return list(MessageModel.query(stream_pk(APP, user), consistent_read=True))
+def _store(store, message, kind=KIND_MSG):
+    """Allocate and write, as a send does (lower account first)."""
+    lo, hi = sorted((message.sender, message.recipient))
+    at = store.allocate(APP, lo, hi, at=message.time)
+    store.put(APP, kind, at, replace(message, time=at.time))
+    return at
 
 
-def test_stream_seqs_are_contiguous_and_read_back_in_order(svc, clock):
+def _row(owner, peer):
+    return ConversationModel.get(user_pk(APP, owner), conversation_sk(1, peer), consistent_read=True)
+
+
+def test_positions_count_from_one_without_gaps_and_times_never_decrease(svc, clock):
     store = DynamoMessageStore(clock)
-    seqs = [store.append(APP, "bob", KIND_MSG, _msg(clock, i), indexed=True)[0] for i in range(4)]
-    assert seqs == list(range(seqs[0], seqs[0] + 4))
-    events, more = store.stream(APP, "bob", seqs[0], 10)
-    assert [e.cursor for e in events] == seqs[1:] and not more
-    assert [e.message.msg_seq for e in events] == [1, 2, 3]
+    t = int(clock.now())
+    assert store.allocate(APP, "alice", "bob", at=t) == Position(t, 1)
+    assert store.allocate(APP, "alice", "bob", at=t + 5) == Position(t + 5, 2)
+    assert store.allocate(APP, "alice", "bob", at=t - 100) == Position(t + 5, 3)  # an older time: raised to the head
+    row = _row("alice", "bob")
+    assert (row.cseq, row.ctime) == (3, t + 5)
 
 
-class StaleHead(DynamoMessageStore):
-    """A writer that read the head just before another writer appended (the race conditional puts resolve)."""
-
-    def __init__(self, clock, stale):
-        super().__init__(clock)
-        self.stale = list(stale)
-
-    def _head(self, pk):
-        return self.stale.pop(0) if self.stale else super()._head(pk)
-
-
-def test_a_writer_that_read_a_stale_head_retries_and_lands_after_the_entry_it_raced(svc, clock):
+def test_a_writer_overtaken_between_its_read_and_its_write_retries_at_the_new_head(svc, clock, monkeypatch):
     store = DynamoMessageStore(clock)
-    first, _ = store.append(APP, "bob", KIND_MSG, _msg(clock, 1), indexed=True)
-    stale = (first, int(clock.now()) + 3600)
-    second, _ = store.append(APP, "bob", KIND_MSG, _msg(clock, 2), indexed=True)
-    racer = StaleHead(clock, [stale])
-    third, _ = racer.append(APP, "bob", KIND_MSG, _msg(clock, 3), indexed=True)
-    assert (second, third) == (first + 1, first + 2)
-    assert [m.msg_seq for m in (e.message for e in store.stream(APP, "bob", 0, 10)[0])] == [1, 2, 3]
+    t = int(clock.now())
+    store.allocate(APP, "alice", "bob", at=t)
+    real_get = ConversationModel.get
+    calls = []
+
+    def get_then_race(*args, **kwargs):
+        row = real_get(*args, **kwargs)
+        if not calls:  # another sender takes a position (at a later time) right after this read
+            calls.append(None)
+            calls[0] = store.allocate(APP, "alice", "bob", at=t + 3)
+        return row
+
+    monkeypatch.setattr(ConversationModel, "get", get_then_race)
+    late = store.allocate(APP, "alice", "bob", at=t)
+    monkeypatch.undo()
+    assert calls == [Position(t + 3, 2)] and late == Position(t + 3, 3)
 
 
-def test_ttl_never_decreases_along_a_stream_while_each_entry_keeps_its_own_deadline(svc, clock):
+def test_retry_tokens_answer_the_original_refuse_a_same_second_collision_and_expire(svc, clock):
     store = DynamoMessageStore(clock)
-    store.append(APP, "bob", KIND_MSG, _msg(clock, 1, life=7 * 86400), indexed=True)
-    store.append(APP, "bob", KIND_MSG, _msg(clock, 2, life=60), indexed=True)
-    long, short = _entries("bob")
-    assert short.expires == long.expires
-    assert short.visible_until == int(clock.now()) + 60
-
-
-def test_a_stream_restarts_above_every_seq_it_issued_once_its_entries_expired_and_were_deleted(svc, clock):
-    store = DynamoMessageStore(clock)
-    old = [store.append(APP, "bob", KIND_MSG, _msg(clock, i, life=10), indexed=True)[0] for i in range(3)]
-    clock.advance(11)
-    for entry in _entries("bob")[1:]:  # TTL deletes in any order: the newest went first
-        entry.delete()
-    restarted, _ = store.append(APP, "bob", KIND_MSG, _msg(clock, 9), indexed=True)
-    assert restarted > max(old)
-    events, _ = store.stream(APP, "bob", max(old), 10)
-    assert [e.cursor for e in events] == [restarted]
-
-
-def test_concurrent_restarts_agree_on_one_floor(svc, clock):
-    store = DynamoMessageStore(clock)
-    agreed = store._restart(APP, "bob", 0, clock.now())
-    clock.advance(0.5)  # a second writer, a moment later, before the first wrote its entry
-    assert store._restart(APP, "bob", 0, clock.now()) == agreed
-    clock.advance(61)  # a floor older than the agreement window belongs to an earlier restart
-    assert store._restart(APP, "bob", 0, clock.now()) > agreed
-    assert StreamFloorModel.get(f"{APP}#U#bob", "STREAM").floor > agreed
-
-
-def test_dedup_claim_answers_the_original_for_a_retry_and_refuses_a_colliding_msg_key(svc, clock):
-    store = DynamoMessageStore(clock)
-    assert store.claim(APP, "alice", "bob", 1, 7, 111, "1_7_100", 100) is None
-    assert store.claim(APP, "alice", "bob", 1, 7, 111, "1_7_101", 101) == ("1_7_100", 100)
+    t = int(clock.now())
+    token = RetryToken.of("alice", "bob", 1, 7, 111)
+    assert store.allocate(APP, "alice", "bob", at=t, token=token) == Position(t, 1)
+    assert store.allocate(APP, "alice", "bob", at=t + 1, token=token) == Original(t)
+    other = RetryToken.of("alice", "bob", 1, 7, 222)
     with pytest.raises(errors.DomainError) as exc:
-        store.claim(APP, "alice", "bob", 1, 7, 222, "1_7_100", 100)
+        store.allocate(APP, "alice", "bob", at=t, token=other)
     assert exc.value.error_code == 90005
-    assert store.claim(APP, "alice", "bob", 1, 7, 222, "1_7_102", 102) is None  # new content, new second
-    assert store.claim(APP, "alice", "carol", 1, 7, 111, "1_7_100", 100) is None  # another conversation
-    clock.advance(121)
-    assert store.claim(APP, "alice", "bob", 1, 7, 222, "1_7_300", 300) is None  # the window has passed
-    store.release(APP, "alice", "bob", 1, 7, 222)
-    assert store.claim(APP, "alice", "bob", 1, 7, 222, "1_7_301", 301) is None
+    clock.advance(1)
+    assert store.allocate(APP, "alice", "bob", at=t + 1, token=other) == Position(t + 1, 2)  # another second: new
+    back = RetryToken.of("bob", "alice", 1, 7, 222)
+    assert store.allocate(APP, "alice", "bob", at=t + 1, token=back) == Position(t + 1, 3)  # the other direction
+    clock.advance(DEDUP_SECONDS + 1)
+    now = int(clock.now())
+    assert store.allocate(APP, "alice", "bob", at=now, token=other) == Position(now, 4)  # too late to be a retry
+
+
+def test_a_released_token_lets_the_retry_through_and_tokens_stay_few(svc, clock):
+    store = DynamoMessageStore(clock)
+    t = int(clock.now())
+    token = RetryToken.of("alice", "bob", 1, 7, 111)
+    at = store.allocate(APP, "alice", "bob", at=t, token=token)
+    store.release(APP, "alice", "bob", token, at.time)
+    assert store.allocate(APP, "alice", "bob", at=t, token=token) == Position(t, 2)
+    for i in range(DEDUP_KEEP * 2):
+        store.allocate(APP, "alice", "bob", at=t, token=RetryToken.of("alice", "bob", 100 + i, 7, 1))
+    assert len(_row("alice", "bob").dd.attribute_values) == DEDUP_KEEP
+    with count_dynamodb() as usage:
+        store.allocate(APP, "alice", "bob", at=t, token=RetryToken.of("alice", "bob", 999, 7, 1))
+    assert usage.wcu == 1  # the row with its tokens stays within one write unit
+
+
+def test_allocation_applies_the_lower_sides_change_and_last_message(svc, clock):
+    store = DynamoMessageStore(clock)
+    t = int(clock.now())
+    store.allocate(APP, "alice", "bob", at=t, change=RowChange(time=t, received=1), last=True)
+    store.allocate(APP, "alice", "bob", at=t, change=RowChange(received=1))
+    row = _row("alice", "bob")
+    assert (row.recv, row.time, row.mseq, row.mtime) == (2, t, 1, t)
 
 
 def test_history_pages_newest_first_with_one_query_each_and_respects_the_window(svc, clock):
     store = DynamoMessageStore(clock)
     base = int(clock.now())
     for i in range(7):
-        store.append(APP, "bob", KIND_MSG, _msg(clock, i, at=base - 100 + i * 10), indexed=True)
-    store.append(APP, "alice", KIND_MSG, _msg(clock, 99, at=base), indexed=False)  # a sender copy: not history
+        _store(store, _msg(clock, i, at=base - 100 + i * 10))
+    _store(store, _msg(clock, 50, at=base - 50), kind=KIND_WITHDRAW)  # an event: never history
     seen, before = [], None
     while True:
         with count_dynamodb(measure_capacity=False) as usage:
@@ -115,10 +133,54 @@ def test_history_pages_newest_first_with_one_query_each_and_respects_the_window(
     assert [m.msg_seq for m in store.history(APP, "bob", "alice", base - 100, base - 85, late, 10)[0]] == [1, 0]
 
 
+def test_history_resumes_inside_a_second_after_the_last_message_returned(svc, clock):
+    store = DynamoMessageStore(clock)
+    t = int(clock.now())
+    for i in range(5):
+        _store(store, _msg(clock, i, at=t))
+    first, more = store.history(APP, "bob", "alice", 0, t, None, 2)
+    assert [m.msg_seq for m in first] == [4, 3] and more
+    rest, more = store.history(APP, "bob", "alice", 0, t, (t, first[-1].key), 2)
+    assert [m.msg_seq for m in rest] == [2, 1] and more
+    last, more = store.history(APP, "bob", "alice", 0, t, (t, rest[-1].key), 2)
+    assert [m.msg_seq for m in last] == [0] and not more
+
+
+def test_the_log_merges_events_in_order_and_pages_only_as_far_as_both_parts_are_known(svc, clock):
+    store = DynamoMessageStore(clock)
+    t = int(clock.now())
+    kinds = [KIND_MSG, KIND_WITHDRAW, KIND_MSG, KIND_MSG, KIND_WITHDRAW, KIND_WITHDRAW, KIND_MSG]
+    for i, kind in enumerate(kinds):
+        _store(store, _msg(clock, i, at=t + i // 3), kind=kind)
+    entries, more = store.log(APP, "bob", "alice", None, 10)
+    assert [e.position.seq for e in entries] == list(range(1, 8)) and not more
+    assert [e.kind for e in entries] == kinds
+    after, seen = None, []
+    while True:
+        with count_dynamodb(measure_capacity=False) as usage:
+            entries, more = store.log(APP, "alice", "bob", after, 2)
+        assert usage.operations == {"Query": 2}
+        seen += [e.position.seq for e in entries]
+        if not more:
+            break
+        after = entries[-1].position
+    assert seen == list(range(1, 8))
+
+
+def test_imported_history_is_in_history_but_not_in_the_log(svc, clock):
+    store = DynamoMessageStore(clock)
+    t = int(clock.now())
+    _store(store, _msg(clock, 1, at=t))
+    assert store.archive(APP, _msg(clock, 2, at=t + 1)) is not None
+    assert store.archive(APP, _msg(clock, 2, at=t + 1)) is None  # the same import twice
+    assert [m.msg_seq for m in store.history(APP, "alice", "bob", 0, t + 5, None, 10)[0]] == [2, 1]
+    assert [e.message.msg_seq for e in store.log(APP, "alice", "bob", None, 10)[0]] == [1]
+
+
 def test_conversations_of_ids_containing_hash_never_mix(svc, clock):
     store = DynamoMessageStore(clock)
-    store.append(APP, "c", KIND_MSG, _msg(clock, 1, sender="a#b", recipient="c"), indexed=True)
-    store.append(APP, "b#c", KIND_MSG, _msg(clock, 2, sender="a", recipient="b#c"), indexed=True)
+    _store(store, _msg(clock, 1, sender="a#b", recipient="c"))
+    _store(store, _msg(clock, 2, sender="a", recipient="b#c"))
     window = (0, int(clock.now()) + 10, None, 10)
     assert [m.msg_seq for m in store.history(APP, "a#b", "c", *window)[0]] == [1]
     assert [m.msg_seq for m in store.history(APP, "a", "b#c", *window)[0]] == [2]
@@ -128,9 +190,10 @@ def test_find_rewrite_hide_and_count(svc, clock):
     store = DynamoMessageStore(clock)
     t = int(clock.now())
     for i in range(3):
-        store.append(APP, "bob", KIND_MSG, _msg(clock, i, at=t - 10 + i), indexed=True)
+        _store(store, _msg(clock, i, at=t - 10 + i))
     ((ref, found),) = store.find(APP, "alice", "bob", f"1_7_{t - 9}", t - 9)
     assert found.msg_seq == 1
+    assert store.find(APP, "bob", "alice", f"1_7_{t - 9}", t - 9) == []  # not bob's message
     assert store.rewrite(ref, found.as_recalled(), expect_flags=0)
     assert not store.rewrite(ref, found.as_recalled(), expect_flags=0)  # someone recalled it first
     assert store.get_many([ref])[ref].recalled

@@ -3,12 +3,16 @@ import pytest
 from chalicelib.domain import errors
 from chalicelib.domain.c2c import (
     HISTORY_MAX_BYTES,
+    HOLE_SECONDS,
     KIND_MSG,
+    KIND_VOID,
     KIND_WITHDRAW,
     MAX_LIFETIME,
     SYNC_MAX_BYTES,
+    LogEntry,
     Message,
-    StreamEvent,
+    Position,
+    RetryToken,
     SyncMode,
     check_cloud,
     history_page,
@@ -16,6 +20,7 @@ from chalicelib.domain.c2c import (
     lifetime,
     message_time,
     msg_key,
+    parse_cursor,
     parse_msg_key,
     recall_refusal,
     send_controls,
@@ -129,12 +134,29 @@ def test_recalled_placeholder_keeps_identity_and_drops_content():
     assert m.history()["MsgFlagBits"] == 8
 
 
-def test_push_carries_sender_profile_and_cursor_online_only_has_no_cursor():
+def test_push_carries_sender_profile_and_position_online_only_has_none():
     m = _msg(NOW, nick="Alice", face="http://a")
-    assert m.push(42)["SenderProfile"] == {"Nick": "Alice", "FaceUrl": "http://a"}
-    assert m.push(42)["Cursor"] == 42 and "OnlineOnlyFlag" not in m.push(42)
-    assert m.push(None)["OnlineOnlyFlag"] == 1 and "Cursor" not in m.push(None)
-    assert StreamEvent(KIND_WITHDRAW, 9, m).frame() == {"event": "msg_withdraw", "data": {**m.history(), "Cursor": 9}}
+    at = Position(NOW, 42)
+    assert m.push(at)["SenderProfile"] == {"Nick": "Alice", "FaceUrl": "http://a"}
+    assert (m.push(at)["Seq"], m.push(at)["Cursor"]) == (42, f"{NOW}.42") and "OnlineOnlyFlag" not in m.push(at)
+    assert m.push(None)["OnlineOnlyFlag"] == 1 and "Cursor" not in m.push(None) and "Seq" not in m.push(None)
+    assert LogEntry(KIND_WITHDRAW, Position(NOW, 9), m).frame() == {
+        "event": "msg_withdraw",
+        "data": {**m.history(), "Seq": 9, "Cursor": f"{NOW}.9"},
+    }
+
+
+def test_cursors_round_trip_and_anything_else_is_90001():
+    assert parse_cursor(Position(NOW, 7).cursor) == Position(NOW, 7)
+    assert parse_cursor("") is None and parse_cursor(None) is None
+    for bad in ("7", "a.b", "1.2.3", "-1.2", " 1.2", 12, "1." + "9" * 13):
+        assert _code(lambda bad=bad: parse_cursor(bad)) == 90001
+    assert Position(NOW, 9) < Position(NOW, 10) < Position(NOW + 1, 1)  # log order: time, then seq
+
+
+def test_retry_tokens_name_the_direction():
+    assert RetryToken.of("alice", "bob", 1, 2, 3) != RetryToken.of("bob", "alice", 1, 2, 3)
+    assert RetryToken.of("alice", "bob", 1, 2, 3).name == "a1_2"
 
 
 def test_history_page_is_oldest_first_and_continues_from_its_oldest_message():
@@ -173,18 +195,40 @@ def test_history_page_of_nothing_is_complete():
     assert page.complete and page.messages == []
 
 
+def _entry(seq, t=NOW, kind=KIND_MSG, **kw):
+    return LogEntry(kind, Position(t, seq), _msg(t, seq=seq, **kw))
+
+
 def test_sync_page_passes_over_expired_entries_and_respects_the_frame_budget():
-    entries = [StreamEvent(KIND_MSG, 10 + i, _msg(NOW, seq=i, expires=NOW + (0 if i == 1 else 10))) for i in range(4)]
-    page, cursor, complete = sync_page(entries, cursor=9, now=NOW, more=False, max_cnt=10)
-    assert [e.cursor for e in page] == [10, 12, 13] and cursor == 13 and complete
-    big = [StreamEvent(KIND_MSG, 20 + i, _msg(NOW, seq=i, text="y" * 9000)) for i in range(4)]
-    page, cursor, complete = sync_page(big, cursor=19, now=NOW, more=False, max_cnt=10)
-    assert len(page) == 2 and cursor == 21 and not complete
+    entries = [_entry(10 + i, expires=NOW + (0 if i == 1 else 10)) for i in range(4)]
+    page, cursor, complete = sync_page(entries, after=Position(NOW, 9), viewer="bob", now=NOW, more=False, max_cnt=10)
+    assert [e.position.seq for e in page] == [10, 12, 13] and cursor == Position(NOW, 13) and complete
+    big = [_entry(20 + i, text="y" * 9000) for i in range(4)]
+    page, cursor, complete = sync_page(big, after=Position(NOW, 19), viewer="bob", now=NOW, more=False, max_cnt=10)
+    assert len(page) == 2 and cursor == Position(NOW, 21) and not complete
     assert sum(len(str(e.frame())) for e in page) < SYNC_MAX_BYTES
-    page, cursor, complete = sync_page(entries, cursor=9, now=NOW, more=False, max_cnt=1)
-    assert [e.cursor for e in page] == [10] and cursor == 11 and not complete  # past the expired 11
+    page, cursor, complete = sync_page(entries, after=Position(NOW, 9), viewer="bob", now=NOW, more=False, max_cnt=1)
+    assert [e.position.seq for e in page] == [10] and cursor == Position(NOW, 11) and not complete
 
 
-def test_sync_page_of_only_expired_entries_moves_the_cursor():
-    entries = [StreamEvent(KIND_MSG, 5, _msg(NOW, expires=NOW))]
-    assert sync_page(entries, cursor=4, now=NOW, more=True, max_cnt=10) == ([], 5, False)
+def test_sync_page_of_only_passed_over_entries_moves_the_cursor():
+    entries = [_entry(5, expires=NOW), _entry(6, kind=KIND_VOID), _entry(7, hidden_for=frozenset({"bob"}))]
+    assert sync_page(entries, after=Position(NOW, 4), viewer="bob", now=NOW, more=True, max_cnt=10) == (
+        [],
+        Position(NOW, 7),
+        False,
+    )
+
+
+def test_sync_page_stops_before_a_young_hole_and_passes_an_old_one():
+    young = [_entry(1), _entry(3)]
+    page, cursor, complete = sync_page(young, after=None, viewer="bob", now=NOW, more=False, max_cnt=10)
+    assert [e.position.seq for e in page] == [1] and cursor == Position(NOW, 1) and not complete
+    old = [_entry(1, t=NOW - HOLE_SECONDS - 1), _entry(3, t=NOW - HOLE_SECONDS - 1)]
+    page, cursor, complete = sync_page(old, after=None, viewer="bob", now=NOW, more=False, max_cnt=10)
+    assert [e.position.seq for e in page] == [1, 3] and complete
+    # the first entry after the start may be anywhere (older ones expired); a log that restarted (its lower
+    # account was deleted and re-imported) counts from 1 again at a later time
+    restarted = [_entry(5), _entry(1, t=NOW + 1)]
+    page, cursor, _ = sync_page(restarted, after=None, viewer="bob", now=NOW, more=False, max_cnt=10)
+    assert [e.position.seq for e in page] == [5, 1] and cursor == Position(NOW + 1, 1)

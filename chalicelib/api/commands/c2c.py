@@ -20,6 +20,7 @@ from chalicelib.domain.c2c import (
     check_cloud,
     import_mode,
     lifetime,
+    parse_cursor,
     send_controls,
     sync_mode,
 )
@@ -75,8 +76,8 @@ def sendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     sender, out = _outgoing(ctx, body, batch=False)
     sent = services().c2c.send(ctx.app, sender, out, by_admin=ctx.is_admin, exclude=ctx.connection_id, batch=False)
     result: dict[str, Any] = {"MsgTime": sent.time, "MsgKey": sent.key}
-    if sent.cursor is not None:
-        result["Cursor"] = sent.cursor  # the sender's stream position of its own copy (sync protocol)
+    if sent.position is not None:  # where it sits in the conversation log (sync protocol)
+        result["Seq"], result["Cursor"] = sent.position.seq, sent.position.cursor
     return result
 
 
@@ -185,10 +186,43 @@ def sync(ctx: AuthContext, body: Body) -> dict[str, Any]:
     result = services().c2c.sync(
         ctx.app,
         ctx.acting_user(body.user("From_Account")),
-        body.integer("Cursor", default=0, min_value=0),
+        body.user("Peer_Account", required=True, code=90003),
+        parse_cursor(body.string("Cursor", max_bytes=32)),
         body.integer("MaxCnt", default=SYNC_DEFAULT_CNT, min_value=1, max_value=SYNC_MAX_CNT),
     )
-    return {"Events": [e.frame() for e in result.events], "Cursor": result.cursor, "Complete": int(result.complete)}
+    cursor = result.cursor
+    return {
+        "Events": [e.frame() for e in result.events],
+        "Seq": cursor.seq if cursor else 0,
+        "Cursor": cursor.cursor if cursor else "",
+        "Complete": int(result.complete),
+    }
+
+
+@command("openim/sync_conversations", acting_field="From_Account")
+def sync_conversations(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    states, complete = services().c2c.conversation_states(
+        ctx.app,
+        ctx.acting_user(body.user("From_Account")),
+        body.user("After"),
+        body.integer("MaxCnt", default=SYNC_MAX_CNT, min_value=1, max_value=SYNC_MAX_CNT),
+    )
+    return {
+        "Complete": int(complete),
+        "Conversations": [
+            {
+                "Peer_Account": s.peer,
+                "Seq": s.head.seq if s.head else 0,
+                "Cursor": s.head.cursor if s.head else "",
+                "UnreadMsgNum": s.unread,
+                "MsgReadTime": s.read_time,
+                "PeerReadTime": s.peer_read_time,
+                "TopFlag": int(s.top),
+                "Deleted": int(s.gone),
+            }
+            for s in states
+        ],
+    }
 
 
 @task(BATCH_TASK)
