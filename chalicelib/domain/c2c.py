@@ -73,7 +73,7 @@ def parse_cursor(value: object) -> Position | None:
 class SyncMode(Enum):
     """What the sender's side keeps of a message (SyncOtherMachine)."""
 
-    ECHO = "echo"  # 1: in the sender's history, its sync stream and pushed to its other terminals
+    ECHO = "echo"  # 1: in the sender's history and sync, and pushed to its other terminals
     ROAM = "roam"  # omitted by the admin: in the sender's history only (reference: "stored in roaming")
     NONE = "none"  # 2: not in the sender's history at all
 
@@ -226,6 +226,7 @@ class Message:
     face: str = ""
     expires: int = 0  # epoch s after which no read returns it; 0 = online only, never stored
     hidden_for: frozenset[str] = field(default_factory=frozenset)  # accounts whose history omits it
+    no_unread: bool = False  # sent with SendMsgControl NoUnread: never counted in the recipient's unread
 
     @property
     def key(self) -> str:

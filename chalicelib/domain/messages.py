@@ -57,14 +57,17 @@ ELEMENT_TYPES: tuple[str, ...] = tuple(_FIELDS)
 
 @dataclass(frozen=True)
 class BodyCodes:
-    """Error codes differ by service: C2C (openim) vs group (group_open_http_svc)."""
+    """Error codes differ by service: C2C (openim) vs group (group_open_http_svc). C2C tells a malformed body
+    (empty, an element that is not `{MsgType, MsgContent}`, an unknown MsgType: 90002) from an element whose
+    MsgContent breaks its type's description (a missing or mistyped field: 90010)."""
 
     not_array: int = 90007
     bad_element: int = 90002
+    bad_content: int = 90010
 
 
 C2C_CODES = BodyCodes()
-GROUP_CODES = BodyCodes(not_array=10004, bad_element=10004)
+GROUP_CODES = BodyCodes(not_array=10004, bad_element=10004, bad_content=10004)
 
 
 def _check_kind(kind: str, value: Any) -> bool:
@@ -101,7 +104,8 @@ def _extra_rules(msg_type: str, content: Mapping[str, Any], fail: Callable[[str]
 def parse_body(value: Any, *, max_bytes: int, codes: BodyCodes = C2C_CODES) -> list[dict[str, Any]]:
     """Validate MsgBody; returns the elements (in order) as {"MsgType", "MsgContent"} dicts.
 
-    Raises `codes.not_array` (not an array), `codes.bad_element` (empty, unknown type, bad field) or 80002 (too big).
+    Raises `codes.not_array` (not an array), `codes.bad_element` (empty, not an element, unknown type),
+    `codes.bad_content` (a field of MsgContent) or 80002 (too big).
     """
     if not isinstance(value, list):
         raise errors.error(codes.not_array, "MsgBody must be an array of message elements")
@@ -110,8 +114,11 @@ def parse_body(value: Any, *, max_bytes: int, codes: BodyCodes = C2C_CODES) -> l
     out: list[dict[str, Any]] = []
     for i, elem in enumerate(value):
 
-        def fail(why: str, i: int = i) -> errors.DomainError:
-            return errors.error(codes.bad_element, f"MsgBody[{i}]: {why}")
+        def fail(why: str, i: int = i, code: int = codes.bad_element) -> errors.DomainError:
+            return errors.error(code, f"MsgBody[{i}]: {why}")
+
+        def bad_field(why: str, i: int = i) -> errors.DomainError:
+            return fail(why, i, codes.bad_content)
 
         if not isinstance(elem, dict):
             raise fail("each element must be an object with MsgType and MsgContent")
@@ -123,12 +130,12 @@ def parse_body(value: Any, *, max_bytes: int, codes: BodyCodes = C2C_CODES) -> l
         for name, (kind, required) in _FIELDS[msg_type].items():
             if name not in content or content[name] is None:
                 if required:
-                    raise fail(f"{msg_type} needs {name}")
+                    raise bad_field(f"{msg_type} needs {name}")
                 continue
             if not _check_kind(kind, content[name]):
                 want = {"str": "a string", "int": "an integer", "num": "a number", "flag": "2"}[kind]
-                raise fail(f"{msg_type}.{name} must be {want}")
-        _extra_rules(msg_type, content, fail)
+                raise bad_field(f"{msg_type}.{name} must be {want}")
+        _extra_rules(msg_type, content, bad_field)
         out.append({"MsgType": msg_type, "MsgContent": dict(content)})
     size = body_size(out)
     if size > max_bytes:

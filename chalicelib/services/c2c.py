@@ -10,7 +10,7 @@ once it is stored, a retry is answered from the token.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -138,6 +138,7 @@ def encode_message(message: Message) -> dict[str, Any]:
         "face": message.face,
         "expires": message.expires,
         "hidden_for": sorted(message.hidden_for),
+        "no_unread": message.no_unread,
     }
 
 
@@ -207,6 +208,7 @@ class C2CService:
             face=str(account.profile.get(IMAGE) or ""),
             expires=int(now) + out.lifetime if out.lifetime else 0,
             hidden_for=frozenset({sender}) if out.mode is SyncMode.NONE else frozenset(),
+            no_unread=out.no_unread,
         )
         crc = signature(out.body, out.cloud, out.lifetime)
         time, position = self._deliver(app, message, out, exclude, crc)
@@ -284,8 +286,7 @@ class C2CService:
         try:
             ref = self._store.put(sdk, KIND_MSG, got, message)
         except Exception:
-            self._store.void(sdk, got, message)
-            self._store.release(sdk, lo, hi, token, got.time)
+            self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got.time))
             raise
         if hi == recipient or not hi_side.empty:  # the recipient's row always exists: sync lists conversations by it
             self._store.touch(sdk, hi, lo, hi_side, ref if hi_side.time is not None else None)
@@ -293,6 +294,15 @@ class C2CService:
         if out.mode is SyncMode.ECHO:
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
         return got.time, got
+
+    def _undo(self, sdkappid: int, position: Position, message: Message, release: Callable[[], None]) -> None:
+        """A write failed after its position was taken: forget the retry token (the client's retry must go
+        through), then void the position (sync passes over it at once; if this fails too, its hole rule does)."""
+        for step in (release, lambda: self._store.void(sdkappid, position, message)):
+            try:
+                step()
+            except Exception:  # best effort: the caller re-raises the original failure
+                log.exception("could not undo a failed C2C write at %s", position)
 
     def _batch_payload(self, app: App, message: Message, out: Outgoing, recipients: Sequence[str]) -> dict[str, Any]:
         return {
@@ -341,7 +351,7 @@ class C2CService:
         body: list[dict[str, Any]],
         cloud: str | None,
     ) -> None:
-        """importmsg: SyncFromOldSystem 1/5 as if sent now (streams, unread, pushes), 2 into history only."""
+        """importmsg: SyncFromOldSystem 1/5 as if sent now (log, unread, pushes), 2 into history only."""
         sdk = app.sdkappid
         if sender == recipient:
             raise errors.error(90003, "To_Account must differ from From_Account")
@@ -479,7 +489,7 @@ class C2CService:
 
     def withdraw(self, app: App, sender: str, recipient: str, key: str, *, by_admin: bool) -> None:
         """admin_msgwithdraw: history keeps a placeholder (MsgFlagBits 8); both sides' terminals get `msg_withdraw`
-        (the calling one too: the event takes a cursor in its stream, and a terminal keeps cursors contiguous)."""
+        (the calling one too: the event takes the conversation's next seq, and a terminal keeps seqs contiguous)."""
         found = self._located(app, sender, recipient, key)
         now = self._clock.now()
         for _, message in found:
@@ -496,6 +506,8 @@ class C2CService:
             recalled = message.as_recalled()
             if not self._store.rewrite(ref, recalled, expect_flags=message.flags):
                 raise errors.error(20023)
+            if not message.no_unread:  # a recalled message the recipient had not read leaves its unread count
+                self._conversations.unreceive(app.sdkappid, recipient, C2C, sender, message.time)
             self._announce(app, KIND_WITHDRAW, recalled)
 
     def modify(
@@ -532,7 +544,7 @@ class C2CService:
         try:
             self._store.put(sdk, kind, got, message)
         except Exception:
-            self._store.void(sdk, got, message)
+            self._undo(sdk, got, message, lambda: None)
             raise
         event = LogEntry(kind, got, message).frame()
         self._notifier.to_users(sdk, [message.recipient, message.sender], event["event"], event["data"])

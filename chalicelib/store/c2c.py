@@ -35,6 +35,7 @@ from chalicelib.domain.c2c import (
     DEDUP_SECONDS,
     KIND_MSG,
     KIND_VOID,
+    RECALLED,
     LogEntry,
     Message,
     Original,
@@ -84,6 +85,7 @@ class MessageModel(ExpiringModel):
     face = UnicodeAttribute(attr_name="a", null=True)
     visible_until = NumberAttribute(attr_name="v")
     hidden = UnicodeSetAttribute(attr_name="h", null=True)
+    no_unread = NumberAttribute(attr_name="u", null=True)
 
 
 def _dumps(body: Any) -> str:
@@ -104,6 +106,7 @@ def _message(m: MessageModel) -> Message:
         face=m.face or "",
         expires=int(m.visible_until),
         hidden_for=frozenset(m.hidden or ()),
+        no_unread=bool(m.no_unread),
     )
 
 
@@ -129,6 +132,7 @@ def _fields(message: Message) -> dict[str, Any]:
         face=message.face or None,
         visible_until=message.expires,
         hidden=set(message.hidden_for) or None,
+        no_unread=1 if message.no_unread else None,
     )
 
 
@@ -248,12 +252,16 @@ class DynamoMessageStore:
         return MessageRef(pk, sk)
 
     def void(self, sdkappid: int, position: Position, message: Message) -> None:
-        """Fill a position whose message was not stored, so sync passes over it at once (best effort)."""
+        """Fill a position whose message was not stored, so sync passes over it at once (in the `E` range: if
+        the message was stored after all and only its answer was lost, both stand and sync returns the message)."""
+        blank = Message(message.sender, message.recipient, 0, 0, 0, [], expires=message.expires)
+        pk, sk = log_pk(sdkappid, message.sender, message.recipient), c2c_log_sk(position.time, position.seq)
+        void = MessageModel(pk, "E" + sk, kind=KIND_VOID, seq=position.seq, expires=message.expires, **_fields(blank))
         try:
-            blank = Message(message.sender, message.recipient, 0, 0, 0, [], expires=message.expires)
-            self.put(sdkappid, KIND_VOID, position, blank)
-        except PutError:
-            pass  # the message itself was stored after all, or the table is unreachable: sync's hole rule covers it
+            void.save(condition=MessageModel.pk.does_not_exist())
+        except PutError as exc:
+            if not _conditional_failed(exc):
+                raise
 
     def touch(self, sdkappid: int, owner: str, peer: str, change: RowChange, last: MessageRef | None) -> None:
         """The other side's row (one UpdateItem): activity, unread and, unless a newer one got there first, the
@@ -393,12 +401,20 @@ class DynamoMessageStore:
         return hidden
 
     def count_from(self, sdkappid: int, sender: str, recipient: str, after_time: int) -> int:
-        """How many of sender's messages to recipient have MsgTime > after_time (a past MsgReadTime)."""
+        """How many of sender's messages to recipient with MsgTime > after_time (a past MsgReadTime) count as
+        unread: not recalled, not sent with NoUnread."""
         results = MessageModel.query(
             log_pk(sdkappid, sender, recipient),
             MessageModel.sk.between(f"{pad(after_time, 10)}#~", TOP),
             filter_condition=MessageModel.sender == sender,
-            attributes_to_get=["pk", "sk", "f", "v", "k"],
+            attributes_to_get=["pk", "sk", "f", "v", "k", "g", "u"],
         )
         now = self._clock.now()
-        return sum(1 for m in results if m.kind == KIND_MSG and int(m.visible_until) > now)
+        return sum(
+            1
+            for m in results
+            if m.kind == KIND_MSG
+            and int(m.visible_until) > now
+            and not (int(m.flags or 0) & RECALLED)
+            and not m.no_unread
+        )

@@ -161,6 +161,21 @@ class DynamoConversationRepo:
             found[peer] = _row(peer, m)
         return found
 
+    def unreceive(self, sdkappid: int, owner: str, type_: int, peer: str, sent_at: int) -> bool:
+        """A message sent at `sent_at` was recalled: one fewer received, if the owner had not read it yet."""
+        m = ConversationModel
+        unread = (m.read.does_not_exist() & (m.recv > 0)) | (m.recv > m.read)
+        not_read = m.read_time.does_not_exist() | (m.read_time < sent_at)
+        try:
+            ConversationModel(user_pk(sdkappid, owner), conversation_sk(type_, peer)).update(
+                actions=[m.recv.add(-1)], condition=m.pk.exists() & unread & not_read
+            )
+        except UpdateError as exc:
+            if _missing(exc):
+                return False
+            raise
+        return True
+
     def mark_read(self, sdkappid: int, owner: str, type_: int, peer: str, read: int, read_time: int) -> bool:
         """Move the read mark forward only (a stale report never raises the unread count); False if no row."""
         m = ConversationModel

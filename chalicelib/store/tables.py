@@ -21,7 +21,7 @@ class TableSpec:
 TABLES: tuple[TableSpec, ...] = (
     TableSpec("apps", (), False, "app registry (tenants): keys, admins, status, config"),
     TableSpec("entities", ("gsi1", "gsi2"), False, "accounts, profiles, relations, groups, members, conversations"),
-    TableSpec("messages", ("gsi1",), True, "C2C and group messages (roaming TTL), dedup and sync cursors"),
+    TableSpec("messages", (), True, "C2C conversation logs and group messages (roaming TTL), group dedup claims"),
     TableSpec("connections", ("gsi1",), True, "websocket connections and presence (TTL)"),
     TableSpec("counters", ("gsi1",), True, "counters, daily stats, DAU sets, rate-limit windows"),
 )

@@ -161,6 +161,25 @@ def test_an_account_recalls_its_own_message_within_the_apps_window(api, svc, clo
     api.ok("openim/admin_msgwithdraw", {**own, "MsgKey": second}, identifier="alice")
 
 
+def test_recalling_an_unread_message_takes_it_out_of_the_unread_count(api, clock):
+    accounts(api, "alice", "bob")
+
+    def unread():
+        return api.ok("openim/get_c2c_unread_msg_num", {"To_Account": "bob"})["AllC2CUnreadMsgNum"]
+
+    read_one = send(api, "alice", "bob", "read")["MsgKey"]
+    api.ok("openim/admin_set_msg_read", {"Report_Account": "bob", "Peer_Account": "alice"})
+    clock.advance(1)
+    quiet = send(api, "alice", "bob", "not counted", SendMsgControl=["NoUnread"])["MsgKey"]
+    unread_keys = [send(api, "alice", "bob", f"unread {i}")["MsgKey"] for i in range(2)]
+    assert unread() == 2
+    for key in (read_one, quiet, unread_keys[0]):
+        api.ok("openim/admin_msgwithdraw", {"From_Account": "alice", "To_Account": "bob", "MsgKey": key})
+    assert unread() == 1  # only the unread one counted down
+    api.ok("openim/admin_set_msg_read", {"Report_Account": "bob", "Peer_Account": "alice", "MsgReadTime": 1})
+    assert unread() == 1  # a read mark before everything: the recalled and NoUnread messages do not count again
+
+
 def test_bad_recall_requests_have_their_code_and_change_nothing(api):
     accounts(api, "alice", "bob")
     key = send(api, "alice", "bob")["MsgKey"]

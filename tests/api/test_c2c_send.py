@@ -135,7 +135,7 @@ SENDMSG_CASES = [
     ({"MsgBody": None}, 90007),
     ({"MsgBody": {"MsgType": "TIMTextElem"}}, 90007),
     ({"MsgBody": []}, 90002),
-    ({"MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": 1}}]}, 90002),
+    ({"MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": 1}}]}, 90010),
     ({"MsgBody": [{"MsgType": "TIMNope", "MsgContent": {}}]}, 90002),
     ({"MsgBody": text("x" * 9300)}, 80002),
     ({"MsgBody": text("you shit")}, 80001),

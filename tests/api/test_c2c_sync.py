@@ -156,3 +156,26 @@ def test_an_account_syncs_only_its_own_conversations(api):
     api.fails("openim/sync_conversations", {"From_Account": "bob"}, 90009, identifier="alice")
     assert len(api.ok("openim/sync", {"Peer_Account": "alice"}, identifier="bob")["Events"]) == 1
     assert len(api.ok("openim/sync_conversations", {}, identifier="bob")["Conversations"]) == 1
+
+
+def test_a_send_that_fails_after_taking_its_position_voids_it_and_its_retry_goes_through(
+    api, svc, clock, pusher, monkeypatch
+):
+    accounts(api, "alice", "bob")
+    online(svc, clock, "bob", "b1")
+    store = svc.c2c._store
+    real_put = store.put
+
+    def broken_put(*args, **kwargs):
+        raise RuntimeError("DynamoDB is down")
+
+    monkeypatch.setattr(store, "put", broken_put)
+    body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 5, "MsgSeq": 5, "MsgBody": text("again")}
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
+    monkeypatch.setattr(store, "put", real_put)
+    assert pusher.frames("b1", "c2c_msg") == []
+    sent = api.ok("openim/sendmsg", body)  # the retry is a new send, not answered from the released token
+    assert sent["Seq"] == 2  # position 1 was voided
+    page = ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice"})
+    assert [e["data"]["Seq"] for e in page["Events"]] == [2] and page["Complete"] == 1  # passed over at once
+    assert [f["data"]["MsgKey"] for f in pusher.frames("b1", "c2c_msg")] == [sent["MsgKey"]]

@@ -197,7 +197,7 @@ def test_find_rewrite_hide_and_count(svc, clock):
     assert store.rewrite(ref, found.as_recalled(), expect_flags=0)
     assert not store.rewrite(ref, found.as_recalled(), expect_flags=0)  # someone recalled it first
     assert store.get_many([ref])[ref].recalled
-    assert store.count_from(APP, "alice", "bob", t - 10) == 2
+    assert store.count_from(APP, "alice", "bob", t - 10) == 1  # the recalled one no longer counts as unread
     assert store.count_from(APP, "bob", "alice", t - 100) == 0
     assert store.hide(APP, "bob", "alice") == 3
     assert all("bob" in m.hidden_for for m in store.history(APP, "bob", "alice", 0, t, None, 10)[0])

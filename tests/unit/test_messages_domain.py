@@ -43,12 +43,15 @@ def test_all_eight_element_types_pass_and_keep_their_order():
         ("x", 90007),
         ([], 90002),
         ([{"MsgType": "TIMNope", "MsgContent": {}}], 90002),
-        ([{"MsgType": "TIMTextElem", "MsgContent": {"Text": 5}}], 90002),
+        ([{"MsgType": "TIMTextElem", "MsgContent": {"Text": 5}}], 90010),
         ([{"MsgType": "TIMTextElem"}], 90002),
-        ([{"MsgType": "TIMSoundElem", "MsgContent": {"Url": "u", "UUID": "1", "Download_Flag": 1}}], 90002),
-        ([{"MsgType": "TIMLocationElem", "MsgContent": {"Desc": "x", "Latitude": 91, "Longitude": 0}}], 90002),
-        ([{"MsgType": "TIMImageElem", "MsgContent": {"UUID": "i", "ImageFormat": 7}}], 90002),
-        ([{"MsgType": "TIMFaceElem", "MsgContent": {"Index": True, "Data": "x"}}], 90002),
+        (["TIMTextElem"], 90002),
+        ([{"MsgType": "TIMTextElem", "MsgContent": {}}], 90010),
+        ([{"MsgType": "TIMFileElem", "MsgContent": {"FileName": "f", "FileSize": 1}}], 90010),
+        ([{"MsgType": "TIMSoundElem", "MsgContent": {"Url": "u", "UUID": "1", "Download_Flag": 1}}], 90010),
+        ([{"MsgType": "TIMLocationElem", "MsgContent": {"Desc": "x", "Latitude": 91, "Longitude": 0}}], 90010),
+        ([{"MsgType": "TIMImageElem", "MsgContent": {"UUID": "i", "ImageFormat": 7}}], 90010),
+        ([{"MsgType": "TIMFaceElem", "MsgContent": {"Index": True, "Data": "x"}}], 90010),
         ([{"MsgType": "TIMTextElem", "MsgContent": {"Text": "a" * 9300}}], 80002),
     ],
 )
@@ -58,6 +61,8 @@ def test_bad_bodies_get_their_codes(body, code):
 
 def test_group_bodies_use_group_codes():
     assert _code(lambda: parse_body("x", max_bytes=100, codes=GROUP_CODES)) == 10004
+    bad_field = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": 5}}]
+    assert _code(lambda: parse_body(bad_field, max_bytes=100, codes=GROUP_CODES)) == 10004
 
 
 def test_dirty_words_are_checked_in_text_elements_only():
