@@ -20,8 +20,15 @@ def test_c2c_costs_stay_at_their_measured_figures(empty_world):
     send, posts = rows["100 B, account over ws (echo)"]
     assert c2c.messaging(send).wcu == c2c.TARGET_WCU == 3 and c2c.statistics(send).wcu == 1
     assert posts == 2  # the recipient's terminal and the sender's other one, not the sending one
-    for label in ("800 B (an item under 1 KB)", "100 B, admin (not echoed)", "100 B, lower account receives"):
+    labels = (
+        "800 B of prose",
+        "1 KB of prose (stored compressed)",
+        "1 KB of random base64",
+        "100 B, admin (not echoed)",
+    )
+    for label in (*labels, "100 B, lower account receives"):
         assert c2c.messaging(rows[label][0]).wcu == 3, label
+    assert c2c.messaging(rows["3 KB of random base64"][0]).wcu > 3  # beyond 1 KB an item costs a unit per KB
     assert c2c.messaging(rows["100 B, SyncOtherMachine 2"][0]).wcu == 3  # the sender's row is the lower one
     assert c2c.messaging(rows["retried send (answered, not stored)"][0]).wcu == 0
     assert rows["retried send (answered, not stored)"][1] == 0

@@ -15,7 +15,7 @@ from chalicelib.domain.c2c import (
     RetryToken,
     RowChange,
 )
-from chalicelib.store.c2c import DynamoMessageStore
+from chalicelib.store.c2c import DynamoMessageStore, MessageModel, log_pk
 from chalicelib.store.conversations import ConversationModel, conversation_sk
 from chalicelib.store.keys import user_pk
 
@@ -201,3 +201,18 @@ def test_find_rewrite_hide_and_count(svc, clock):
     assert store.count_from(APP, "bob", "alice", t - 100) == 0
     assert store.hide(APP, "bob", "alice") == 3
     assert all("bob" in m.hidden_for for m in store.history(APP, "bob", "alice", 0, t, None, 10)[0])
+
+
+def test_large_bodies_are_stored_compressed_and_read_back_exactly(svc, clock):
+    store = DynamoMessageStore(clock)
+    words = " ".join(f"word{i % 97}" for i in range(400))  # ~3.6 KB of text that compresses well
+    big = replace(_msg(clock, 1), body=[{"MsgType": "TIMTextElem", "MsgContent": {"Text": words}}])
+    at = _store(store, big)
+    (item,) = list(MessageModel.query(log_pk(APP, "alice", "bob"), consistent_read=True))
+    assert item.body is None and item.packed is not None and len(item.packed) < 1024
+    ((ref, found),) = store.find(APP, "alice", "bob", f"1_7_{at.time}", at.time)
+    assert found.body == big.body
+    small = replace(found, body=[{"MsgType": "TIMTextElem", "MsgContent": {"Text": "short"}}])
+    assert store.rewrite(ref, small, expect_flags=0)
+    item = MessageModel.get(ref.pk, ref.sk, consistent_read=True)
+    assert item.packed is None and store.get_many([ref])[ref].body == small.body
