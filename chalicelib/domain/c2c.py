@@ -150,14 +150,16 @@ def signature(*parts: Any) -> int:
 
 
 def message_time(explicit: int | None, now: float, roaming_days: int) -> int:
-    """MsgTime: the caller's MsgTimeStamp when given (within the roaming period, not in the future), else now."""
+    """MsgTime: the caller's MsgTimeStamp when given (within the roaming period), else now. One up to
+    CLOCK_SKEW_SECONDS ahead is the caller's clock running fast and is taken as now (a conversation's times never
+    decrease, so a future time would drag every later message of it into the future); further ahead is 90006."""
     if explicit is None:
         return int(now)
     if explicit > now + CLOCK_SKEW_SECONDS:
         raise errors.error(90006, "MsgTimeStamp is in the future")
     if explicit <= now - roaming_days * 86400:
         raise errors.error(90006, f"MsgTimeStamp is older than the app's roaming period ({roaming_days} days)")
-    return explicit
+    return min(explicit, int(now))
 
 
 def send_refusal(
@@ -280,6 +282,7 @@ class LogEntry:
     kind: str
     position: Position
     message: Message
+    written: int = 0  # epoch s the entry was written (its position was taken just before): the hole rule's clock
 
     def frame(self) -> dict[str, Any]:
         """The push frame this entry was (or would have been) delivered as."""
@@ -311,6 +314,11 @@ class RetryToken:
     name: str
     crc: int
 
+    @property
+    def facing(self) -> str:
+        """The name the same MsgSeq and MsgRandom have in the other direction."""
+        return ("b" if self.name[0] == "a" else "a") + self.name[1:]
+
     @staticmethod
     def of(sender: str, recipient: str, msg_seq: int, msg_random: int, crc: int) -> RetryToken:
         side = "a" if sender <= recipient else "b"
@@ -319,9 +327,13 @@ class RetryToken:
 
 @dataclass(frozen=True)
 class Original:
-    """A send recognised as a retry of one stored (or being stored) within DEDUP_SECONDS: its MsgTime."""
+    """A send recognised as a retry of one recorded within DEDUP_SECONDS: its MsgTime, the position it took and
+    when (epoch s). Whether it was stored is for the caller to check: the first attempt may still be writing,
+    or may have died after taking its position."""
 
     time: int
+    position: Position
+    taken: int
 
 
 @dataclass(frozen=True)
@@ -392,17 +404,19 @@ def sync_page(
     """One sync page from a conversation's log entries after `after`, in log order: (events, cursor, complete).
 
     Entries the viewer may not see (expired, hidden by SyncOtherMachine 2 or ClearRamble, void) are passed over
-    (the cursor moves past them). A seq missing before an entry younger than HOLE_SECONDS may still be written
-    by a sender in flight: the page stops before it, incomplete, and the next call finds it (or, once old
-    enough, passes over it). The page stops at MaxCnt or the frame budget; the cursor is the last entry it
-    returned or passed over.
+    (the cursor moves past them). A seq missing before an entry written less than HOLE_SECONDS ago may still be
+    written by a sender in flight (its position was taken earlier): the page stops before it, incomplete, and
+    the next call finds it (or, once old enough, passes over it). From the start of a log the first entry is
+    expected at seq 1 the same way (older ones may have expired: then it waits until that entry is old enough).
+    The page stops at MaxCnt or the frame budget; the cursor is the last entry it returned or passed over.
     """
     page: list[LogEntry] = []
     used = 0
     cursor = after
     for entry in examined:
         pos = entry.position
-        if cursor is not None and pos.seq > cursor.seq + 1 and pos.time > now - HOLE_SECONDS:
+        expected = cursor.seq + 1 if cursor is not None else 1
+        if pos.seq > expected and entry.written > now - HOLE_SECONDS:
             return page, cursor, False
         if entry.kind != KIND_VOID and entry.message.visible_to(viewer, now):
             size = body_size(entry.frame())

@@ -20,6 +20,7 @@ from chalicelib.domain.c2c import (
     C2C_MSG,
     C2C_READ,
     HISTORY_MAX_CNT,
+    HOLE_SECONDS,
     IMPORT_HISTORY,
     KIND_MODIFY,
     KIND_MSG,
@@ -70,10 +71,15 @@ class MessageStore(Protocol):
         token: RetryToken | None = None,
         change: RowChange | None = None,
         last: bool = False,
+        supersede: Position | None = None,
     ) -> Position | Original: ...
-    def release(self, sdkappid: int, lo: str, hi: str, token: RetryToken, time: int) -> None: ...
+    def release(
+        self, sdkappid: int, lo: str, hi: str, token: RetryToken, position: Position, received: int
+    ) -> None: ...
+    def stored(self, sdkappid: int, lo: str, hi: str, position: Position) -> str | None: ...
+    def message_ref(self, sdkappid: int, lo: str, hi: str, position: Position) -> MessageRef: ...
     def put(self, sdkappid: int, kind: str, position: Position, message: Message) -> MessageRef: ...
-    def void(self, sdkappid: int, position: Position, message: Message) -> None: ...
+    def void(self, sdkappid: int, position: Position, message: Message, *, event: bool = False) -> None: ...
     def touch(self, sdkappid: int, owner: str, peer: str, change: RowChange, last: MessageRef | None) -> None: ...
     def log(self, sdkappid: int, a: str, b: str, after: Position | None, limit: int) -> tuple[list[LogEntry], bool]: ...
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None: ...
@@ -277,28 +283,54 @@ class C2CService:
         recipient_side = RowChange(time=None if out.no_last else now, received=0 if out.no_unread else 1)
         lo_side, hi_side = (sender_side, recipient_side) if sender == lo else (recipient_side, sender_side)
         token = RetryToken.of(sender, recipient, message.msg_seq, message.msg_random, crc)
-        got = self._store.allocate(
-            sdk, lo, hi, at=message.time, token=token, change=lo_side, last=lo_side.time is not None
-        )
-        if isinstance(got, Original):
-            return got.time, None
+        supersede: Position | None = None
+        while True:
+            got = self._store.allocate(
+                sdk, lo, hi, at=message.time, token=token, change=lo_side, last=lo_side.time is not None,
+                supersede=supersede,
+            )  # fmt: skip
+            if not isinstance(got, Original):
+                break
+            state = self._store.stored(sdk, lo, hi, got.position)
+            if state == KIND_MSG:
+                return got.time, None  # a retry of a stored message: answered, not sent again
+            if state is None and got.taken > now - HOLE_SECONDS:
+                raise errors.Internal("the first attempt of this message is still being stored: retry in a moment")
+            if supersede is not None:
+                raise errors.Internal("the first attempt of this message kept changing: retry")
+            if state is None:  # its sender died after taking the position: void it, so sync need not wait for it
+                self._store.void(sdk, got.position, message)
+            supersede = got.position  # the first attempt stored nothing: this one takes over
         message = replace(message, time=got.time)
         try:
             ref = self._store.put(sdk, KIND_MSG, got, message)
         except Exception:
-            self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got.time))
-            raise
-        if hi == recipient or not hi_side.empty:  # the recipient's row always exists: sync lists conversations by it
+            if self._state(sdk, lo, hi, got) != KIND_MSG:  # a write that failed, not one whose answer was lost
+                self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got, lo_side.received))
+                raise
+            ref = self._store.message_ref(sdk, lo, hi, got)  # stored after all: go on
+        if hi == recipient or out.mode is not SyncMode.NONE:  # the rows sync lists conversations by
             self._store.touch(sdk, hi, lo, hi_side, ref if hi_side.time is not None else None)
         self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(got))
         if out.mode is SyncMode.ECHO:
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
         return got.time, got
 
-    def _undo(self, sdkappid: int, position: Position, message: Message, release: Callable[[], None]) -> None:
-        """A write failed after its position was taken: forget the retry token (the client's retry must go
-        through), then void the position (sync passes over it at once; if this fails too, its hole rule does)."""
-        for step in (release, lambda: self._store.void(sdkappid, position, message)):
+    def _state(self, sdkappid: int, lo: str, hi: str, position: Position) -> str | None:
+        """What a failed write left at its position; None also when that cannot be read (treated as nothing)."""
+        try:
+            return self._store.stored(sdkappid, lo, hi, position)
+        except Exception:
+            log.exception("could not read back the C2C write at %s", position)
+            return None
+
+    def _undo(
+        self, sdkappid: int, position: Position, message: Message, release: Callable[[], None], *, event: bool = False
+    ) -> None:
+        """A write failed after its position was taken: forget the retry token and the unread it counted (the
+        client's retry must go through), then void the position (sync passes over it at once; if this fails
+        too, its hole rule does)."""
+        for step in (release, lambda: self._store.void(sdkappid, position, message, event=event)):
             try:
                 step()
             except Exception:  # best effort: the caller re-raises the original failure
@@ -367,7 +399,9 @@ class C2CService:
             sender, recipient, msg_seq, msg_random, time, body, cloud, expires=time + app.config.roaming_days * 86400
         )
         if mode == IMPORT_HISTORY:
-            ref = self._store.archive(sdk, message)  # a conditional put: the same import twice is stored once
+            ref = self._store.archive(
+                sdk, replace(message, no_unread=True)
+            )  # never counted as unread  # a conditional put: the same import twice is stored once
             if ref is not None:
                 for owner, peer in ((recipient, sender), (sender, recipient)):
                     self._conversations.record(sdk, owner, C2C, peer, time=time, last=ref, only_if_older=True)
@@ -504,11 +538,9 @@ class C2CService:
                 raise errors.error(code)
         for ref, message in found:
             recalled = message.as_recalled()
-            if not self._store.rewrite(ref, recalled, expect_flags=message.flags):
-                raise errors.error(20023)
+            self._change(app, KIND_WITHDRAW, ref, message.flags, recalled)
             if not message.no_unread:  # a recalled message the recipient had not read leaves its unread count
                 self._conversations.unreceive(app.sdkappid, recipient, C2C, sender, message.time)
-            self._announce(app, KIND_WITHDRAW, recalled)
 
     def modify(
         self,
@@ -531,21 +563,26 @@ class C2CService:
                 body=message.body if body is None else body,
                 cloud=message.cloud if cloud is None else cloud,
             )
-            if not self._store.rewrite(ref, edited, expect_flags=message.flags):
-                raise errors.error(20023, "the message was recalled meanwhile")
-            self._announce(app, KIND_MODIFY, edited)
+            self._change(app, KIND_MODIFY, ref, message.flags, edited)
 
-    def _announce(self, app: App, kind: str, message: Message) -> None:
-        """Log the change in the conversation (so reconnecting terminals replay it) and push it to both sides."""
+    def _change(self, app: App, kind: str, ref: MessageRef, flags: int, message: Message) -> None:
+        """Log a recall or edit in the conversation, then rewrite the stored message (at `ref`, if its flags are
+        still `flags`) as `message`, then push it to both sides. Logged first, so a change that was applied is
+        always in the log (reconnecting terminals replay it); one that could not be applied has its entry
+        voided (20023 when the message was recalled meanwhile)."""
         sdk = app.sdkappid
         lo, hi = conversation_pair(message.sender, message.recipient)
         got = self._store.allocate(sdk, lo, hi, at=int(self._clock.now()))
         assert isinstance(got, Position)  # no retry token: never an Original
         try:
             self._store.put(sdk, kind, got, message)
+            applied = self._store.rewrite(ref, message, expect_flags=flags)
         except Exception:
-            self._undo(sdk, got, message, lambda: None)
+            self._undo(sdk, got, message, lambda: None, event=True)
             raise
+        if not applied:
+            self._undo(sdk, got, message, lambda: None, event=True)
+            raise errors.error(20023, "the message was recalled meanwhile")
         event = LogEntry(kind, got, message).frame()
         self._notifier.to_users(sdk, [message.recipient, message.sender], event["event"], event["data"])
 

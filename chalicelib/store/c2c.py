@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -77,6 +78,7 @@ class MessageModel(ExpiringModel):
 
     kind = UnicodeAttribute(attr_name="k")
     seq = NumberAttribute(attr_name="s", null=True)  # log seq; absent on imported history
+    written = NumberAttribute(attr_name="w", null=True)  # epoch s the log entry was written
     sender = UnicodeAttribute(attr_name="f")
     recipient = UnicodeAttribute(attr_name="t")
     msg_seq = NumberAttribute(attr_name="q")
@@ -135,7 +137,7 @@ def _position(m: MessageModel) -> Position:
 
 
 def _entry(m: MessageModel) -> LogEntry:
-    return LogEntry(m.kind, _position(m), _message(m))
+    return LogEntry(m.kind, _position(m), _message(m), int(m.written or 0))
 
 
 def _fields(message: Message) -> dict[str, Any]:
@@ -166,13 +168,23 @@ def _one_page(results: Any) -> tuple[list[MessageModel], Any]:
     return [MessageModel.from_raw_data(raw) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
 
 
-def _token_value(crc: int, time: int, expires: int) -> str:
-    return f"{crc} {time} {expires}"
+@dataclass(frozen=True)
+class _Token:
+    """A retry token's value on the row: content CRC, the position the send took, deadline, when it was taken."""
 
+    crc: int
+    position: Position
+    expires: int
+    taken: int
 
-def _token_parts(value: str) -> tuple[int, int, int]:
-    crc, time, expires = (int(x) for x in value.split())
-    return crc, time, expires
+    @property
+    def text(self) -> str:
+        return f"{self.crc} {self.position.time} {self.position.seq} {self.expires} {self.taken}"
+
+    @staticmethod
+    def parse(value: str) -> _Token:
+        crc, time, seq, expires, taken = (int(x) for x in value.split())
+        return _Token(crc, Position(time, seq), expires, taken)
 
 
 class DynamoMessageStore:
@@ -190,54 +202,57 @@ class DynamoMessageStore:
         token: RetryToken | None = None,
         change: RowChange | None = None,
         last: bool = False,
+        supersede: Position | None = None,
     ) -> Position | Original:
-        """Take the conversation's next log position, at time `at` or the head's if later (one UpdateItem on
-        the lower account's row, which also applies that side's `change` and, with `last`, points its recent
-        contact at the new position). With a `token` the same write records the send for retry
-        de-duplication: a send already recorded with the same content answers its Original instead; one with
-        other content in the same second is 90005 (its MsgKey would be the same)."""
+        """Take the conversation's next log position, at time `at` or the head's if later: one UpdateItem on the
+        lower account's row, conditional on the count it read (a writer that lost the race reads again), which
+        also applies that side's `change` and, with `last`, points its recent contact at the new position.
+
+        With a `token` the same write records the send for retry de-duplication: a send already recorded with
+        the same content answers its Original instead (unless it is the `supersede`d one: its first attempt
+        stored nothing); one with other content in the same second is 90005 (its MsgKey would be the same).
+        """
         row_key = (user_pk(sdkappid, lo), conversation_sk(C2C, hi))
         cm = ConversationModel
         for _ in range(ALLOCATE_ATTEMPTS):
             now = int(self._clock.now())
             try:
                 row = ConversationModel.get(*row_key, consistent_read=True)
-                head, tokens = (int(row.ctime) if row.ctime is not None else None), row.dd
+                count, head, tokens = int(row.cseq or 0), row.ctime, row.dd
             except ConversationModel.DoesNotExist:
-                head, tokens = None, None
-            t = at if head is None else max(at, head)
-            condition: Condition = cm.ctime.does_not_exist() if head is None else cm.ctime <= t
-            next_seq = (cm.cseq | 0) + 1
-            actions: list[Action] = [cm.type.set(C2C), cm.peer.set(hi), cm.cseq.set(next_seq), cm.ctime.set(t)]
+                count, head, tokens = 0, None, None
+            t = at if head is None else max(at, int(head))
+            seq = count + 1
+            condition: Condition = cm.cseq.does_not_exist() if not count else cm.cseq == count
+            actions: list[Action] = [cm.type.set(C2C), cm.peer.set(hi), cm.cseq.set(seq), cm.ctime.set(t)]
             if last:
-                actions += [cm.mseq.set(next_seq), cm.mtime.set(t)]
+                actions += [cm.mseq.set(seq), cm.mtime.set(t)]
             if change is not None and not change.empty:
                 if change.time is not None:
                     actions += [cm.time.set(change.time), cm.gone.remove()]
                 if change.received:
                     actions.append(cm.recv.add(change.received))
             if token is not None:
-                held = dict(tokens.attribute_values) if tokens is not None else {}
+                held = {k: _Token.parse(v) for k, v in (tokens.attribute_values if tokens is not None else {}).items()}
                 seen = held.get(token.name)
-                if seen is not None:
-                    crc, when, expires = _token_parts(seen)
-                    if expires > now and crc == token.crc:
-                        return Original(when)
-                    if expires > now and when == t:
+                if seen is not None and seen.expires > now and seen.position != supersede:
+                    if seen.crc == token.crc:
+                        return Original(seen.position.time, seen.position, seen.taken)
+                    if seen.position.time == t:
                         raise errors.error(90005, "another message with this MsgSeq and MsgRandom was sent this second")
-                value = _token_value(token.crc, t, now + DEDUP_SECONDS)
+                facing = held.get(token.facing)  # the other direction's: one MsgKey names one message of the pair
+                if facing is not None and facing.expires > now and facing.position.time == t:
+                    raise errors.error(90005, "the peer sent a message with this MsgSeq and MsgRandom this second")
+                value = _Token(token.crc, Position(t, seq), now + DEDUP_SECONDS, now).text
                 if tokens is None:
                     actions.append(cm.dd.set({token.name: value}))
-                    condition &= cm.dd.does_not_exist()
                 else:
                     actions.append(cm.dd[token.name].set(value))
-                    condition &= cm.dd[token.name].does_not_exist() if seen is None else cm.dd[token.name] == seen
-                    live = sorted(
-                        ((_token_parts(v)[1], k) for k, v in held.items() if k != token.name),
-                        reverse=True,
-                    )
-                    stale = [k for when, k in live if _token_parts(held[k])[2] <= now]
-                    fresh = [k for when, k in live if k not in stale]
+                    others = sorted(
+                        ((tok.position.seq, k) for k, tok in held.items() if k != token.name), reverse=True
+                    )  # newest first (seqs restart only after an account deletion)
+                    stale = [k for _, k in others if held[k].expires <= now]
+                    fresh = [k for _, k in others if held[k].expires > now]
                     actions += [cm.dd[k].remove() for k in stale + fresh[DEDUP_KEEP - 1 :]]
             item = ConversationModel(*row_key)
             try:
@@ -245,40 +260,72 @@ class DynamoMessageStore:
             except UpdateError as exc:
                 if not _conditional_failed(exc):
                     raise
-                continue  # another writer moved the head or the token: read again
-            return Position(t, int(item.cseq))
+                continue  # another writer took a position first: read again
+            return Position(t, seq)
         raise errors.Internal("the conversation is too busy to take a position, retry")
 
-    def release(self, sdkappid: int, lo: str, hi: str, token: RetryToken, time: int) -> None:
-        """Forget a retry token whose send stored nothing, so the client's retry goes through."""
+    def release(self, sdkappid: int, lo: str, hi: str, token: RetryToken, position: Position, received: int) -> None:
+        """Forget the retry token of a send that stored nothing (the client's retry must go through) and take
+        back the unread count its position took on the lower row."""
         cm = ConversationModel
         item = ConversationModel(user_pk(sdkappid, lo), conversation_sk(C2C, hi))
+        actions: list[Action] = [cm.dd[token.name].remove()]
+        if received:
+            actions.append(cm.recv.add(-received))
         try:
             item.update(
-                actions=[cm.dd[token.name].remove()],
-                condition=cm.dd[token.name].startswith(f"{token.crc} {time} "),
+                actions=actions,
+                condition=cm.dd[token.name].startswith(f"{token.crc} {position.time} {position.seq} "),
             )
         except UpdateError as exc:
             if not _conditional_failed(exc):
                 raise
+
+    def message_ref(self, sdkappid: int, lo: str, hi: str, position: Position) -> MessageRef:
+        return MessageRef(c2c_log_pk(sdkappid, lo, hi), c2c_log_sk(position.time, position.seq))
+
+    def stored(self, sdkappid: int, lo: str, hi: str, position: Position) -> str | None:
+        """What sits at a message position: KIND_MSG, KIND_VOID, or None (not written, yet or ever)."""
+        pk = c2c_log_pk(sdkappid, lo, hi)
+        for sk in (c2c_log_sk(position.time, position.seq), c2c_log_sk(position.time, position.seq, event=True)):
+            try:
+                return str(MessageModel.get(pk, sk, consistent_read=True, attributes_to_get=["pk", "k"]).kind)
+            except MessageModel.DoesNotExist:
+                continue
+        return None
 
     # --- entries ----------------------------------------------------------------------------------
     def put(self, sdkappid: int, kind: str, position: Position, message: Message) -> MessageRef:
         """Write the entry at its (freshly allocated) position."""
         pk = log_pk(sdkappid, message.sender, message.recipient)
         sk = c2c_log_sk(position.time, position.seq, event=kind != KIND_MSG)
-        item = MessageModel(pk, sk, kind=kind, seq=position.seq, expires=message.expires, **_fields(message))
+        written = int(self._clock.now())
+        item = MessageModel(
+            pk, sk, kind=kind, seq=position.seq, written=written, expires=message.expires, **_fields(message)
+        )
         item.save(condition=MessageModel.pk.does_not_exist())
         return MessageRef(pk, sk)
 
-    def void(self, sdkappid: int, position: Position, message: Message) -> None:
-        """Fill a position whose message was not stored, so sync passes over it at once (in the `E` range: if
-        the message was stored after all and only its answer was lost, both stand and sync returns the message)."""
+    def void(self, sdkappid: int, position: Position, message: Message, *, event: bool = False) -> None:
+        """Fill a position whose entry must not stand, so sync passes over it at once. It goes in the `E` range:
+        a message's void never replaces the message (if that was stored after all, sync returns it), an event's
+        void replaces the event (its change did not happen)."""
         blank = Message(message.sender, message.recipient, 0, 0, 0, [], expires=message.expires)
-        pk, sk = log_pk(sdkappid, message.sender, message.recipient), c2c_log_sk(position.time, position.seq)
-        void = MessageModel(pk, "E" + sk, kind=KIND_VOID, seq=position.seq, expires=message.expires, **_fields(blank))
+        pk, sk = (
+            log_pk(sdkappid, message.sender, message.recipient),
+            c2c_log_sk(position.time, position.seq, event=True),
+        )
+        void = MessageModel(
+            pk,
+            sk,
+            kind=KIND_VOID,
+            seq=position.seq,
+            written=int(self._clock.now()),
+            expires=message.expires,
+            **_fields(blank),
+        )
         try:
-            void.save(condition=MessageModel.pk.does_not_exist())
+            void.save(condition=None if event else MessageModel.pk.does_not_exist())
         except PutError as exc:
             if not _conditional_failed(exc):
                 raise

@@ -190,13 +190,16 @@ class DynamoConversationRepo:
             raise
         return True
 
-    def delete(self, sdkappid: int, owner: str, type_: int, peer: str) -> bool:
-        """Take the conversation off the list: marked gone, its unread read and unpinned; the row stays, as a
-        C2C row may carry the conversation log's counters (store/c2c.py)."""
+    def delete(self, sdkappid: int, owner: str, type_: int, peer: str, now: int | None = None) -> bool:
+        """Take the conversation off the list: marked gone, its unread read (as of `now`, when given) and
+        unpinned; the row stays, as a C2C row may carry the conversation log's counters (store/c2c.py)."""
         m = ConversationModel
+        actions: list[Action] = [m.gone.set(1), m.read.set(m.recv | 0), m.top.remove(), m.top_time.remove()]
+        if now is not None:
+            actions.append(m.read_time.set(now))
         try:
             ConversationModel(user_pk(sdkappid, owner), conversation_sk(type_, peer)).update(
-                actions=[m.gone.set(1), m.read.set(m.recv | 0), m.top.remove(), m.top_time.remove()],
+                actions=actions,
                 condition=m.pk.exists(),
             )
         except UpdateError as exc:

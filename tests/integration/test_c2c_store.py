@@ -8,6 +8,7 @@ from chalicelib.domain.c2c import (
     DEDUP_KEEP,
     DEDUP_SECONDS,
     KIND_MSG,
+    KIND_VOID,
     KIND_WITHDRAW,
     Message,
     Original,
@@ -75,15 +76,20 @@ def test_retry_tokens_answer_the_original_refuse_a_same_second_collision_and_exp
     t = int(clock.now())
     token = RetryToken.of("alice", "bob", 1, 7, 111)
     assert store.allocate(APP, "alice", "bob", at=t, token=token) == Position(t, 1)
-    assert store.allocate(APP, "alice", "bob", at=t + 1, token=token) == Original(t)
+    assert store.allocate(APP, "alice", "bob", at=t + 1, token=token) == Original(t, Position(t, 1), t)
+    assert store.stored(APP, "alice", "bob", Position(t, 1)) is None  # taken, not (yet) written
     other = RetryToken.of("alice", "bob", 1, 7, 222)
     with pytest.raises(errors.DomainError) as exc:
         store.allocate(APP, "alice", "bob", at=t, token=other)
     assert exc.value.error_code == 90005
     clock.advance(1)
     assert store.allocate(APP, "alice", "bob", at=t + 1, token=other) == Position(t + 1, 2)  # another second: new
-    back = RetryToken.of("bob", "alice", 1, 7, 222)
-    assert store.allocate(APP, "alice", "bob", at=t + 1, token=back) == Position(t + 1, 3)  # the other direction
+    back = RetryToken.of("bob", "alice", 1, 7, 222)  # the other direction, same MsgSeq and MsgRandom
+    with pytest.raises(errors.DomainError) as exc:
+        store.allocate(APP, "alice", "bob", at=t + 1, token=back)  # same second: its MsgKey would be the same
+    assert exc.value.error_code == 90005
+    clock.advance(1)
+    assert store.allocate(APP, "alice", "bob", at=t + 2, token=back) == Position(t + 2, 3)
     clock.advance(DEDUP_SECONDS + 1)
     now = int(clock.now())
     assert store.allocate(APP, "alice", "bob", at=now, token=other) == Position(now, 4)  # too late to be a retry
@@ -93,12 +99,15 @@ def test_a_released_token_lets_the_retry_through_and_tokens_stay_few(svc, clock)
     store = DynamoMessageStore(clock)
     t = int(clock.now())
     token = RetryToken.of("alice", "bob", 1, 7, 111)
-    at = store.allocate(APP, "alice", "bob", at=t, token=token)
-    store.release(APP, "alice", "bob", token, at.time)
+    at = store.allocate(APP, "alice", "bob", at=t, token=token, change=RowChange(received=1))
+    store.release(APP, "alice", "bob", token, at, 1)
+    assert _row("alice", "bob").recv == 0  # the unread the failed send counted is taken back
     assert store.allocate(APP, "alice", "bob", at=t, token=token) == Position(t, 2)
+    # many sends in one second: the newest by seq are kept, whatever their MsgSeq (the oldest token goes first)
     for i in range(DEDUP_KEEP * 2):
-        store.allocate(APP, "alice", "bob", at=t, token=RetryToken.of("alice", "bob", 100 + i, 7, 1))
-    assert len(_row("alice", "bob").dd.attribute_values) == DEDUP_KEEP
+        store.allocate(APP, "alice", "bob", at=t, token=RetryToken.of("alice", "bob", 900 - i, 7, 1))
+    kept = _row("alice", "bob").dd.attribute_values
+    assert sorted(kept) == sorted(f"a{900 - i}_7" for i in range(DEDUP_KEEP, DEDUP_KEEP * 2))
     with count_dynamodb() as usage:
         store.allocate(APP, "alice", "bob", at=t, token=RetryToken.of("alice", "bob", 999, 7, 1))
     assert usage.wcu == 1  # the row with its tokens stays within one write unit
@@ -216,3 +225,15 @@ def test_large_bodies_are_stored_compressed_and_read_back_exactly(svc, clock):
     assert store.rewrite(ref, small, expect_flags=0)
     item = MessageModel.get(ref.pk, ref.sk, consistent_read=True)
     assert item.packed is None and store.get_many([ref])[ref].body == small.body
+
+
+def test_what_a_position_holds_message_void_or_nothing(svc, clock):
+    store = DynamoMessageStore(clock)
+    at = _store(store, _msg(clock, 1))
+    assert store.stored(APP, "alice", "bob", at) == KIND_MSG
+    taken = store.allocate(APP, "alice", "bob", at=int(clock.now()))
+    assert store.stored(APP, "alice", "bob", taken) is None
+    store.void(APP, taken, _msg(clock, 2))
+    assert store.stored(APP, "alice", "bob", taken) == KIND_VOID
+    store.void(APP, at, _msg(clock, 1))  # a message's void never replaces the message
+    assert store.stored(APP, "alice", "bob", at) == KIND_MSG

@@ -157,6 +157,7 @@ def test_cursors_round_trip_and_anything_else_is_90001():
 def test_retry_tokens_name_the_direction():
     assert RetryToken.of("alice", "bob", 1, 2, 3) != RetryToken.of("bob", "alice", 1, 2, 3)
     assert RetryToken.of("alice", "bob", 1, 2, 3).name == "a1_2"
+    assert RetryToken.of("alice", "bob", 1, 2, 3).facing == RetryToken.of("bob", "alice", 1, 2, 3).name == "b1_2"
 
 
 def test_history_page_is_oldest_first_and_continues_from_its_oldest_message():
@@ -195,8 +196,8 @@ def test_history_page_of_nothing_is_complete():
     assert page.complete and page.messages == []
 
 
-def _entry(seq, t=NOW, kind=KIND_MSG, **kw):
-    return LogEntry(kind, Position(t, seq), _msg(t, seq=seq, **kw))
+def _entry(seq, t=NOW, kind=KIND_MSG, written=None, **kw):
+    return LogEntry(kind, Position(t, seq), _msg(t, seq=seq, **kw), t if written is None else written)
 
 
 def test_sync_page_passes_over_expired_entries_and_respects_the_frame_budget():
@@ -227,8 +228,15 @@ def test_sync_page_stops_before_a_young_hole_and_passes_an_old_one():
     old = [_entry(1, t=NOW - HOLE_SECONDS - 1), _entry(3, t=NOW - HOLE_SECONDS - 1)]
     page, cursor, complete = sync_page(old, after=None, viewer="bob", now=NOW, more=False, max_cnt=10)
     assert [e.position.seq for e in page] == [1, 3] and complete
+    # the age that counts is when the entry was written, not its (possibly explicit, old) time
+    imported = [_entry(1, t=NOW - 3600), _entry(3, t=NOW - 3600, written=NOW)]
+    page, _, complete = sync_page(imported, after=None, viewer="bob", now=NOW, more=False, max_cnt=10)
+    assert [e.position.seq for e in page] == [1] and not complete
+    # from the start, seq 1 is expected too: a first entry at 2 that was just written waits for 1
+    page, cursor, complete = sync_page([_entry(2)], after=None, viewer="bob", now=NOW, more=False, max_cnt=10)
+    assert page == [] and cursor is None and not complete
     # the first entry after the start may be anywhere (older ones expired); a log that restarted (its lower
     # account was deleted and re-imported) counts from 1 again at a later time
-    restarted = [_entry(5), _entry(1, t=NOW + 1)]
+    restarted = [_entry(5, t=NOW - HOLE_SECONDS - 1), _entry(1, t=NOW + 1)]
     page, cursor, _ = sync_page(restarted, after=None, viewer="bob", now=NOW, more=False, max_cnt=10)
     assert [e.position.seq for e in page] == [5, 1] and cursor == Position(NOW + 1, 1)

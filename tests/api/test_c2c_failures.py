@@ -1,0 +1,193 @@
+"""What a conversation log does when sends race, fail half-way or die: found in review, each once a defect."""
+
+import pytest
+
+from chalicelib.domain.c2c import HOLE_SECONDS, KIND_MSG, Message
+from tests.chat import accounts, history, send, text, ws
+
+APP = 1400000001
+
+
+def _sync_all(svc, user, peer, cursor="", max_cnt=10):
+    events = []
+    for _ in range(50):
+        page = ws(svc, user, "t1", "openim/sync", {"Peer_Account": peer, "Cursor": cursor, "MaxCnt": max_cnt})
+        events += page["Events"]
+        cursor = page["Cursor"]
+        if page["Complete"]:
+            return events, cursor
+    raise AssertionError("sync never completed")
+
+
+def _late(clock, sender, recipient, t):
+    return Message(sender, recipient, 77, 77, t, text("late"), expires=int(clock.now()) + 86400)
+
+
+def _unread(api, user):
+    return api.ok("openim/get_c2c_unread_msg_num", {"To_Account": user})["AllC2CUnreadMsgNum"]
+
+
+def _seqs(page):
+    return [e["data"]["Seq"] for e in page["Events"]]
+
+
+def test_a_first_sync_waits_for_seq_1_while_its_sender_may_still_be_writing(api, svc, clock):
+    accounts(api, "alice", "bob")
+    store = svc.c2c._store
+    taken = store.allocate(APP, "alice", "bob", at=int(clock.now()))  # seq 1: a sender still writing
+    send(api, "alice", "bob", "two")  # seq 2 lands first
+    page = ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice", "MaxCnt": 10})
+    assert _seqs(page) == [] and page["Complete"] == 0 and page["Cursor"] == ""
+    store.put(APP, KIND_MSG, taken, _late(clock, "alice", "bob", taken.time))  # the in-flight write lands
+    assert [e["data"]["Seq"] for e in _sync_all(svc, "bob", "alice")[0]] == [1, 2]
+
+
+def test_the_hole_rule_counts_from_when_an_entry_was_written_not_its_old_msgtimestamp(api, svc, clock):
+    accounts(api, "alice", "bob")
+    old = int(clock.now()) - 3600
+    first = send(api, "alice", "bob", "one", MsgTimeStamp=old)
+    store = svc.c2c._store
+    taken = store.allocate(APP, "alice", "bob", at=old)  # seq 2 in flight right now
+    send(api, "alice", "bob", "three", MsgTimeStamp=old)  # seq 3 lands first
+    page = ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice", "Cursor": first["Cursor"]})
+    assert _seqs(page) == [] and page["Complete"] == 0
+    store.put(APP, KIND_MSG, taken, _late(clock, "alice", "bob", taken.time))
+    assert [e["data"]["Seq"] for e in _sync_all(svc, "bob", "alice", first["Cursor"])[0]] == [2, 3]
+
+
+def test_retry_tokens_are_kept_newest_first_by_position_not_by_msgseq(api):
+    accounts(api, "alice", "bob")
+    for r in range(7):
+        api.ok("openim/sendmsg", {"From_Account": "alice", "To_Account": "bob", "MsgSeq": 9, "MsgRandom": 100 + r,
+                                  "MsgBody": text(f"o{r}")})  # fmt: skip
+    x = {"From_Account": "alice", "To_Account": "bob", "MsgSeq": 1, "MsgRandom": 1, "MsgBody": text("X")}
+    first = api.ok("openim/sendmsg", x)
+    api.ok("openim/sendmsg", {"From_Account": "alice", "To_Account": "bob", "MsgSeq": 9, "MsgRandom": 200,
+                              "MsgBody": text("Y")})  # fmt: skip
+    retry = api.ok("openim/sendmsg", x)  # the client retries its last unanswered send
+    assert retry["MsgKey"] == first["MsgKey"] and "Seq" not in retry  # answered, not stored again
+    assert [m["MsgKey"] for m in history(api, "bob", "alice")["MsgList"]].count(first["MsgKey"]) == 1
+
+
+def test_a_failed_send_takes_back_the_unread_it_counted_on_the_lower_row(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")  # alice < bob: alice's row takes positions and holds her unread count
+    store = svc.c2c._store
+    real = store.put
+    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    body = {"From_Account": "bob", "To_Account": "alice", "MsgRandom": 3, "MsgSeq": 3, "MsgBody": text("x")}
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
+    assert _unread(api, "alice") == 0
+    monkeypatch.setattr(store, "put", real)
+    api.ok("openim/sendmsg", body)
+    assert _unread(api, "alice") == 1
+
+
+def test_a_write_that_stored_but_lost_its_answer_is_a_success_not_a_duplicate(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")
+    store = svc.c2c._store
+    real = store.put
+
+    def stored_then_timeout(*a, **k):
+        real(*a, **k)
+        raise RuntimeError("read timeout")  # the write happened; its answer was lost
+
+    monkeypatch.setattr(store, "put", stored_then_timeout)
+    body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 4, "MsgSeq": 4, "MsgBody": text("x")}
+    sent = api.ok("openim/sendmsg", body)
+    monkeypatch.setattr(store, "put", real)
+    assert api.ok("openim/sendmsg", body)["MsgKey"] == sent["MsgKey"]
+    events, _ = _sync_all(svc, "bob", "alice")
+    assert [e["event"] for e in events] == ["c2c_msg"] and _unread(api, "bob") == 1
+
+
+class Killed(BaseException):
+    """The Lambda timed out or was killed: no `except Exception` runs."""
+
+
+def test_a_retry_of_a_send_whose_sender_died_waits_then_takes_over(api, svc, clock, monkeypatch):
+    accounts(api, "alice", "bob")
+    store = svc.c2c._store
+    real = store.put
+
+    def die(*a, **k):
+        raise Killed()
+
+    monkeypatch.setattr(store, "put", die)
+    body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 5, "MsgSeq": 5, "MsgBody": text("x")}
+    with pytest.raises(Killed):
+        api.call("openim/sendmsg", body)
+    monkeypatch.setattr(store, "put", real)
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500  # the first attempt may still be writing
+    clock.advance(HOLE_SECONDS + 1)
+    retry = api.ok("openim/sendmsg", body)  # now it is dead: this attempt sends the message
+    assert retry["Seq"] == 2
+    assert [e["data"]["Seq"] for e in _sync_all(svc, "bob", "alice")[0]] == [2]
+    assert len(history(api, "bob", "alice")["MsgList"]) == 1
+    assert api.ok("openim/sendmsg", body)["MsgKey"] == retry["MsgKey"]  # and its retries are answered by it
+
+
+def test_deleting_a_conversation_reads_it_so_a_later_recall_leaves_newer_unread_alone(api, clock):
+    accounts(api, "alice", "bob")
+    m1 = send(api, "alice", "bob", "m1")
+    api.ok("recentcontact/delete", {"From_Account": "bob", "Type": 1, "To_Account": "alice"})
+    clock.advance(1)
+    send(api, "alice", "bob", "m2")
+    assert _unread(api, "bob") == 1
+    api.ok("openim/admin_msgwithdraw", {"From_Account": "alice", "To_Account": "bob", "MsgKey": m1["MsgKey"]})
+    assert _unread(api, "bob") == 1
+
+
+def test_recalling_imported_history_leaves_unread_alone(api, clock):
+    accounts(api, "alice", "bob")
+    t = int(clock.now()) - 100
+    api.ok("openim/importmsg", {"SyncFromOldSystem": 2, "From_Account": "alice", "To_Account": "bob",
+                                "MsgRandom": 9, "MsgSeq": 9, "MsgTimeStamp": t, "MsgBody": text("old")})  # fmt: skip
+    send(api, "alice", "bob", "live")
+    api.ok("openim/admin_msgwithdraw", {"From_Account": "alice", "To_Account": "bob", "MsgKey": f"9_9_{t}"})
+    assert _unread(api, "bob") == 1
+
+
+def test_a_future_msgtimestamp_is_taken_as_now_so_the_conversation_clock_stays_true(api, clock):
+    accounts(api, "alice", "bob", "carol")
+    now = int(clock.now())
+    assert send(api, "alice", "carol", "ahead", MsgTimeStamp=now + 100)["MsgTime"] == now
+    sent = api.ok("openim/batchsendmsg", {"From_Account": "alice", "To_Account": ["bob", "carol"], "MsgRandom": 8,
+                                          "MsgBody": text("b")})  # fmt: skip
+    assert sent["MsgKey"] in [m["MsgKey"] for m in history(api, "carol", "alice")["MsgList"]]
+
+
+def test_a_recall_whose_log_entry_fails_changes_nothing_and_its_retry_logs_it(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")
+    m = send(api, "alice", "bob", "x")
+    store = svc.c2c._store
+    real = store.put
+
+    def put(sdk, kind, pos, message):
+        if kind != KIND_MSG:
+            raise RuntimeError("down")
+        return real(sdk, kind, pos, message)
+
+    monkeypatch.setattr(store, "put", put)
+    recall = {"From_Account": "alice", "To_Account": "bob", "MsgKey": m["MsgKey"]}
+    assert api.call("openim/admin_msgwithdraw", recall)["ErrorCode"] == 70500
+    assert history(api, "bob", "alice")["MsgList"][0]["MsgFlagBits"] == 0  # not recalled
+    monkeypatch.setattr(store, "put", real)
+    api.ok("openim/admin_msgwithdraw", recall)
+    events, _ = _sync_all(svc, "bob", "alice")
+    assert [(e["event"], e["data"]["Seq"]) for e in events] == [("c2c_msg", 1), ("msg_withdraw", 3)]  # 2: voided
+
+
+def test_one_msgkey_names_one_message_of_a_conversation_in_either_direction(api, clock):
+    accounts(api, "alice", "bob")
+    send(api, "alice", "bob", "m0")
+    clock.advance(1)
+    same = {"MsgSeq": 1, "MsgRandom": 1, "MsgBody": text("x")}
+    api.ok("openim/sendmsg", {"From_Account": "alice", "To_Account": "bob", **same})
+    api.fails("openim/sendmsg", {"From_Account": "bob", "To_Account": "alice", **same}, 90005)
+    p1 = history(api, "alice", "bob", MaxCnt=1)
+    p2 = history(api, "alice", "bob", MaxCnt=1, MaxTime=p1["LastMsgTime"], LastMsgKey=p1["LastMsgKey"])
+    assert [m["MsgKey"] for m in p1["MsgList"] + p2["MsgList"]] == [
+        p1["MsgList"][0]["MsgKey"],
+        p2["MsgList"][0]["MsgKey"],
+    ]
+    assert len({m["MsgKey"] for m in p1["MsgList"] + p2["MsgList"]}) == 2
