@@ -45,7 +45,7 @@ HOLE_SECONDS = 60
 DEDUP_KEEP = 8  # retry tokens kept per conversation (the newest, each for DEDUP_SECONDS): bounds the row's size
 
 _MSG_KEY = re.compile(r"^(\d{1,10})_(\d{1,10})_(\d{1,10})$")
-_CURSOR = re.compile(r"^(\d{1,10})\.(\d{1,12})$")
+_CURSOR = re.compile(r"([0-9]{1,10})\.([0-9]{1,12})")
 
 
 @dataclass(frozen=True, order=True)
@@ -65,7 +65,7 @@ def parse_cursor(value: object) -> Position | None:
     """A sync `Cursor` ("" or absent = the start of the conversation) → Position; anything else is 90001."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not (m := _CURSOR.match(value)):
+    if not isinstance(value, str) or not (m := _CURSOR.fullmatch(value)):
         raise errors.error(90001, 'Cursor must be "" or a cursor this server gave ("{time}.{seq}")')
     return Position(int(m.group(1)), int(m.group(2)))
 

@@ -76,7 +76,7 @@ class MessageStore(Protocol):
     def release(
         self, sdkappid: int, lo: str, hi: str, token: RetryToken, position: Position, received: int
     ) -> None: ...
-    def stored(self, sdkappid: int, lo: str, hi: str, position: Position) -> str | None: ...
+    def stored(self, sdkappid: int, position: Position, message: Message) -> str | None: ...
     def message_ref(self, sdkappid: int, lo: str, hi: str, position: Position) -> MessageRef: ...
     def put(self, sdkappid: int, kind: str, position: Position, message: Message) -> MessageRef: ...
     def void(self, sdkappid: int, position: Position, message: Message, *, event: bool = False) -> None: ...
@@ -89,7 +89,8 @@ class MessageStore(Protocol):
     def find(
         self, sdkappid: int, sender: str, recipient: str, key: str, msg_time: int
     ) -> list[tuple[MessageRef, Message]]: ...
-    def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int) -> bool: ...
+    def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int, version: int) -> bool: ...
+    def version(self, ref: MessageRef) -> int: ...
     def get_many(self, refs: Iterable[MessageRef]) -> dict[MessageRef, Message]: ...
     def hide(self, sdkappid: int, operator: str, peer: str) -> int: ...
     def count_from(self, sdkappid: int, sender: str, recipient: str, after_time: int) -> int: ...
@@ -291,7 +292,7 @@ class C2CService:
             )  # fmt: skip
             if not isinstance(got, Original):
                 break
-            state = self._store.stored(sdk, lo, hi, got.position)
+            state = self._store.stored(sdk, got.position, replace(message, time=got.time))
             if state == KIND_MSG:
                 return got.time, None  # a retry of a stored message: answered, not sent again
             if state is None and got.taken > now - HOLE_SECONDS:
@@ -301,11 +302,12 @@ class C2CService:
             if state is None:  # its sender died after taking the position: void it, so sync need not wait for it
                 self._store.void(sdk, got.position, message)
             supersede = got.position  # the first attempt stored nothing: this one takes over
+            lo_side = replace(lo_side, received=0)  # the first attempt's count stands (its token was never released)
         message = replace(message, time=got.time)
         try:
             ref = self._store.put(sdk, KIND_MSG, got, message)
         except Exception:
-            if self._state(sdk, lo, hi, got) != KIND_MSG:  # a write that failed, not one whose answer was lost
+            if self._state(sdk, got, message) != KIND_MSG:  # a write that failed, not one whose answer was lost
                 self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got, lo_side.received))
                 raise
             ref = self._store.message_ref(sdk, lo, hi, got)  # stored after all: go on
@@ -316,13 +318,20 @@ class C2CService:
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
         return got.time, got
 
-    def _state(self, sdkappid: int, lo: str, hi: str, position: Position) -> str | None:
+    def _state(self, sdkappid: int, position: Position, message: Message) -> str | None:
         """What a failed write left at its position; None also when that cannot be read (treated as nothing)."""
         try:
-            return self._store.stored(sdkappid, lo, hi, position)
+            return self._store.stored(sdkappid, position, message)
         except Exception:
             log.exception("could not read back the C2C write at %s", position)
             return None
+
+    def _applied(self, ref: MessageRef, position: Position) -> bool:
+        try:
+            return self._store.version(ref) == position.seq
+        except Exception:
+            log.exception("could not read back the C2C change at %s", position)
+            return False
 
     def _undo(
         self, sdkappid: int, position: Position, message: Message, release: Callable[[], None], *, event: bool = False
@@ -348,8 +357,12 @@ class C2CService:
         }
 
     def deliver_batch(self, app: App, payload: Mapping[str, Any]) -> None:
-        """A queued part of a large batchsendmsg (checks were done in the request)."""
+        """A queued part of a large batchsendmsg (checks were done in the request; accounts deleted since are
+        skipped, so no row reappears in a deleted account's partition)."""
         message = decode_message(payload["message"])
+        alive = self._accounts.existing(app.sdkappid, [message.sender, *payload["recipients"]])
+        if message.sender not in alive:
+            return
         out = Outgoing(
             recipients=tuple(payload["recipients"]),
             msg_seq=message.msg_seq,
@@ -363,7 +376,8 @@ class C2CService:
         )
         crc = signature(out.body, out.cloud, out.lifetime)
         for recipient in out.recipients:
-            self._deliver(app, replace(message, recipient=recipient), out, None, crc)
+            if recipient in alive:
+                self._deliver(app, replace(message, recipient=recipient), out, None, crc)
 
     def _count(self, app: App, sender: str, recipients: int) -> None:
         """Daily statistics (UpMsgNum, DownMsgNum and SendMsgUserNum are derived from these by the stats job)."""
@@ -576,13 +590,15 @@ class C2CService:
         assert isinstance(got, Position)  # no retry token: never an Original
         try:
             self._store.put(sdk, kind, got, message)
-            applied = self._store.rewrite(ref, message, expect_flags=flags)
+            applied = self._store.rewrite(ref, message, expect_flags=flags, version=got.seq)
         except Exception:
-            self._undo(sdk, got, message, lambda: None, event=True)
-            raise
+            if not self._applied(ref, got):  # a change applied whose answer was lost stands
+                self._undo(sdk, got, message, lambda: None, event=True)
+                raise
+            applied = True
         if not applied:
             self._undo(sdk, got, message, lambda: None, event=True)
-            raise errors.error(20023, "the message was recalled meanwhile")
+            raise errors.error(20023, "the message was recalled or changed again meanwhile")
         event = LogEntry(kind, got, message).frame()
         self._notifier.to_users(sdk, [message.recipient, message.sender], event["event"], event["data"])
 

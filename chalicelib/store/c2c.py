@@ -79,6 +79,7 @@ class MessageModel(ExpiringModel):
     kind = UnicodeAttribute(attr_name="k")
     seq = NumberAttribute(attr_name="s", null=True)  # log seq; absent on imported history
     written = NumberAttribute(attr_name="w", null=True)  # epoch s the log entry was written
+    version = NumberAttribute(attr_name="x", null=True)  # log seq of the last recall/edit applied to a message
     sender = UnicodeAttribute(attr_name="f")
     recipient = UnicodeAttribute(attr_name="t")
     msg_seq = NumberAttribute(attr_name="q")
@@ -221,9 +222,13 @@ class DynamoMessageStore:
                 count, head, tokens = int(row.cseq or 0), row.ctime, row.dd
             except ConversationModel.DoesNotExist:
                 count, head, tokens = 0, None, None
+            condition: Condition = cm.cseq.does_not_exist() if not count else cm.cseq == count
+            if not count:  # a new conversation, or its lower account was deleted (and its row): go on from the log
+                newest = self._newest(sdkappid, lo, hi)
+                if newest is not None:
+                    count, head = newest.seq, newest.time
             t = at if head is None else max(at, int(head))
             seq = count + 1
-            condition: Condition = cm.cseq.does_not_exist() if not count else cm.cseq == count
             actions: list[Action] = [cm.type.set(C2C), cm.peer.set(hi), cm.cseq.set(seq), cm.ctime.set(t)]
             if last:
                 actions += [cm.mseq.set(seq), cm.mtime.set(t)]
@@ -281,17 +286,39 @@ class DynamoMessageStore:
             if not _conditional_failed(exc):
                 raise
 
+    def _newest(self, sdkappid: int, lo: str, hi: str) -> Position | None:
+        """The position of the log's newest entry, read strongly consistent (one Query per range, newest first)."""
+        pk = c2c_log_pk(sdkappid, lo, hi)
+        found: list[Position] = []
+        for low, high in (("0", TOP), ("E", ETOP)):
+            for m in MessageModel.query(
+                pk,
+                MessageModel.sk.between(low, high),
+                filter_condition=MessageModel.seq.exists(),
+                scan_index_forward=False,
+                consistent_read=True,
+                limit=1,
+                attributes_to_get=["pk", "sk", "s"],
+            ):
+                found.append(_position(m))
+        return max(found) if found else None
+
     def message_ref(self, sdkappid: int, lo: str, hi: str, position: Position) -> MessageRef:
         return MessageRef(c2c_log_pk(sdkappid, lo, hi), c2c_log_sk(position.time, position.seq))
 
-    def stored(self, sdkappid: int, lo: str, hi: str, position: Position) -> str | None:
-        """What sits at a message position: KIND_MSG, KIND_VOID, or None (not written, yet or ever)."""
-        pk = c2c_log_pk(sdkappid, lo, hi)
+    def stored(self, sdkappid: int, position: Position, message: Message) -> str | None:
+        """What sits at `message`'s position: KIND_MSG (this message: same sender, MsgSeq and MsgRandom),
+        KIND_VOID, or None (not written, yet or ever)."""
+        pk = log_pk(sdkappid, message.sender, message.recipient)
         for sk in (c2c_log_sk(position.time, position.seq), c2c_log_sk(position.time, position.seq, event=True)):
             try:
-                return str(MessageModel.get(pk, sk, consistent_read=True, attributes_to_get=["pk", "k"]).kind)
+                m = MessageModel.get(pk, sk, consistent_read=True, attributes_to_get=["pk", "k", "f", "q", "r"])
             except MessageModel.DoesNotExist:
                 continue
+            if m.kind == KIND_VOID:
+                return KIND_VOID
+            if (m.sender, int(m.msg_seq), int(m.msg_random)) == (message.sender, message.msg_seq, message.msg_random):
+                return str(m.kind)
         return None
 
     # --- entries ----------------------------------------------------------------------------------
@@ -435,17 +462,21 @@ class DynamoMessageStore:
             if m.kind == KIND_MSG and m.sender == sender and m.recipient == recipient and _message(m).key == key
         ]
 
-    def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int) -> bool:
-        """Replace body, CloudCustomData and flags if the stored flags are still `expect_flags` (recall/edit race)."""
+    def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int, version: int) -> bool:
+        """Replace body, CloudCustomData and flags if the stored flags are still `expect_flags` (a recall got
+        there first otherwise) and no later change was applied (`version`, the seq of the change's log entry,
+        must be above the stored one: of two racing edits the later-logged one stands, as the log says)."""
         item = MessageModel(ref.pk, ref.sk)
         flags = MessageModel.flags
         unchanged = (flags.does_not_exist() | (flags == 0)) if expect_flags == 0 else flags == expect_flags
+        unchanged &= MessageModel.version.does_not_exist() | (MessageModel.version < version)
         body = _body_fields(message.body)
         actions: list[Action] = [
             MessageModel.body.set(body["body"]) if body["body"] is not None else MessageModel.body.remove(),
             MessageModel.packed.set(body["packed"]) if body["packed"] is not None else MessageModel.packed.remove(),
             flags.set(message.flags) if message.flags else flags.remove(),
             MessageModel.cloud.set(message.cloud) if message.cloud is not None else MessageModel.cloud.remove(),
+            MessageModel.version.set(version),
         ]
         try:
             item.update(actions=actions, condition=MessageModel.pk.exists() & unchanged)
@@ -454,6 +485,14 @@ class DynamoMessageStore:
             if _conditional_failed(exc):
                 return False
             raise
+
+    def version(self, ref: MessageRef) -> int:
+        """The log seq of the last change applied to the message at `ref` (0: none), read strongly consistent."""
+        try:
+            m = MessageModel.get(ref.pk, ref.sk, consistent_read=True, attributes_to_get=["pk", "x"])
+        except MessageModel.DoesNotExist:
+            return 0
+        return int(m.version or 0)
 
     def get_many(self, refs: Iterable[MessageRef]) -> dict[MessageRef, Message]:
         keys = list(dict.fromkeys((r.pk, r.sk) for r in refs))

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.c2c import conversation_pair
@@ -191,8 +191,18 @@ class DynamoConversationRepo:
         return True
 
     def delete(self, sdkappid: int, owner: str, type_: int, peer: str, now: int | None = None) -> bool:
-        """Take the conversation off the list: marked gone, its unread read (as of `now`, when given) and
-        unpinned; the row stays, as a C2C row may carry the conversation log's counters (store/c2c.py)."""
+        """Take the conversation off the list. A C2C row stays, as it may carry the conversation log's counters
+        (store/c2c.py): marked gone, its unread read (as of `now`, when given) and unpinned. Other rows go."""
+        if type_ != C2C:
+            try:
+                ConversationModel(user_pk(sdkappid, owner), conversation_sk(type_, peer)).delete(
+                    condition=ConversationModel.pk.exists()
+                )
+            except DeleteError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+            return True
         m = ConversationModel
         actions: list[Action] = [m.gone.set(1), m.read.set(m.recv | 0), m.top.remove(), m.top_time.remove()]
         if now is not None:

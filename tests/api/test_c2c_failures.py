@@ -191,3 +191,107 @@ def test_one_msgkey_names_one_message_of_a_conversation_in_either_direction(api,
         p2["MsgList"][0]["MsgKey"],
     ]
     assert len({m["MsgKey"] for m in p1["MsgList"] + p2["MsgList"]}) == 2
+
+
+DELETE = "im_open_login_svc/account_delete"
+
+
+def test_a_retry_that_takes_over_a_dead_send_counts_the_lower_recipients_unread_once(api, svc, clock, monkeypatch):
+    accounts(api, "alice", "bob")  # alice < bob: alice's row holds her unread
+    store = svc.c2c._store
+    real = store.put
+    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    body = {"From_Account": "bob", "To_Account": "alice", "MsgRandom": 5, "MsgSeq": 5, "MsgBody": text("x")}
+    with pytest.raises(Killed):
+        api.call("openim/sendmsg", body)
+    monkeypatch.setattr(store, "put", real)
+    clock.advance(HOLE_SECONDS + 1)
+    api.ok("openim/sendmsg", body)
+    assert len(history(api, "alice", "bob")["MsgList"]) == 1 and _unread(api, "alice") == 1
+
+
+def test_a_reimported_lower_account_continues_the_conversation_log(api, svc, clock):
+    accounts(api, "alice", "bob")  # alice < bob: her row, deleted with her, held the log's count
+    t0 = int(clock.now())
+    send(api, "alice", "bob", "old1")
+    old = send(api, "alice", "bob", "old2")
+    _, kept = _sync_all(svc, "bob", "alice")
+    api.ok(DELETE, {"DeleteItem": [{"UserID": "alice"}]})
+    accounts(api, "alice")
+    new = send(api, "alice", "bob", "new", MsgTimeStamp=t0 - 5)  # same second, even an older time
+    assert new["Seq"] == old["Seq"] + 1 and new["MsgTime"] == t0
+    assert [m["MsgBody"] for m in history(api, "bob", "alice")["MsgList"]] == [text("old1"), text("old2"), text("new")]
+    events, _ = _sync_all(svc, "bob", "alice", kept)
+    assert [e["data"]["MsgKey"] for e in events] == [new["MsgKey"]]
+    assert _sync_all(svc, "alice", "bob")[0][0]["data"]["MsgKey"] == new["MsgKey"]  # the new alice: only hers
+
+
+def test_a_reimported_lower_accounts_in_flight_position_is_waited_for(api, svc, clock):
+    accounts(api, "alice", "bob")
+    send(api, "alice", "bob", "old")
+    _, kept = _sync_all(svc, "bob", "alice")
+    api.ok(DELETE, {"DeleteItem": [{"UserID": "alice"}]})
+    accounts(api, "alice")
+    store = svc.c2c._store
+    taken = store.allocate(APP, "alice", "bob", at=int(clock.now()))  # seq 2 in flight
+    send(api, "alice", "bob", "three")  # seq 3 lands first
+    page = ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice", "Cursor": kept})
+    assert _seqs(page) == [] and page["Complete"] == 0
+    store.put(APP, KIND_MSG, taken, _late(clock, "alice", "bob", taken.time))
+    assert [e["data"]["Seq"] for e in _sync_all(svc, "bob", "alice", kept)[0]] == [2, 3]
+
+
+def test_a_recall_applied_whose_answer_was_lost_is_logged_and_counts_down(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")
+    m = send(api, "alice", "bob", "x")
+    _, kept = _sync_all(svc, "bob", "alice")
+    store = svc.c2c._store
+    real = store.rewrite
+
+    def lost(*a, **k):
+        real(*a, **k)
+        raise RuntimeError("timeout")
+
+    monkeypatch.setattr(store, "rewrite", lost)
+    api.ok("openim/admin_msgwithdraw", {"From_Account": "alice", "To_Account": "bob", "MsgKey": m["MsgKey"]})
+    assert history(api, "bob", "alice")["MsgList"][0]["MsgFlagBits"] == 8
+    assert [e["event"] for e in _sync_all(svc, "bob", "alice", kept)[0]] == ["msg_withdraw"]
+    assert _unread(api, "bob") == 0
+
+
+def test_a_queued_batch_part_skips_a_recipient_deleted_meanwhile(api, svc, clock):
+    from chalicelib.domain.c2c import Outgoing, SyncMode
+
+    accounts(api, "alice", "zed")
+    app = svc.apps.get(APP)
+    now = int(clock.now())
+    out = Outgoing(("alice",), 1, 1, text("queued"), 86400, SyncMode.ROAM)
+    payload = svc.c2c._batch_payload(app, Message("zed", "alice", 1, 1, now, text("queued"), expires=now + 86400),
+                                     out, ["alice"])  # fmt: skip
+    api.ok(DELETE, {"DeleteItem": [{"UserID": "alice"}]})  # deleted while the part waits in the queue
+    svc.c2c.deliver_batch(app, payload)
+    accounts(api, "alice")
+    assert _unread(api, "alice") == 0 and history(api, "alice", "zed")["MsgList"] == []
+
+
+def test_of_two_racing_edits_the_later_logged_one_stands_in_history_and_log(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")
+    m = send(api, "alice", "bob", "v0")
+    store = svc.c2c._store
+    real = store.rewrite
+    edit = {"From_Account": "alice", "To_Account": "bob", "MsgKey": m["MsgKey"]}
+    outcome: list[int] = []
+    racing = []
+
+    def slow(*a, **k):
+        if not racing:  # the first edit is slow: the second is logged and applied in between
+            racing.append(True)
+            outcome.append(api.call("openim/modify_c2c_msg", {**edit, "MsgBody": text("v2")})["ErrorCode"])
+        return real(*a, **k)
+
+    monkeypatch.setattr(store, "rewrite", slow)
+    first = api.call("openim/modify_c2c_msg", {**edit, "MsgBody": text("v1")})
+    assert (outcome, first["ErrorCode"]) == ([0], 20023)  # the earlier-logged edit lost
+    page = ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice", "MaxCnt": 10})
+    logged = [e["data"]["MsgBody"] for e in page["Events"] if e["event"] == "msg_modify"]
+    assert logged == [text("v2")] == [history(api, "bob", "alice")["MsgList"][0]["MsgBody"]]

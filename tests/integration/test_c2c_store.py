@@ -77,7 +77,7 @@ def test_retry_tokens_answer_the_original_refuse_a_same_second_collision_and_exp
     token = RetryToken.of("alice", "bob", 1, 7, 111)
     assert store.allocate(APP, "alice", "bob", at=t, token=token) == Position(t, 1)
     assert store.allocate(APP, "alice", "bob", at=t + 1, token=token) == Original(t, Position(t, 1), t)
-    assert store.stored(APP, "alice", "bob", Position(t, 1)) is None  # taken, not (yet) written
+    assert store.stored(APP, Position(t, 1), _msg(clock, 1)) is None  # taken, not (yet) written
     other = RetryToken.of("alice", "bob", 1, 7, 222)
     with pytest.raises(errors.DomainError) as exc:
         store.allocate(APP, "alice", "bob", at=t, token=other)
@@ -203,8 +203,10 @@ def test_find_rewrite_hide_and_count(svc, clock):
     ((ref, found),) = store.find(APP, "alice", "bob", f"1_7_{t - 9}", t - 9)
     assert found.msg_seq == 1
     assert store.find(APP, "bob", "alice", f"1_7_{t - 9}", t - 9) == []  # not bob's message
-    assert store.rewrite(ref, found.as_recalled(), expect_flags=0)
-    assert not store.rewrite(ref, found.as_recalled(), expect_flags=0)  # someone recalled it first
+    assert store.rewrite(ref, found.as_recalled(), expect_flags=0, version=5)
+    assert not store.rewrite(ref, found.as_recalled(), expect_flags=0, version=6)  # someone recalled it first
+    assert store.version(ref) == 5
+    assert not store.rewrite(ref, found, expect_flags=8, version=4)  # a change logged before the applied one
     assert store.get_many([ref])[ref].recalled
     assert store.count_from(APP, "alice", "bob", t - 10) == 1  # the recalled one no longer counts as unread
     assert store.count_from(APP, "bob", "alice", t - 100) == 0
@@ -222,18 +224,30 @@ def test_large_bodies_are_stored_compressed_and_read_back_exactly(svc, clock):
     ((ref, found),) = store.find(APP, "alice", "bob", f"1_7_{at.time}", at.time)
     assert found.body == big.body
     small = replace(found, body=[{"MsgType": "TIMTextElem", "MsgContent": {"Text": "short"}}])
-    assert store.rewrite(ref, small, expect_flags=0)
+    assert store.rewrite(ref, small, expect_flags=0, version=2)
     item = MessageModel.get(ref.pk, ref.sk, consistent_read=True)
     assert item.packed is None and store.get_many([ref])[ref].body == small.body
 
 
 def test_what_a_position_holds_message_void_or_nothing(svc, clock):
     store = DynamoMessageStore(clock)
-    at = _store(store, _msg(clock, 1))
-    assert store.stored(APP, "alice", "bob", at) == KIND_MSG
+    first = _msg(clock, 1)
+    at = _store(store, first)
+    assert store.stored(APP, at, first) == KIND_MSG
+    assert store.stored(APP, at, replace(first, msg_random=8)) is None  # another message's position
     taken = store.allocate(APP, "alice", "bob", at=int(clock.now()))
-    assert store.stored(APP, "alice", "bob", taken) is None
+    assert store.stored(APP, taken, _msg(clock, 2)) is None
     store.void(APP, taken, _msg(clock, 2))
-    assert store.stored(APP, "alice", "bob", taken) == KIND_VOID
-    store.void(APP, at, _msg(clock, 1))  # a message's void never replaces the message
-    assert store.stored(APP, "alice", "bob", at) == KIND_MSG
+    assert store.stored(APP, taken, _msg(clock, 2)) == KIND_VOID
+    store.void(APP, at, first)  # a message's void never replaces the message
+    assert store.stored(APP, at, first) == KIND_MSG
+
+
+def test_a_log_whose_lower_row_is_gone_goes_on_from_its_newest_entry(svc, clock):
+    store = DynamoMessageStore(clock)
+    t = int(clock.now())
+    for i in range(3):
+        _store(store, _msg(clock, i))
+    _store(store, _msg(clock, 9), kind=KIND_WITHDRAW)  # the newest entry is an event
+    ConversationModel(user_pk(APP, "alice"), conversation_sk(1, "bob")).delete()  # alice was deleted
+    assert store.allocate(APP, "alice", "bob", at=t - 50) == Position(t, 5)

@@ -149,7 +149,7 @@ def test_push_carries_sender_profile_and_position_online_only_has_none():
 def test_cursors_round_trip_and_anything_else_is_90001():
     assert parse_cursor(Position(NOW, 7).cursor) == Position(NOW, 7)
     assert parse_cursor("") is None and parse_cursor(None) is None
-    for bad in ("7", "a.b", "1.2.3", "-1.2", " 1.2", 12, "1." + "9" * 13):
+    for bad in ("7", "a.b", "1.2.3", "-1.2", " 1.2", "1.2\n", "1.\u0662", 12, "1." + "9" * 13):
         assert _code(lambda bad=bad: parse_cursor(bad)) == 90001
     assert Position(NOW, 9) < Position(NOW, 10) < Position(NOW + 1, 1)  # log order: time, then seq
 
