@@ -58,6 +58,7 @@ log = logging.getLogger("yuntong.c2c")
 
 INLINE_RECIPIENTS = 50  # batchsendmsg delivers this many in the request; larger batches go through the queue
 BATCH_TASK = "c2c_batch"
+CLEAR_TASK = "c2c_clear"
 
 
 class MessageStore(Protocol):
@@ -92,7 +93,8 @@ class MessageStore(Protocol):
     def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int, version: int) -> bool: ...
     def version(self, ref: MessageRef) -> int: ...
     def get_many(self, refs: Iterable[MessageRef]) -> dict[MessageRef, Message]: ...
-    def hide(self, sdkappid: int, operator: str, peer: str) -> int: ...
+    def hide(self, sdkappid: int, operator: str, peer: str, upto: Position | None = None) -> int: ...
+    def newest(self, sdkappid: int, a: str, b: str) -> Position | None: ...
     def count_from(self, sdkappid: int, sender: str, recipient: str, after_time: int) -> int: ...
 
 
@@ -625,5 +627,14 @@ class C2CService:
                 self._store.hide(sdkappid, user, row.peer)
 
     def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None:
-        """recentcontact/delete with ClearRamble 1: the conversation leaves the owner's history."""
-        self._store.hide(sdkappid, owner, peer)
+        """recentcontact/delete with ClearRamble 1: the conversation, as it stands now, leaves the owner's history
+        and sync. Through the queue (a long conversation is one write per entry); later messages stay."""
+        upto = self._store.newest(sdkappid, owner, peer)
+        if upto is not None:
+            payload = {"sdkappid": sdkappid, "owner": owner, "peer": peer, "time": upto.time, "seq": upto.seq}
+            self._tasks.enqueue(CLEAR_TASK, payload)
+
+    def clear_queued(self, payload: Mapping[str, Any]) -> None:
+        """The queued part of clear_roaming."""
+        upto = Position(int(payload["time"]), int(payload["seq"]))
+        self._store.hide(int(payload["sdkappid"]), str(payload["owner"]), str(payload["peer"]), upto)

@@ -498,15 +498,26 @@ class DynamoMessageStore:
         keys = list(dict.fromkeys((r.pk, r.sk) for r in refs))
         return {MessageRef(m.pk, m.sk): _message(m) for m in MessageModel.batch_get(keys)} if keys else {}
 
-    def hide(self, sdkappid: int, operator: str, peer: str) -> int:
-        """ClearRamble: take every entry of the conversation out of `operator`'s history and sync (paginated)."""
+    def hide(self, sdkappid: int, operator: str, peer: str, upto: Position | None = None) -> int:
+        """ClearRamble: take the conversation's entries (up to position `upto`, else all) out of `operator`'s
+        history and sync (paginated Queries, one UpdateItem per entry)."""
+        high = (c2c_log_sk(upto.time, upto.seq), "E" + c2c_log_sk(upto.time, upto.seq)) if upto else (TOP, ETOP)
         hidden = 0
-        for m in MessageModel.query(log_pk(sdkappid, operator, peer), page_size=100, attributes_to_get=["pk", "sk"]):
-            MessageModel(m.pk, m.sk).update(
-                actions=[MessageModel.hidden.add({operator})], condition=MessageModel.pk.exists()
-            )
-            hidden += 1
+        for low, top in (("0", high[0]), ("E", high[1])):
+            for m in MessageModel.query(
+                log_pk(sdkappid, operator, peer),
+                MessageModel.sk.between(low, top),
+                page_size=100,
+                attributes_to_get=["pk", "sk"],
+            ):
+                MessageModel(m.pk, m.sk).update(
+                    actions=[MessageModel.hidden.add({operator})], condition=MessageModel.pk.exists()
+                )
+                hidden += 1
         return hidden
+
+    def newest(self, sdkappid: int, a: str, b: str) -> Position | None:
+        return self._newest(sdkappid, *conversation_pair(a, b))
 
     def count_from(self, sdkappid: int, sender: str, recipient: str, after_time: int) -> int:
         """How many of sender's messages to recipient with MsgTime > after_time (a past MsgReadTime) count as

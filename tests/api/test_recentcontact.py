@@ -106,6 +106,20 @@ def test_delete_with_clear_ramble_empties_only_the_deleters_history(api):
     assert [m["MsgBody"] for m in history(api, "bob", "alice")["MsgList"]] == [text("3")]
 
 
+def test_clear_ramble_runs_from_the_queue_and_spares_what_was_sent_after_it(api, svc, task_queue):
+    accounts(api, "alice", "bob")
+    send(api, "alice", "bob", "1")
+    task_queue.run_inline = False
+    api.ok("recentcontact/delete", {"From_Account": "bob", "Type": 1, "To_Account": "alice", "ClearRamble": 1})
+    assert [kind for kind, _ in task_queue.pending] == ["c2c_clear"]  # the request itself writes one row
+    send(api, "alice", "bob", "2")  # sent before the queue got to it
+    assert task_queue.drain() == 1
+    assert [m["MsgBody"] for m in history(api, "bob", "alice")["MsgList"]] == [text("2")]
+    assert [e["data"]["MsgBody"] for e in ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice"})["Events"]] == [
+        text("2")
+    ]
+
+
 def test_group_rows_are_listed_pinned_and_deleted_alike(api, clock):
     accounts(api, "alice", "bob")
     gid = api.ok(

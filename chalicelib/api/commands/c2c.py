@@ -25,7 +25,7 @@ from chalicelib.domain.c2c import (
     sync_mode,
 )
 from chalicelib.domain.messages import C2C_CODES, parse_body
-from chalicelib.services.c2c import BATCH_TASK
+from chalicelib.services.c2c import BATCH_TASK, CLEAR_TASK
 from chalicelib.wiring import services
 
 SYNC_DEFAULT_CNT = 50
@@ -229,3 +229,9 @@ def sync_conversations(ctx: AuthContext, body: Body) -> dict[str, Any]:
 def deliver_batch(payload: Mapping[str, Any]) -> None:
     """Part of a large batchsendmsg, delivered from the queue."""
     services().c2c.deliver_batch(services().apps.get(int(payload["sdkappid"])), payload)
+
+
+@task(CLEAR_TASK)
+def clear_roaming(payload: Mapping[str, Any]) -> None:
+    """recentcontact/delete's ClearRamble for one conversation, from the queue."""
+    services().c2c.clear_queued(payload)
