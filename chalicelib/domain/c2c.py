@@ -297,10 +297,12 @@ class LogEntry:
 @dataclass(frozen=True)
 class RowChange:
     """What one message does to one side's conversation row: new activity time (orders recent contacts; None
-    leaves it) and how many more messages that side received (its unread count)."""
+    leaves it), how many more messages that side received (its unread count) and the MsgTime of the one
+    received (a read mark at or after it reads everything)."""
 
     time: int | None = None
     received: int = 0
+    received_time: int | None = None
 
     @property
     def empty(self) -> bool:

@@ -41,6 +41,7 @@ class Conversation:
     gone: bool = False  # deleted by its owner (recentcontact/delete) until a new message brings it back
     head_time: int = 0  # C2C, on the row of the lower account: the position of the conversation log's newest
     head_seq: int = 0  # entry (see domain.c2c.Position); 0 on the other row and on group rows
+    received_time: int = 0  # C2C: MsgTime of the last message received (0: unknown)
 
     @property
     def unread(self) -> int:

@@ -81,7 +81,16 @@ class MessageStore(Protocol):
     def message_ref(self, sdkappid: int, lo: str, hi: str, position: Position) -> MessageRef: ...
     def put(self, sdkappid: int, kind: str, position: Position, message: Message) -> MessageRef: ...
     def void(self, sdkappid: int, position: Position, message: Message, *, event: bool = False) -> None: ...
-    def touch(self, sdkappid: int, owner: str, peer: str, change: RowChange, last: MessageRef | None) -> None: ...
+    def touch(
+        self,
+        sdkappid: int,
+        owner: str,
+        peer: str,
+        change: RowChange,
+        last: MessageRef | None,
+        *,
+        only_if_missing: bool = False,
+    ) -> None: ...
     def log(self, sdkappid: int, a: str, b: str, after: Position | None, limit: int) -> tuple[list[LogEntry], bool]: ...
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None: ...
     def history(
@@ -283,7 +292,9 @@ class C2CService:
         lo, hi = conversation_pair(sender, recipient)
         shown_to_sender = out.mode is not SyncMode.NONE and not out.no_last
         sender_side = RowChange(time=now if shown_to_sender else None)
-        recipient_side = RowChange(time=None if out.no_last else now, received=0 if out.no_unread else 1)
+        recipient_side = RowChange(
+            time=None if out.no_last else now, received=0 if out.no_unread else 1, received_time=message.time
+        )
         lo_side, hi_side = (sender_side, recipient_side) if sender == lo else (recipient_side, sender_side)
         token = RetryToken.of(sender, recipient, message.msg_seq, message.msg_random, crc)
         supersede: Position | None = None
@@ -295,8 +306,11 @@ class C2CService:
             if not isinstance(got, Original):
                 break
             state = self._store.stored(sdk, got.position, replace(message, time=got.time))
-            if state == KIND_MSG:
-                return got.time, None  # a retry of a stored message: answered, not sent again
+            if state == KIND_MSG:  # a retry of a stored message: answered, not sent again
+                if hi == recipient or out.mode is not SyncMode.NONE:  # unless its first attempt failed before this
+                    ref = self._store.message_ref(sdk, lo, hi, got.position)
+                    self._store.touch(sdk, hi, lo, hi_side, ref, only_if_missing=True)
+                return got.time, None
             if state is None and got.taken > now - HOLE_SECONDS:
                 raise errors.Internal("the first attempt of this message is still being stored: retry in a moment")
             if supersede is not None:
@@ -306,6 +320,8 @@ class C2CService:
             supersede = got.position  # the first attempt stored nothing: this one takes over
             lo_side = replace(lo_side, received=0)  # the first attempt's count stands (its token was never released)
         message = replace(message, time=got.time)
+        if hi_side.received_time is not None:
+            hi_side = replace(hi_side, received_time=got.time)
         try:
             ref = self._store.put(sdk, KIND_MSG, got, message)
         except Exception:
@@ -516,7 +532,8 @@ class C2CService:
         row = self._conversations.get(sdk, reader, C2C, [peer]).get(peer)
         left = 0
         if row is not None:
-            later = 0 if when >= row.time else self._store.count_from(sdk, peer, reader, when)
+            newest = max(row.time, row.received_time)  # NoLastMsg messages move only the latter
+            later = 0 if when >= newest else self._store.count_from(sdk, peer, reader, when)
             read = max(0, row.recv - later)
             if read > row.read:
                 self._conversations.mark_read(sdk, reader, C2C, peer, read, when)

@@ -237,6 +237,8 @@ class DynamoMessageStore:
                     actions += [cm.time.set(change.time), cm.gone.remove()]
                 if change.received:
                     actions.append(cm.recv.add(change.received))
+                if change.received_time is not None:
+                    actions.append(cm.rtime.set(change.received_time))
             if token is not None:
                 held = {k: _Token.parse(v) for k, v in (tokens.attribute_values if tokens is not None else {}).items()}
                 seen = held.get(token.name)
@@ -357,16 +359,34 @@ class DynamoMessageStore:
             if not _conditional_failed(exc):
                 raise
 
-    def touch(self, sdkappid: int, owner: str, peer: str, change: RowChange, last: MessageRef | None) -> None:
+    def touch(
+        self,
+        sdkappid: int,
+        owner: str,
+        peer: str,
+        change: RowChange,
+        last: MessageRef | None,
+        *,
+        only_if_missing: bool = False,
+    ) -> None:
         """The other side's row (one UpdateItem): activity, unread and, unless a newer one got there first, the
-        last message."""
+        last message. `only_if_missing` (a retry of a send that may have failed before this step) reads first
+        and writes only a row that does not exist."""
         cm = ConversationModel
         item = ConversationModel(user_pk(sdkappid, owner), conversation_sk(C2C, peer))
+        if only_if_missing:
+            try:
+                ConversationModel.get(item.pk, item.sk, consistent_read=True, attributes_to_get=["pk"])
+                return
+            except ConversationModel.DoesNotExist:
+                pass
         actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer)]
         if change.time is not None:
             actions += [cm.time.set(change.time), cm.gone.remove()]
         if change.received:
             actions.append(cm.recv.add(change.received))
+        if change.received_time is not None:
+            actions.append(cm.rtime.set(change.received_time))
         if last is not None:
             try:
                 item.update(

@@ -67,6 +67,7 @@ class ConversationModel(BaseModel):
     ctime = NumberAttribute(null=True)
     mseq = NumberAttribute(null=True)
     mtime = NumberAttribute(null=True)
+    rtime = NumberAttribute(null=True)  # C2C: MsgTime of the last message received
     dd = MapAttribute[str, Any](null=True)
 
 
@@ -101,6 +102,7 @@ def _row(owner: str, m: ConversationModel) -> Conversation:
         gone=bool(m.gone),
         head_time=int(m.ctime or 0),
         head_seq=int(m.cseq or 0),
+        received_time=int(m.rtime or 0),
     )
 
 

@@ -295,3 +295,20 @@ def test_of_two_racing_edits_the_later_logged_one_stands_in_history_and_log(api,
     page = ws(svc, "bob", "b1", "openim/sync", {"Peer_Account": "alice", "MaxCnt": 10})
     logged = [e["data"]["MsgBody"] for e in page["Events"] if e["event"] == "msg_modify"]
     assert logged == [text("v2")] == [history(api, "bob", "alice")["MsgList"][0]["MsgBody"]]
+
+
+def test_a_retry_of_a_send_that_failed_after_storing_gives_the_recipient_its_row(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")  # bob is the higher account: his row is the send's last write
+    store = svc.c2c._store
+    real = store.touch
+    monkeypatch.setattr(store, "touch", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 6, "MsgSeq": 6, "MsgBody": text("x")}
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
+    monkeypatch.setattr(store, "touch", real)
+    api.ok("openim/sendmsg", body)  # answered from the first attempt, which stored the message
+    assert [c["Peer_Account"] for c in ws(svc, "bob", "b1", "openim/sync_conversations", {})["Conversations"]] == [
+        "alice"
+    ]
+    assert _unread(api, "bob") == 1
+    api.ok("openim/sendmsg", body)  # a further retry finds the row and changes nothing
+    assert _unread(api, "bob") == 1

@@ -230,3 +230,13 @@ def test_bad_modify_requests_have_their_code_and_change_nothing(api):
     each_fails(api, "openim/modify_c2c_msg", body, cases)
     each_fails(api, "openim/modify_c2c_msg", body, [({"MsgBody": text("z")}, 90009)], identifier="bob")
     assert history(api, "bob", "alice")["MsgList"][0]["MsgBody"] == text("keep")
+
+
+def test_a_read_mark_before_a_nolastmsg_message_leaves_it_unread(api, clock):
+    accounts(api, "alice", "bob")
+    send(api, "alice", "bob", "one")
+    mark = int(clock.now())
+    clock.advance(5)
+    send(api, "alice", "bob", "quiet", SendMsgControl=["NoLastMsg"])  # moves no activity time
+    api.ok("openim/admin_set_msg_read", {"Report_Account": "bob", "Peer_Account": "alice", "MsgReadTime": mark})
+    assert api.ok("openim/get_c2c_unread_msg_num", {"To_Account": "bob"})["AllC2CUnreadMsgNum"] == 1
