@@ -44,7 +44,7 @@ EVENT_OF_KIND = {KIND_MSG: C2C_MSG, KIND_WITHDRAW: MSG_WITHDRAW, KIND_MODIFY: MS
 HOLE_SECONDS = 60
 DEDUP_KEEP = 8  # retry tokens kept per conversation (the newest, each for DEDUP_SECONDS): bounds the row's size
 
-_MSG_KEY = re.compile(r"^(\d{1,10})_(\d{1,10})_(\d{1,10})$")
+_MSG_KEY = re.compile(r"([0-9]{1,10})_([0-9]{1,10})_([0-9]{1,10})")
 _CURSOR = re.compile(r"([0-9]{1,10})\.([0-9]{1,12})")
 
 
@@ -137,7 +137,7 @@ def msg_key(msg_seq: int, msg_random: int, msg_time: int) -> str:
 
 def parse_msg_key(key: object) -> tuple[int, int, int]:
     """(MsgSeq, MsgRandom, MsgTime) of a MsgKey; anything else is 90054."""
-    if not isinstance(key, str) or not (m := _MSG_KEY.match(key)):
+    if not isinstance(key, str) or not (m := _MSG_KEY.fullmatch(key)):
         raise errors.error(90054, "MsgKey must look like {MsgSeq}_{MsgRandom}_{MsgTime}")
     seq, rnd, when = (int(g) for g in m.groups())
     return seq, rnd, when

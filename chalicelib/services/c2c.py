@@ -89,8 +89,9 @@ class MessageStore(Protocol):
         change: RowChange,
         last: MessageRef | None,
         *,
-        only_if_missing: bool = False,
+        only_if_older: bool = False,
     ) -> None: ...
+    def touched(self, sdkappid: int, owner: str, peer: str, ref: MessageRef) -> bool: ...
     def log(self, sdkappid: int, a: str, b: str, after: Position | None, limit: int) -> tuple[list[LogEntry], bool]: ...
     def archive(self, sdkappid: int, message: Message) -> MessageRef | None: ...
     def history(
@@ -99,7 +100,9 @@ class MessageStore(Protocol):
     def find(
         self, sdkappid: int, sender: str, recipient: str, key: str, msg_time: int
     ) -> list[tuple[MessageRef, Message]]: ...
-    def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int, version: int) -> bool: ...
+    def rewrite(
+        self, ref: MessageRef, message: Message, *, expect_flags: int, version: int, ordered: bool = True
+    ) -> bool: ...
     def version(self, ref: MessageRef) -> int: ...
     def get_many(self, refs: Iterable[MessageRef]) -> dict[MessageRef, Message]: ...
     def hide(self, sdkappid: int, operator: str, peer: str, upto: Position | None = None) -> int: ...
@@ -298,6 +301,7 @@ class C2CService:
         lo_side, hi_side = (sender_side, recipient_side) if sender == lo else (recipient_side, sender_side)
         token = RetryToken.of(sender, recipient, message.msg_seq, message.msg_random, crc)
         supersede: Position | None = None
+        counted = lo_side.received
         while True:
             got = self._store.allocate(
                 sdk, lo, hi, at=message.time, token=token, change=lo_side, last=lo_side.time is not None,
@@ -307,9 +311,8 @@ class C2CService:
                 break
             state = self._store.stored(sdk, got.position, replace(message, time=got.time))
             if state == KIND_MSG:  # a retry of a stored message: answered, not sent again
-                if hi == recipient or out.mode is not SyncMode.NONE:  # unless its first attempt failed before this
-                    ref = self._store.message_ref(sdk, lo, hi, got.position)
-                    self._store.touch(sdk, hi, lo, hi_side, ref, only_if_missing=True)
+                hi_side = replace(hi_side, received_time=got.time) if hi_side.received_time is not None else hi_side
+                self._finish(sdk, lo, hi, got, hi_side)
                 return got.time, None
             if state is None and got.taken > now - HOLE_SECONDS:
                 raise errors.Internal("the first attempt of this message is still being stored: retry in a moment")
@@ -319,6 +322,7 @@ class C2CService:
                 self._store.void(sdk, got.position, message)
             supersede = got.position  # the first attempt stored nothing: this one takes over
             lo_side = replace(lo_side, received=0)  # the first attempt's count stands (its token was never released)
+            # (`counted` keeps it: if this attempt fails too, releasing the token takes that count back)
         message = replace(message, time=got.time)
         if hi_side.received_time is not None:
             hi_side = replace(hi_side, received_time=got.time)
@@ -326,7 +330,7 @@ class C2CService:
             ref = self._store.put(sdk, KIND_MSG, got, message)
         except Exception:
             if self._state(sdk, got, message) != KIND_MSG:  # a write that failed, not one whose answer was lost
-                self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got, lo_side.received))
+                self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got, counted))
                 raise
             ref = self._store.message_ref(sdk, lo, hi, got)  # stored after all: go on
         if hi == recipient or out.mode is not SyncMode.NONE:  # the rows sync lists conversations by
@@ -335,6 +339,19 @@ class C2CService:
         if out.mode is SyncMode.ECHO:
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
         return got.time, got
+
+    def _finish(self, sdkappid: int, lo: str, hi: str, first: Original, change: RowChange) -> None:
+        """A retry answered from a stored first attempt: if that attempt stopped before the higher row, write
+        it now. Its last-message key tells: below this message's, the first attempt's write is missing (or in
+        flight: then 70500 while it is young). A NoLastMsg send leaves no such key; its row is not repaired."""
+        if change.time is None:
+            return
+        ref = self._store.message_ref(sdkappid, lo, hi, first.position)
+        if self._store.touched(sdkappid, hi, lo, ref):
+            return
+        if first.taken > self._clock.now() - HOLE_SECONDS:
+            raise errors.Internal("the first attempt of this message is still being stored: retry in a moment")
+        self._store.touch(sdkappid, hi, lo, change, ref, only_if_older=True)
 
     def _state(self, sdkappid: int, position: Position, message: Message) -> str | None:
         """What a failed write left at its position; None also when that cannot be read (treated as nothing)."""
@@ -544,6 +561,11 @@ class C2CService:
         return left
 
     def _located(self, app: App, sender: str, recipient: str, key: str) -> list[tuple[MessageRef, Message]]:
+        known = self._accounts.existing(app.sdkappid, [sender, recipient])
+        if sender not in known:  # a deleted account's conversations are not written to again
+            raise errors.error(90008, f"From_Account {sender!r} is not an imported account")
+        if recipient not in known:
+            raise errors.error(90012, f"To_Account {recipient!r} is not an imported account")
         now = self._clock.now()
         found = [
             (ref, m)
@@ -609,7 +631,9 @@ class C2CService:
         assert isinstance(got, Position)  # no retry token: never an Original
         try:
             self._store.put(sdk, kind, got, message)
-            applied = self._store.rewrite(ref, message, expect_flags=flags, version=got.seq)
+            applied = self._store.rewrite(
+                ref, message, expect_flags=flags, version=got.seq, ordered=kind != KIND_WITHDRAW
+            )
         except Exception:
             if not self._applied(ref, got):  # a change applied whose answer was lost stands
                 self._undo(sdk, got, message, lambda: None, event=True)
@@ -647,11 +671,12 @@ class C2CService:
         """recentcontact/delete with ClearRamble 1: the conversation, as it stands now, leaves the owner's history
         and sync. Through the queue (a long conversation is one write per entry); later messages stay."""
         upto = self._store.newest(sdkappid, owner, peer)
+        payload: dict[str, Any] = {"sdkappid": sdkappid, "owner": owner, "peer": peer}
         if upto is not None:
-            payload = {"sdkappid": sdkappid, "owner": owner, "peer": peer, "time": upto.time, "seq": upto.seq}
-            self._tasks.enqueue(CLEAR_TASK, payload)
+            payload |= {"time": upto.time, "seq": upto.seq}
+        self._tasks.enqueue(CLEAR_TASK, payload)
 
     def clear_queued(self, payload: Mapping[str, Any]) -> None:
         """The queued part of clear_roaming."""
-        upto = Position(int(payload["time"]), int(payload["seq"]))
+        upto = Position(int(payload["time"]), int(payload["seq"])) if "seq" in payload else None
         self._store.hide(int(payload["sdkappid"]), str(payload["owner"]), str(payload["peer"]), upto)

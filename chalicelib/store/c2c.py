@@ -238,7 +238,7 @@ class DynamoMessageStore:
                 if change.received:
                     actions.append(cm.recv.add(change.received))
                 if change.received_time is not None:
-                    actions.append(cm.rtime.set(change.received_time))
+                    actions.append(cm.rtime.set(t))  # the time it is stored at
             if token is not None:
                 held = {k: _Token.parse(v) for k, v in (tokens.attribute_values if tokens is not None else {}).items()}
                 seen = held.get(token.name)
@@ -367,19 +367,13 @@ class DynamoMessageStore:
         change: RowChange,
         last: MessageRef | None,
         *,
-        only_if_missing: bool = False,
+        only_if_older: bool = False,
     ) -> None:
         """The other side's row (one UpdateItem): activity, unread and, unless a newer one got there first, the
-        last message. `only_if_missing` (a retry of a send that may have failed before this step) reads first
-        and writes only a row that does not exist."""
+        last message. `only_if_older` (repairing a first attempt that stopped before this write) writes nothing
+        at all unless the row's last message is older than `last`."""
         cm = ConversationModel
         item = ConversationModel(user_pk(sdkappid, owner), conversation_sk(C2C, peer))
-        if only_if_missing:
-            try:
-                ConversationModel.get(item.pk, item.sk, consistent_read=True, attributes_to_get=["pk"])
-                return
-            except ConversationModel.DoesNotExist:
-                pass
         actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer)]
         if change.time is not None:
             actions += [cm.time.set(change.time), cm.gone.remove()]
@@ -397,7 +391,22 @@ class DynamoMessageStore:
             except UpdateError as exc:
                 if not _conditional_failed(exc):
                     raise
+                if only_if_older:
+                    return  # already written (or a later message got there): nothing to repair
         item.update(actions=actions)
+
+    def touched(self, sdkappid: int, owner: str, peer: str, ref: MessageRef) -> bool:
+        """Whether `owner`'s row already points at `ref` or a later message (read strongly consistent)."""
+        try:
+            row = ConversationModel.get(
+                user_pk(sdkappid, owner),
+                conversation_sk(C2C, peer),
+                consistent_read=True,
+                attributes_to_get=["last_sk"],
+            )
+        except ConversationModel.DoesNotExist:
+            return False
+        return row.last_sk is not None and row.last_sk >= ref.sk
 
     def log(self, sdkappid: int, a: str, b: str, after: Position | None, limit: int) -> tuple[list[LogEntry], bool]:
         """The log's entries after `after`, in order, from two strongly consistent Queries (messages and the
@@ -482,14 +491,18 @@ class DynamoMessageStore:
             if m.kind == KIND_MSG and m.sender == sender and m.recipient == recipient and _message(m).key == key
         ]
 
-    def rewrite(self, ref: MessageRef, message: Message, *, expect_flags: int, version: int) -> bool:
+    def rewrite(
+        self, ref: MessageRef, message: Message, *, expect_flags: int, version: int, ordered: bool = True
+    ) -> bool:
         """Replace body, CloudCustomData and flags if the stored flags are still `expect_flags` (a recall got
-        there first otherwise) and no later change was applied (`version`, the seq of the change's log entry,
-        must be above the stored one: of two racing edits the later-logged one stands, as the log says)."""
+        there first otherwise) and, when `ordered`, no later change was applied (`version`, the seq of the
+        change's log entry, must be above the stored one: of two racing edits the later-logged one stands, as
+        the log says). A recall is not ordered: it is final, whatever edit got there first."""
         item = MessageModel(ref.pk, ref.sk)
         flags = MessageModel.flags
         unchanged = (flags.does_not_exist() | (flags == 0)) if expect_flags == 0 else flags == expect_flags
-        unchanged &= MessageModel.version.does_not_exist() | (MessageModel.version < version)
+        if ordered:
+            unchanged &= MessageModel.version.does_not_exist() | (MessageModel.version < version)
         body = _body_fields(message.body)
         actions: list[Action] = [
             MessageModel.body.set(body["body"]) if body["body"] is not None else MessageModel.body.remove(),
@@ -519,17 +532,18 @@ class DynamoMessageStore:
         return {MessageRef(m.pk, m.sk): _message(m) for m in MessageModel.batch_get(keys)} if keys else {}
 
     def hide(self, sdkappid: int, operator: str, peer: str, upto: Position | None = None) -> int:
-        """ClearRamble: take the conversation's entries (up to position `upto`, else all) out of `operator`'s
-        history and sync (paginated Queries, one UpdateItem per entry)."""
-        high = (c2c_log_sk(upto.time, upto.seq), "E" + c2c_log_sk(upto.time, upto.seq)) if upto else (TOP, ETOP)
+        """ClearRamble: take the conversation's log entries up to position `upto` (else all) and all its imported
+        history out of `operator`'s history and sync (paginated Queries, one UpdateItem per entry)."""
         hidden = 0
-        for low, top in (("0", high[0]), ("E", high[1])):
+        for low, high in (("0", TOP), ("E", ETOP)):
             for m in MessageModel.query(
                 log_pk(sdkappid, operator, peer),
-                MessageModel.sk.between(low, top),
+                MessageModel.sk.between(low, high),
                 page_size=100,
-                attributes_to_get=["pk", "sk"],
+                attributes_to_get=["pk", "sk", "s"],
             ):
+                if upto is not None and m.seq is not None and _position(m) > upto:
+                    continue  # logged after the clear: stays
                 MessageModel(m.pk, m.sk).update(
                     actions=[MessageModel.hidden.add({operator})], condition=MessageModel.pk.exists()
                 )

@@ -3,7 +3,7 @@
 import pytest
 
 from chalicelib.domain.c2c import HOLE_SECONDS, KIND_MSG, Message
-from tests.chat import accounts, history, send, text, ws
+from tests.chat import accounts, conversation_rows, history, recent, send, text, ws
 
 APP = 1400000001
 
@@ -297,7 +297,7 @@ def test_of_two_racing_edits_the_later_logged_one_stands_in_history_and_log(api,
     assert logged == [text("v2")] == [history(api, "bob", "alice")["MsgList"][0]["MsgBody"]]
 
 
-def test_a_retry_of_a_send_that_failed_after_storing_gives_the_recipient_its_row(api, svc, monkeypatch):
+def test_a_retry_of_a_send_that_failed_after_storing_gives_the_recipient_its_row(api, svc, clock, monkeypatch):
     accounts(api, "alice", "bob")  # bob is the higher account: his row is the send's last write
     store = svc.c2c._store
     real = store.touch
@@ -305,6 +305,8 @@ def test_a_retry_of_a_send_that_failed_after_storing_gives_the_recipient_its_row
     body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 6, "MsgSeq": 6, "MsgBody": text("x")}
     assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
     monkeypatch.setattr(store, "touch", real)
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500  # the first attempt might still be finishing
+    clock.advance(HOLE_SECONDS + 1)
     api.ok("openim/sendmsg", body)  # answered from the first attempt, which stored the message
     assert [c["Peer_Account"] for c in ws(svc, "bob", "b1", "openim/sync_conversations", {})["Conversations"]] == [
         "alice"
@@ -312,3 +314,135 @@ def test_a_retry_of_a_send_that_failed_after_storing_gives_the_recipient_its_row
     assert _unread(api, "bob") == 1
     api.ok("openim/sendmsg", body)  # a further retry finds the row and changes nothing
     assert _unread(api, "bob") == 1
+
+
+def _clear(api, owner, peer):
+    api.ok("recentcontact/delete", {"From_Account": owner, "Type": 1, "To_Account": peer, "ClearRamble": 1})
+
+
+def _import(api, t, r, value):
+    api.ok("openim/importmsg", {"SyncFromOldSystem": 2, "From_Account": "alice", "To_Account": "bob",
+                                "MsgRandom": r, "MsgSeq": r, "MsgTimeStamp": t, "MsgBody": text(value)})  # fmt: skip
+
+
+def test_clear_ramble_takes_imported_history_out_too(api, clock):
+    accounts(api, "alice", "bob")
+    now = int(clock.now())
+    _import(api, now - 200, 9, "only imported")
+    _clear(api, "bob", "alice")  # a conversation of imported history alone has no log position
+    assert history(api, "bob", "alice")["MsgList"] == []
+    send(api, "alice", "bob", "live", MsgTimeStamp=now - 100)
+    for t, r in ((now - 100, 1), (now - 50, 2)):  # in the second of the newest entry, and after it
+        _import(api, t, r, f"imp{r}")
+    _clear(api, "bob", "alice")
+    assert history(api, "bob", "alice")["MsgList"] == []
+    assert len(history(api, "alice", "bob")["MsgList"]) == 4
+
+
+def test_a_takeover_that_fails_too_leaves_the_unread_count_right(api, svc, clock, monkeypatch):
+    accounts(api, "alice", "bob")  # alice < bob: her row holds her unread
+    store = svc.c2c._store
+    real = store.put
+    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    body = {"From_Account": "bob", "To_Account": "alice", "MsgRandom": 5, "MsgSeq": 5, "MsgBody": text("x")}
+    with pytest.raises(Killed):
+        api.call("openim/sendmsg", body)
+    clock.advance(HOLE_SECONDS + 1)
+    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500  # the takeover fails too
+    monkeypatch.setattr(store, "put", real)
+    api.ok("openim/sendmsg", body)
+    assert len(history(api, "alice", "bob")["MsgList"]) == 1 and _unread(api, "alice") == 1
+
+
+def test_a_retry_overtaking_its_first_attempt_before_the_recipients_row_waits(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")  # bob is higher: the last write is his row
+    store = svc.c2c._store
+    real = store.touch
+    body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 6, "MsgSeq": 6, "MsgBody": text("x")}
+    nested: list[int] = []
+    racing = []
+
+    def slow(*a, **k):
+        if not racing:
+            racing.append(True)
+            nested.append(api.call("openim/sendmsg", body)["ErrorCode"])  # the client's retry overtakes
+        return real(*a, **k)
+
+    monkeypatch.setattr(store, "touch", slow)
+    api.ok("openim/sendmsg", body)
+    assert nested == [70500] and _unread(api, "bob") == 1
+
+
+def test_a_retry_repairs_the_recipients_row_in_an_ongoing_conversation_once_the_first_attempt_is_over(
+    api, svc, clock, monkeypatch
+):
+    accounts(api, "alice", "bob")
+    send(api, "alice", "bob", "first")
+    store = svc.c2c._store
+    real = store.touch
+    monkeypatch.setattr(store, "touch", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 6, "MsgSeq": 6, "MsgBody": text("x")}
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
+    monkeypatch.setattr(store, "touch", real)
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500  # it could still be finishing
+    clock.advance(HOLE_SECONDS + 1)
+    api.ok("openim/sendmsg", body)
+    api.ok("openim/sendmsg", body)  # repaired once
+    assert _unread(api, "bob") == 2
+    (item,) = recent(api, "bob")["SessionItem"]
+    assert item["LastMsg"]["MsgBody"] == text("x")
+
+
+def test_the_lower_recipients_read_shortcut_uses_the_stored_msgtime(api, clock):
+    accounts(api, "alice", "bob")  # alice lower: her row is written by the position's write
+    t0 = int(clock.now())
+    m1 = send(api, "bob", "alice", "m1")
+    clock.advance(100)
+    api.ok("openim/modify_c2c_msg", {"From_Account": "bob", "To_Account": "alice", "MsgKey": m1["MsgKey"],
+                                     "MsgBody": text("m1'")})  # fmt: skip  # the log's time moves to t0+100
+    m2 = send(api, "bob", "alice", "m2", MsgTimeStamp=t0 + 50, SendMsgControl=["NoLastMsg"])
+    assert m2["MsgTime"] == t0 + 100
+    api.ok("openim/admin_set_msg_read", {"Report_Account": "alice", "Peer_Account": "bob", "MsgReadTime": t0 + 60})
+    assert _unread(api, "alice") == 1
+
+
+def test_recall_and_edit_refuse_a_deleted_account_and_write_nothing_in_its_partition(api, svc):
+    accounts(api, "alice", "bob")
+    m = send(api, "bob", "alice", "x")
+    api.ok(DELETE, {"DeleteItem": [{"UserID": "alice"}]})
+    before = conversation_rows()
+    key = {"From_Account": "bob", "To_Account": "alice", "MsgKey": m["MsgKey"]}
+    api.fails("openim/admin_msgwithdraw", key, 90012)
+    api.fails("openim/modify_c2c_msg", {**key, "MsgBody": text("y")}, 90012)
+    assert conversation_rows() == before
+    accounts(api, "alice")
+    assert ws(svc, "alice", "a1", "openim/sync_conversations", {})["Conversations"] == []
+
+
+def test_a_recall_is_final_even_over_an_edit_logged_after_it(api, svc, monkeypatch):
+    accounts(api, "alice", "bob")
+    m = send(api, "alice", "bob", "v0")
+    store = svc.c2c._store
+    real = store.rewrite
+    key = {"From_Account": "alice", "To_Account": "bob", "MsgKey": m["MsgKey"]}
+    edits: list[int] = []
+    racing = []
+
+    def slow(*a, **k):
+        if not racing:
+            racing.append(True)
+            edits.append(api.call("openim/modify_c2c_msg", {**key, "MsgBody": text("v1")})["ErrorCode"])
+        return real(*a, **k)
+
+    monkeypatch.setattr(store, "rewrite", slow)
+    api.ok("openim/admin_msgwithdraw", key)
+    assert edits == [0] and history(api, "bob", "alice")["MsgList"][0]["MsgFlagBits"] == 8
+    assert _unread(api, "bob") == 0
+
+
+def test_a_msgkey_with_anything_around_it_is_90054(api):
+    accounts(api, "alice", "bob")
+    m = send(api, "alice", "bob", "x")
+    for bad in (m["MsgKey"] + "\n", " " + m["MsgKey"], "1_2_\u0663"):
+        api.fails("openim/admin_msgwithdraw", {"From_Account": "alice", "To_Account": "bob", "MsgKey": bad}, 90054)

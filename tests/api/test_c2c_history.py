@@ -191,7 +191,7 @@ def test_bad_recall_requests_have_their_code_and_change_nothing(api):
         ({"MsgKey": 12}, 90054),
         ({"From_Account": None}, 90008),
         ({"To_Account": None}, 90003),
-        ({"To_Account": "carol"}, 20022),
+        ({"To_Account": "carol"}, 90012),  # not an imported account
         ({"From_Account": "bob", "To_Account": "alice"}, 20022),
     ]
     each_fails(api, "openim/admin_msgwithdraw", body, cases)
