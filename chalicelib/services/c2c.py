@@ -105,6 +105,7 @@ class MessageStore(Protocol):
     ) -> bool: ...
     def version(self, ref: MessageRef) -> int: ...
     def get_many(self, refs: Iterable[MessageRef]) -> dict[MessageRef, Message]: ...
+    def latest(self, sdkappid: int, owner: str, peer: str) -> Message | None: ...
     def hide(self, sdkappid: int, operator: str, peer: str, upto: Position | None = None) -> int: ...
     def newest(self, sdkappid: int, a: str, b: str) -> Position | None: ...
     def count_from(self, sdkappid: int, sender: str, recipient: str, after_time: int) -> int: ...
@@ -647,13 +648,17 @@ class C2CService:
 
     # --- conversation support (Type 1 rows of recent contacts) ----------------------------------
     def describe(self, sdkappid: int, owner: str, rows: Sequence[Conversation]) -> dict[str, Description]:
-        """Last message (one BatchGet) and unread count of C2C conversation rows."""
+        """Last message (one BatchGet) and unread count of C2C conversation rows. A row whose last message is
+        not there (its send failed after pointing the row at it) or no longer visible (expired, cleared) shows the
+        newest message the owner can still see, found by one Query of that conversation."""
         found = self._store.get_many(r.last for r in rows if r.last is not None)
         now = self._clock.now()
         out: dict[str, Description] = {}
         for row in rows:
             last = found.get(row.last) if row.last is not None else None
-            shown = last.history() if last is not None and last.visible_to(owner, now) else None
+            if row.last is not None and (last is None or not last.visible_to(owner, now)):
+                last = self._store.latest(sdkappid, owner, row.peer)
+            shown = last.history() if last is not None else None
             out[row.peer] = Description(shown, row.unread)
         return out
 

@@ -527,6 +527,15 @@ class DynamoMessageStore:
             return 0
         return int(m.version or 0)
 
+    def latest(self, sdkappid: int, owner: str, peer: str) -> Message | None:
+        """The newest message of the conversation `owner` can see (one Query page, newest first)."""
+        results = MessageModel.query(
+            log_pk(sdkappid, owner, peer), MessageModel.sk.between("0", TOP), scan_index_forward=False, page_size=20
+        )
+        items, _ = _one_page(results)
+        now = self._clock.now()
+        return next((m for m in map(_message, items) if m.visible_to(owner, now)), None)
+
     def get_many(self, refs: Iterable[MessageRef]) -> dict[MessageRef, Message]:
         keys = list(dict.fromkeys((r.pk, r.sk) for r in refs))
         return {MessageRef(m.pk, m.sk): _message(m) for m in MessageModel.batch_get(keys)} if keys else {}

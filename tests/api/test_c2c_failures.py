@@ -446,3 +446,19 @@ def test_a_msgkey_with_anything_around_it_is_90054(api):
     m = send(api, "alice", "bob", "x")
     for bad in (m["MsgKey"] + "\n", " " + m["MsgKey"], "1_2_\u0663"):
         api.fails("openim/admin_msgwithdraw", {"From_Account": "alice", "To_Account": "bob", "MsgKey": bad}, 90054)
+
+
+def test_recent_contacts_show_the_last_message_there_is_when_a_send_failed_after_pointing_at_its_own(
+    api, svc, clock, monkeypatch
+):
+    accounts(api, "alice", "bob")
+    send(api, "alice", "bob", "kept")
+    clock.advance(1)
+    store = svc.c2c._store
+    real = store.put
+    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 7, "MsgSeq": 7, "MsgBody": text("lost")}
+    assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
+    monkeypatch.setattr(store, "put", real)
+    (item,) = recent(api, "alice")["SessionItem"]  # alice's (lower) row points at the voided position
+    assert item["LastMsg"]["MsgBody"] == text("kept")
