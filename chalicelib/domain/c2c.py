@@ -297,16 +297,12 @@ class LogEntry:
 @dataclass(frozen=True)
 class RowChange:
     """What one message does to one side's conversation row: new activity time (orders recent contacts; None
-    leaves it), how many more messages that side received (its unread count) and the MsgTime of the one
-    received (a read mark at or after it reads everything)."""
+    leaves it), how many more messages that side received (its unread count), and whether that side is the
+    recipient (its row then records the message's stored MsgTime: a read mark at or after it reads everything)."""
 
     time: int | None = None
     received: int = 0
-    received_time: int | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self.time is None and not self.received
+    recipient: bool = False
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class MessageStore(Protocol):
         owner: str,
         peer: str,
         change: RowChange,
+        at: int,
         last: MessageRef | None,
         *,
         only_if_older: bool = False,
@@ -297,7 +298,7 @@ class C2CService:
         shown_to_sender = out.mode is not SyncMode.NONE and not out.no_last
         sender_side = RowChange(time=now if shown_to_sender else None)
         recipient_side = RowChange(
-            time=None if out.no_last else now, received=0 if out.no_unread else 1, received_time=message.time
+            time=None if out.no_last else now, received=0 if out.no_unread else 1, recipient=True
         )
         lo_side, hi_side = (sender_side, recipient_side) if sender == lo else (recipient_side, sender_side)
         token = RetryToken.of(sender, recipient, message.msg_seq, message.msg_random, crc)
@@ -312,7 +313,6 @@ class C2CService:
                 break
             state = self._store.stored(sdk, got.position, replace(message, time=got.time))
             if state == KIND_MSG:  # a retry of a stored message: answered, not sent again
-                hi_side = replace(hi_side, received_time=got.time) if hi_side.received_time is not None else hi_side
                 self._finish(sdk, lo, hi, got, hi_side)
                 return got.time, None
             if state is None and got.taken > now - HOLE_SECONDS:
@@ -325,8 +325,6 @@ class C2CService:
             lo_side = replace(lo_side, received=0)  # the first attempt's count stands (its token was never released)
             # (`counted` keeps it: if this attempt fails too, releasing the token takes that count back)
         message = replace(message, time=got.time)
-        if hi_side.received_time is not None:
-            hi_side = replace(hi_side, received_time=got.time)
         try:
             ref = self._store.put(sdk, KIND_MSG, got, message)
         except Exception:
@@ -335,7 +333,7 @@ class C2CService:
                 raise
             ref = self._store.message_ref(sdk, lo, hi, got)  # stored after all: go on
         if hi == recipient or out.mode is not SyncMode.NONE:  # the rows sync lists conversations by
-            self._store.touch(sdk, hi, lo, hi_side, ref if hi_side.time is not None else None)
+            self._store.touch(sdk, hi, lo, hi_side, got.time, ref if hi_side.time is not None else None)
         self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(got))
         if out.mode is SyncMode.ECHO:
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
@@ -352,7 +350,7 @@ class C2CService:
             return
         if first.taken > self._clock.now() - HOLE_SECONDS:
             raise errors.Internal("the first attempt of this message is still being stored: retry in a moment")
-        self._store.touch(sdkappid, hi, lo, change, ref, only_if_older=True)
+        self._store.touch(sdkappid, hi, lo, change, first.time, ref, only_if_older=True)
 
     def _state(self, sdkappid: int, position: Position, message: Message) -> str | None:
         """What a failed write left at its position; None also when that cannot be read (treated as nothing)."""

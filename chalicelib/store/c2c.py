@@ -10,10 +10,12 @@ One partition per conversation, `{app}#C2C#{len(lo)}#{lo}#{hi}` (the two account
 - `{time:010}#i{MsgKey}#{sender}` — a message imported as history (SyncFromOldSystem 2): in history, not in the
   log's seq order (it keeps its old time), so sync never returns it.
 
-Positions are allocated on the conversation row of the lower account (store/conversations.py): one UpdateItem
-`ADD cseq 1, SET ctime = t` under `ctime <= t` (so times never decrease), which also carries that side's unread
-count and recent-contacts time and, for sends, the retry token (`dd`). A send therefore writes that row, the
-message and the other side's row: 3 write units for a message under 1 KB, no transaction, no index.
+Positions are allocated on the conversation row of the lower account (store/conversations.py): its count `cseq`
+and head time `ctime` are read, then one UpdateItem writes count + 1 at max(time asked, head time) under "count
+unchanged" (a writer that lost the race reads again), so seqs have no gap and times never decrease. The same
+write carries that side's unread count and recent-contacts time and, for sends, the retry token (`dd`). A send
+therefore writes that row, the message and the other side's row: 3 write units for a message under 1 KB, no
+transaction, no index.
 
 Every read filters `v` (the message's own deadline): TTL deletes late.
 """
@@ -169,6 +171,19 @@ def _one_page(results: Any) -> tuple[list[MessageModel], Any]:
     return [MessageModel.from_raw_data(raw) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
 
 
+def _side_actions(change: RowChange, at: int) -> list[Action]:
+    """What a message stored at time `at` does to one side's row (see RowChange)."""
+    cm = ConversationModel
+    actions: list[Action] = []
+    if change.time is not None:
+        actions += [cm.time.set(change.time), cm.gone.remove()]
+    if change.received:
+        actions.append(cm.recv.add(change.received))
+    if change.recipient:
+        actions.append(cm.rtime.set(at))
+    return actions
+
+
 @dataclass(frozen=True)
 class _Token:
     """A retry token's value on the row: content CRC, the position the send took, deadline, when it was taken."""
@@ -232,13 +247,8 @@ class DynamoMessageStore:
             actions: list[Action] = [cm.type.set(C2C), cm.peer.set(hi), cm.cseq.set(seq), cm.ctime.set(t)]
             if last:
                 actions += [cm.mseq.set(seq), cm.mtime.set(t)]
-            if change is not None and not change.empty:
-                if change.time is not None:
-                    actions += [cm.time.set(change.time), cm.gone.remove()]
-                if change.received:
-                    actions.append(cm.recv.add(change.received))
-                if change.received_time is not None:
-                    actions.append(cm.rtime.set(t))  # the time it is stored at
+            if change is not None:
+                actions += _side_actions(change, t)
             if token is not None:
                 held = {k: _Token.parse(v) for k, v in (tokens.attribute_values if tokens is not None else {}).items()}
                 seen = held.get(token.name)
@@ -365,22 +375,17 @@ class DynamoMessageStore:
         owner: str,
         peer: str,
         change: RowChange,
+        at: int,
         last: MessageRef | None,
         *,
         only_if_older: bool = False,
     ) -> None:
-        """The other side's row (one UpdateItem): activity, unread and, unless a newer one got there first, the
-        last message. `only_if_older` (repairing a first attempt that stopped before this write) writes nothing
-        at all unless the row's last message is older than `last`."""
+        """The other side's row (one UpdateItem) for a message stored at time `at`: activity, unread and, unless
+        a newer one got there first, the last message. `only_if_older` (repairing a first attempt that stopped
+        before this write) writes nothing at all unless the row's last message is older than `last`."""
         cm = ConversationModel
         item = ConversationModel(user_pk(sdkappid, owner), conversation_sk(C2C, peer))
-        actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer)]
-        if change.time is not None:
-            actions += [cm.time.set(change.time), cm.gone.remove()]
-        if change.received:
-            actions.append(cm.recv.add(change.received))
-        if change.received_time is not None:
-            actions.append(cm.rtime.set(change.received_time))
+        actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer), *_side_actions(change, at)]
         if last is not None:
             try:
                 item.update(

@@ -17,7 +17,8 @@ attributes; get_list, delete and pinning treat every row alike:
 | `gone`      | 1 after recentcontact/delete (counters kept); a new message clears it    |
 
 A C2C conversation's two rows share its log (store/c2c.py); the row of the lower account also carries the log's
-head — `cseq`/`ctime`, the position of its newest entry (allocated by `ADD`, times never decreasing) — the
+head — `cseq`/`ctime`, the position of its newest entry (written under "count unchanged", times never
+decreasing) — the
 position of its last message (`mseq`/`mtime`) and `dd`, the retry tokens of recent sends (a map, at most
 DEDUP_KEEP entries of ~40 bytes, so the row stays within one write unit).
 

@@ -27,6 +27,15 @@ def _unread(api, user):
     return api.ok("openim/get_c2c_unread_msg_num", {"To_Account": user})["AllC2CUnreadMsgNum"]
 
 
+def _raising(exc):
+    """A stand-in for a store call that fails with `exc`."""
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    return fail
+
+
 def _seqs(page):
     return [e["data"]["Seq"] for e in page["Events"]]
 
@@ -73,7 +82,7 @@ def test_a_failed_send_takes_back_the_unread_it_counted_on_the_lower_row(api, sv
     accounts(api, "alice", "bob")  # alice < bob: alice's row takes positions and holds her unread count
     store = svc.c2c._store
     real = store.put
-    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(store, "put", _raising(RuntimeError("down")))
     body = {"From_Account": "bob", "To_Account": "alice", "MsgRandom": 3, "MsgSeq": 3, "MsgBody": text("x")}
     assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
     assert _unread(api, "alice") == 0
@@ -108,11 +117,7 @@ def test_a_retry_of_a_send_whose_sender_died_waits_then_takes_over(api, svc, clo
     accounts(api, "alice", "bob")
     store = svc.c2c._store
     real = store.put
-
-    def die(*a, **k):
-        raise Killed()
-
-    monkeypatch.setattr(store, "put", die)
+    monkeypatch.setattr(store, "put", _raising(Killed()))
     body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 5, "MsgSeq": 5, "MsgBody": text("x")}
     with pytest.raises(Killed):
         api.call("openim/sendmsg", body)
@@ -200,7 +205,7 @@ def test_a_retry_that_takes_over_a_dead_send_counts_the_lower_recipients_unread_
     accounts(api, "alice", "bob")  # alice < bob: alice's row holds her unread
     store = svc.c2c._store
     real = store.put
-    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    monkeypatch.setattr(store, "put", _raising(Killed()))
     body = {"From_Account": "bob", "To_Account": "alice", "MsgRandom": 5, "MsgSeq": 5, "MsgBody": text("x")}
     with pytest.raises(Killed):
         api.call("openim/sendmsg", body)
@@ -301,7 +306,7 @@ def test_a_retry_of_a_send_that_failed_after_storing_gives_the_recipient_its_row
     accounts(api, "alice", "bob")  # bob is the higher account: his row is the send's last write
     store = svc.c2c._store
     real = store.touch
-    monkeypatch.setattr(store, "touch", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(store, "touch", _raising(RuntimeError("down")))
     body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 6, "MsgSeq": 6, "MsgBody": text("x")}
     assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
     monkeypatch.setattr(store, "touch", real)
@@ -343,12 +348,12 @@ def test_a_takeover_that_fails_too_leaves_the_unread_count_right(api, svc, clock
     accounts(api, "alice", "bob")  # alice < bob: her row holds her unread
     store = svc.c2c._store
     real = store.put
-    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    monkeypatch.setattr(store, "put", _raising(Killed()))
     body = {"From_Account": "bob", "To_Account": "alice", "MsgRandom": 5, "MsgSeq": 5, "MsgBody": text("x")}
     with pytest.raises(Killed):
         api.call("openim/sendmsg", body)
     clock.advance(HOLE_SECONDS + 1)
-    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(store, "put", _raising(RuntimeError("down")))
     assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500  # the takeover fails too
     monkeypatch.setattr(store, "put", real)
     api.ok("openim/sendmsg", body)
@@ -381,7 +386,7 @@ def test_a_retry_repairs_the_recipients_row_in_an_ongoing_conversation_once_the_
     send(api, "alice", "bob", "first")
     store = svc.c2c._store
     real = store.touch
-    monkeypatch.setattr(store, "touch", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(store, "touch", _raising(RuntimeError("down")))
     body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 6, "MsgSeq": 6, "MsgBody": text("x")}
     assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
     monkeypatch.setattr(store, "touch", real)
@@ -456,7 +461,7 @@ def test_recent_contacts_show_the_last_message_there_is_when_a_send_failed_after
     clock.advance(1)
     store = svc.c2c._store
     real = store.put
-    monkeypatch.setattr(store, "put", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(store, "put", _raising(RuntimeError("down")))
     body = {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 7, "MsgSeq": 7, "MsgBody": text("lost")}
     assert api.call("openim/sendmsg", body)["ErrorCode"] == 70500
     monkeypatch.setattr(store, "put", real)
