@@ -104,6 +104,7 @@ class ConnectionDirectory(Protocol):
     def remove(self, connection_id: str) -> Connection | None: ...  # None: absent or removed by another call
     def remove_expired(self, sdkappid: int, now: int, limit: int) -> list[Connection]: ...  # the sweep
     def online(self, sdkappid: int) -> Online: ...
+    def page(self, sdkappid: int, after: str | None, limit: int) -> tuple[list[Connection], str | None]: ...  # console
 
 
 class PresenceHook(Protocol):

@@ -52,6 +52,9 @@ class HookedDirectory:
     def online(self, sdkappid: int) -> Online:
         return self.inner.online(sdkappid)
 
+    def page(self, sdkappid: int, after: str | None, limit: int) -> tuple[list[Connection], str | None]:
+        return self.inner.page(sdkappid, after, limit)
+
     def _tell(self, conn: Connection, *, connected: bool) -> None:
         # A hook's failure must not refuse a login or undo a logout: the hook's index heals at the next login (and
         # its rows expire with the connection's longest life).

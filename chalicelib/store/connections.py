@@ -268,3 +268,13 @@ class DynamoConnectionDirectory:
             actions.append(AppOnlineModel.accounts.add(accounts))
         total.update(actions=actions)
         return Online(int(total.connections or 0), int(total.accounts or 0))
+
+    def page(self, sdkappid: int, after: str | None, limit: int) -> tuple[list[Connection], str | None]:
+        """The app's live terminals, a page at a time (one gsi1 Query, ordered by expiry): the operator console's
+        "online now". Returns the page and the cursor of the next one (None at the end). A terminal active while
+        the pages are read moves later in the order, so it may appear twice; a listing, not a snapshot."""
+        start = pad(int(self._now()) + 1)  # gsi1sk >= this <=> expires > now
+        key = ConnectionModel.gsi1sk > after if after and after >= start else ConnectionModel.gsi1sk >= start
+        rows = list(ConnectionModel.by_app.query(app_conn_pk(sdkappid), key, limit=limit))
+        more = len(rows) == limit and rows[-1].gsi1sk is not None
+        return [_to_conn(m) for m in rows], (rows[-1].gsi1sk if more else None)
