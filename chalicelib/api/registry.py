@@ -1,16 +1,20 @@
 """The one command registry: Tencent wire names → handlers with a declared authorization rule.
 
 REST (`/v4/{service}/{command}`) and websocket frames (`{"cmd": "service/command"}`) both dispatch here.
+
+Every command declares its body fields (`fields=(...)`, built with chalicelib/api/fields.py's `account`, `uint32`,
+`string`...): `dispatch` checks a body against them before the handler runs, and tests/api/test_bad_input.py
+derives a bad-input case matrix from them for every registered command (a command without a declaration fails it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.api.context import AuthContext
-from chalicelib.api.fields import Body
+from chalicelib.api.fields import Body, Field, check
 from chalicelib.domain import errors
 
 Handler = Callable[[AuthContext, Body], Mapping[str, Any] | None]
@@ -37,6 +41,7 @@ class Command:
     allow_self: bool  # False: app admin only
     acting_field: str | None  # body field naming the acting account; a non-admin may only name itself
     invalid_code: int
+    fields: tuple[Field, ...] | None  # None: not declared (the bad-input test refuses that)
 
     @property
     def service(self) -> str:
@@ -47,9 +52,14 @@ _REGISTRY: dict[str, Command] = {}
 
 
 def command(
-    name: str, *, allow_self: bool = False, acting_field: str | None = None, invalid_code: int | None = None
+    name: str,
+    *,
+    allow_self: bool = False,
+    acting_field: str | None = None,
+    invalid_code: int | None = None,
+    fields: Sequence[Field] | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler. `acting_field` implies `allow_self`."""
+    """Register a handler. `acting_field` implies `allow_self`; `fields`: the body's fields (`()`: none)."""
     service = name.split("/", 1)[0]
 
     def register(fn: Handler) -> Handler:
@@ -61,6 +71,7 @@ def command(
             allow_self=allow_self or acting_field is not None,
             acting_field=acting_field,
             invalid_code=invalid_code or INVALID_CODES.get(service, 70402),
+            fields=None if fields is None else tuple(fields),
         )
         return fn
 
@@ -80,6 +91,11 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def commands() -> list[Command]:
+    _load()
+    return [_REGISTRY[n] for n in sorted(_REGISTRY)]
+
+
 def dispatch(ctx: AuthContext, cmd: Command, data: Any) -> dict[str, Any]:
     """Authorize and run; the body must already be parsed JSON."""
     if not isinstance(data, dict):
@@ -91,6 +107,8 @@ def dispatch(ctx: AuthContext, cmd: Command, data: Any) -> dict[str, Any]:
             named = data.get(cmd.acting_field)
             if named is not None and named != ctx.identifier:
                 raise errors.NotSelf(f"{ctx.identifier!r} may act only as itself in {cmd.acting_field}")
+    if cmd.fields:
+        check(cmd.fields, data, cmd.invalid_code)
     result = cmd.handler(ctx, Body(data, cmd.invalid_code))
     return dict(result or {})
 

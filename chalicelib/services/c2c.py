@@ -472,6 +472,7 @@ class C2CService:
         """admin_getroammsg: one Query per page, newest first, answered oldest first (reference)."""
         if min_time > max_time:
             raise errors.error(90001, "MinTime must not be after MaxTime")
+        self._known_pair(app, operator, peer)
         before = None
         if last_key is not None:
             before = (parse_msg_key(last_key)[2], last_key)
@@ -483,6 +484,7 @@ class C2CService:
 
     def sync(self, app: App, user: str, peer: str, after: Position | None, max_cnt: int) -> SyncResult:
         """What follows `after` in the conversation's log, in order: two strongly consistent Queries per page."""
+        self._known_pair(app, user, peer)
         examined, more = self._store.log(app.sdkappid, user, peer, after, max_cnt)
         events, cursor, complete = sync_page(
             examined, after=after, viewer=user, now=self._clock.now(), more=more, max_cnt=max_cnt
@@ -496,6 +498,8 @@ class C2CService:
         read marks and pin (one Query of its rows, BatchGets of the peers' rows: the lower account's row holds
         the head); and whether this page is the last."""
         sdk = app.sdkappid
+        if not self._accounts.exists(sdk, user):
+            raise errors.error(90008, f"From_Account {user!r} is not an imported account")
         every = sorted((r for r in self._conversations.list(sdk, user) if r.type == C2C), key=lambda r: r.peer)
         following = [r for r in every if after is None or r.peer > after]
         rows = following[:limit]
@@ -536,7 +540,10 @@ class C2CService:
     def set_read(self, app: App, reader: str, peer: str, read_time: int | None, *, exclude: str | None) -> int:
         """admin_set_msg_read: messages from `peer` up to MsgReadTime are read; returns the unread left.
 
-        The peer's terminals get `c2c_read` (a read receipt) and so do the reader's other terminals.
+        The peer's terminals get `c2c_read` (a read receipt) and so do the reader's other terminals. A peer that
+        blacklisted the reader gets nothing: a blacklist stops what the blocked account sends to the one that blocked
+        it (20007 for messages), yet marking a message read is the reader's own bookkeeping, which must not fail
+        (it may still receive that peer's messages), so the receipt is dropped silently, not refused.
         """
         sdk = app.sdkappid
         known = self._accounts.existing(sdk, [reader, peer])
@@ -555,16 +562,21 @@ class C2CService:
                 self._conversations.mark_read(sdk, reader, C2C, peer, read, when)
             left = max(0, row.recv - max(read, row.read))
         data = {"Report_Account": reader, "Peer_Account": peer, "MsgReadTime": when}
-        self._notifier.to_users(sdk, [peer], C2C_READ, data)
+        if not self._relations.is_blocked(sdk, peer, reader):  # see the docstring
+            self._notifier.to_users(sdk, [peer], C2C_READ, data)
         self._notifier.to_users(sdk, [reader], C2C_READ, {**data, "UnreadMsgNum": left}, exclude=exclude)
         return left
 
+    def _known_pair(self, app: App, user: str, peer: str) -> None:
+        """Both accounts of a conversation exist: 90008 for the acting one, 90012 for the peer (as sendmsg)."""
+        known = self._accounts.existing(app.sdkappid, [user, peer])
+        if user not in known:  # a deleted account's conversations are not read or written again
+            raise errors.error(90008, f"{user!r} is not an imported account")
+        if peer not in known:
+            raise errors.error(90012, f"{peer!r} is not an imported account")
+
     def _located(self, app: App, sender: str, recipient: str, key: str) -> list[tuple[MessageRef, Message]]:
-        known = self._accounts.existing(app.sdkappid, [sender, recipient])
-        if sender not in known:  # a deleted account's conversations are not written to again
-            raise errors.error(90008, f"From_Account {sender!r} is not an imported account")
-        if recipient not in known:
-            raise errors.error(90012, f"To_Account {recipient!r} is not an imported account")
+        self._known_pair(app, sender, recipient)
         now = self._clock.now()
         found = [
             (ref, m)
@@ -605,8 +617,15 @@ class C2CService:
         *,
         body: list[dict[str, Any]] | None,
         cloud: str | None,
+        by_admin: bool,
     ) -> None:
-        """modify_c2c_msg: new MsgBody and/or CloudCustomData; both sides' terminals get `msg_modify`."""
+        """modify_c2c_msg: new MsgBody and/or CloudCustomData; both sides' terminals get `msg_modify`.
+
+        An edit is a send: a sender under a one-to-one global mute may not edit either (20012; the admin may)."""
+        if not by_admin:
+            account = self._accounts.get_account(app.sdkappid, sender)
+            if account is not None and is_muted(account.c2c_mute_until, self._clock.now()):
+                raise errors.error(20012, f"{sender!r} is muted and may not edit its one-to-one messages")
         if body is not None:
             self._dirty_words.check(app, texts(body), code=80001, what="MsgBody")
         for ref, message in self._located(app, sender, recipient, key):

@@ -52,7 +52,7 @@ from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import C2C, MessageRef
 from chalicelib.store.base import ExpiringModel, TableMeta
 from chalicelib.store.conversations import ConversationModel, conversation_sk
-from chalicelib.store.keys import c2c_log_pk, c2c_log_sk, pad, user_pk
+from chalicelib.store.keys import bound, c2c_log_pk, c2c_log_sk, pad, user_pk
 
 ALLOCATE_ATTEMPTS = 16
 # A body this large is stored zlib-compressed when that saves a tenth: a write unit is 1 KB, and a 1 KB text
@@ -462,7 +462,7 @@ class DynamoMessageStore:
         skip = before if before is not None and before[0] <= max_time else None
         results = MessageModel.query(
             log_pk(sdkappid, a, b),
-            MessageModel.sk.between(pad(min_time, 10), f"{pad(top, 10)}#~"),
+            MessageModel.sk.between(bound(min_time, 10), f"{bound(top, 10)}#~"),
             scan_index_forward=False,
             page_size=limit + 1,
         )
@@ -488,7 +488,7 @@ class DynamoMessageStore:
     ) -> list[tuple[MessageRef, Message]]:
         """Sender's message `key` to recipient (one Query over the keys of its second)."""
         found = MessageModel.query(
-            log_pk(sdkappid, sender, recipient), MessageModel.sk.startswith(f"{pad(msg_time, 10)}#")
+            log_pk(sdkappid, sender, recipient), MessageModel.sk.startswith(f"{bound(msg_time, 10)}#")
         )
         return [
             (MessageRef(m.pk, m.sk), _message(m))
@@ -572,7 +572,7 @@ class DynamoMessageStore:
         unread: not recalled, not sent with NoUnread."""
         results = MessageModel.query(
             log_pk(sdkappid, sender, recipient),
-            MessageModel.sk.between(f"{pad(after_time, 10)}#~", TOP),
+            MessageModel.sk.between(f"{bound(after_time, 10)}#~", TOP),
             filter_condition=MessageModel.sender == sender,
             attributes_to_get=["pk", "sk", "f", "v", "k", "g", "u"],
         )

@@ -28,6 +28,7 @@ from chalicelib.domain import errors
 from chalicelib.domain.conversations import MessageRef
 from chalicelib.domain.group_messages import LIVE, RING_SIZE, GroupMessage
 from chalicelib.store.base import BaseModel, ExpiringModel, TableMeta
+from chalicelib.store.keys import bound, pad
 
 log = logging.getLogger("yuntong.groups")
 
@@ -42,7 +43,7 @@ def msg_pk(sdkappid: int, gid: str, inc: str) -> str:
 
 
 def seq_sk(seq: int) -> str:
-    return str(seq).zfill(SEQ_WIDTH)
+    return pad(seq, SEQ_WIDTH)
 
 
 def dedup_sk(sender: str, random: int) -> str:
@@ -198,7 +199,7 @@ class DynamoGroupMessageRepo:
             return []
         rows = GroupMsgModel.query(
             msg_pk(sdkappid, gid, inc),
-            GroupMsgModel.sk.between(seq_sk(low), seq_sk(high)),
+            GroupMsgModel.sk.between(bound(low, SEQ_WIDTH), bound(high, SEQ_WIDTH)),
             scan_index_forward=False,
             consistent_read=True,
         )

@@ -27,7 +27,7 @@ from chalicelib.domain import errors
 from chalicelib.domain import groups as rules
 from chalicelib.domain.groups import Group, Member, Membership, OfflineMember
 from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, Gsi2, TableMeta, Tx, TxCancelled, delete_partition
-from chalicelib.store.keys import pad, user_pk
+from chalicelib.store.keys import bound, pad, user_pk
 
 META_SK = "META"
 TOTAL_SK = "TOTAL"
@@ -319,7 +319,7 @@ class DynamoGroupRepo:
         """Groups in creation order after serial `after`; returns them and the serial to continue from (0: done)."""
         condition = GroupModel.kind == kind if kind else None
         results = GroupModel.by_app.query(
-            f"{sdkappid}#GROUPS", GroupModel.gsi1sk > pad(after), filter_condition=condition, limit=limit
+            f"{sdkappid}#GROUPS", GroupModel.gsi1sk > bound(after), filter_condition=condition, limit=limit
         )
         found = [_to_group(sdkappid, m) for m in results]
         more = results.last_evaluated_key is not None and len(found) == limit
@@ -563,7 +563,7 @@ class DynamoGroupRepo:
 
     def offline_before(self, sdkappid: int, before: int, limit: int) -> list[OfflineMember]:
         """Members of kick-enabled groups offline since before `before` (oldest first)."""
-        rows = MemberModel.by_offline.query(f"{sdkappid}#OFFLINE", MemberModel.gsi2sk < pad(before), limit=limit)
+        rows = MemberModel.by_offline.query(f"{sdkappid}#OFFLINE", MemberModel.gsi2sk < bound(before), limit=limit)
         return [OfflineMember(*_member_keys(m), int(m.offline_since or 0)) for m in rows]
 
     # --- join applications -----------------------------------------------------------------------

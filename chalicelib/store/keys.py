@@ -1,4 +1,9 @@
-"""Key formats. Every partition key starts with the SDKAppID; numbers in sort keys are zero-padded."""
+"""Key formats. Every partition key starts with the SDKAppID; numbers in sort keys are zero-padded.
+
+A zero-padded number sorts as a number only while it fits its width: `pad` refuses one that does not (the API edge
+bounds every integer to its wire type first, so that is a bug, not bad input), and `bound` clamps a range query's
+bound into the width (a MaxTime of 10**11 means "everything", not a key that sorts before 2023).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,15 @@ SEP = "#"
 
 
 def pad(n: int, width: int = 20) -> str:
-    return str(n).zfill(width)
+    text = str(n)
+    if n < 0 or len(text) > width:
+        raise ValueError(f"{n} does not fit a {width}-digit key")
+    return text.zfill(width)
+
+
+def bound(n: int, width: int = 20) -> str:
+    """A range query's bound: `n` clamped to [0, 10**width - 1], padded."""
+    return pad(min(max(n, 0), 10**width - 1), width)
 
 
 def user_pk(sdkappid: int, user: str) -> str:

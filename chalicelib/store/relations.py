@@ -27,7 +27,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain import relations as rel
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import BaseModel, Gsi1, Gsi2, TableMeta
-from chalicelib.store.keys import ACCOUNT_SK, pad, user_pk
+from chalicelib.store.keys import ACCOUNT_SK, bound, pad, user_pk
 
 META_SK = "SNS"
 _COUNTER = {rel.FRIEND: "friends", rel.BLACK: "blacks", rel.REQ_IN: "pending_in", rel.REQ_OUT: "pending_out"}
@@ -343,7 +343,7 @@ class DynamoRelationRepo:
         rows = list(
             RelationModel.by_order.query(
                 _list_pk(sdkappid, owner, kind),
-                RelationModel.gsi1sk >= pad(start),
+                RelationModel.gsi1sk >= bound(start),
                 limit=size + 1,
                 page_size=size + 1,
             )

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -29,6 +30,7 @@ from chalicelib.services.c2c import BATCH_TASK, CLEAR_TASK
 from chalicelib.wiring import services
 
 SYNC_DEFAULT_CNT = 50
+INT32_LIMIT = 2**31
 
 
 def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
@@ -50,7 +52,9 @@ def _outgoing(ctx: AuthContext, body: Body, *, batch: bool) -> tuple[str, Outgoi
     msg_random = body.integer("MsgRandom", required=True, code=90005, min_value=0, max_value=UINT32_MAX)
     msg_seq = _msg_seq(body)
     when = None if batch else body.integer("MsgTimeStamp", code=90006, min_value=0)
-    keep = lifetime(body.integer("MsgLifeTime", code=90044), ctx.app.config.roaming_days, clamp=not batch)
+    # A negative MsgLifeTime is 90026 (domain.c2c.lifetime), not a type error: the edge lets int32 through.
+    life = body.integer("MsgLifeTime", code=90044, min_value=-INT32_LIMIT)
+    keep = lifetime(life, ctx.app.config.roaming_days, clamp=not batch)
     mode = sync_mode(body.integer("SyncOtherMachine", code=90031), as_self=not ctx.is_admin)
     msg_body = _msg_body(ctx, body)
     cloud = check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes)
@@ -71,7 +75,29 @@ def _outgoing(ctx: AuthContext, body: Body, *, batch: bool) -> tuple[str, Outgoi
     )
 
 
-@command("openim/sendmsg", acting_field="From_Account")
+def _send_fields(to: f.Field, *when: f.Field) -> tuple[f.Field, ...]:
+    """sendmsg / batchsendmsg fields, in the order `_outgoing` reads them."""
+    return (
+        f.account("From_Account", code=90008),
+        to,
+        f.uint32("MsgRandom", required=True, code=90005),
+        f.uint32("MsgSeq"),
+        *when,
+        f.uint32("MsgLifeTime", code=90044, min_value=-INT32_LIMIT),
+        f.uint32("SyncOtherMachine", code=90031),
+        f.msg_body(required=True),
+        f.string("CloudCustomData"),
+        f.array("SendMsgControl"),
+        f.array("ForbidCallbackControl"),
+        f.obj("OfflinePushInfo"),
+    )
+
+
+@command(
+    "openim/sendmsg",
+    acting_field="From_Account",
+    fields=_send_fields(f.account("To_Account", required=True, code=90003), f.uint32("MsgTimeStamp", code=90006)),
+)
 def sendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     sender, out = _outgoing(ctx, body, batch=False)
     sent = services().c2c.send(ctx.app, sender, out, by_admin=ctx.is_admin, exclude=ctx.connection_id, batch=False)
@@ -81,7 +107,11 @@ def sendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return result
 
 
-@command("openim/batchsendmsg", acting_field="From_Account")
+@command(
+    "openim/batchsendmsg",
+    acting_field="From_Account",
+    fields=_send_fields(f.accounts("To_Account", required=True, code=90003)),
+)
 def batchsendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     sender, out = _outgoing(ctx, body, batch=True)
     sent = services().c2c.send(ctx.app, sender, out, by_admin=ctx.is_admin, exclude=ctx.connection_id, batch=True)
@@ -91,7 +121,19 @@ def batchsendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return result
 
 
-@command("openim/importmsg")
+@command(
+    "openim/importmsg",
+    fields=(
+        f.uint32("SyncFromOldSystem", required=True, code=90030),
+        f.account("From_Account", required=True, code=90008),
+        f.account("To_Account", required=True, code=90003),
+        f.uint32("MsgRandom", required=True, code=90005),
+        f.uint32("MsgSeq"),
+        f.uint32("MsgTimeStamp", required=True, code=90006, sample=1_700_000_000),
+        f.msg_body(required=True),
+        f.string("CloudCustomData"),
+    ),
+)
 def importmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     mode = import_mode(body.integer("SyncFromOldSystem", required=True, code=90030))
     services().c2c.import_message(
@@ -108,7 +150,20 @@ def importmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("openim/admin_getroammsg", acting_field="Operator_Account")
+@command(
+    "openim/admin_getroammsg",
+    acting_field="Operator_Account",
+    fields=(
+        f.account("Operator_Account", code=90008),
+        f.account("Peer_Account", code=90003),
+        f.account("From_Account", code=90008),
+        f.account("To_Account", code=90003),
+        f.uint32("MaxCnt", required=True, min_value=1),
+        f.uint32("MinTime", required=True),
+        f.uint32("MaxTime", required=True, sample=1_800_000_000),  # unix seconds, as MsgTime: 10**10 is refused
+        f.string("LastMsgKey"),
+    ),
+)
 def admin_getroammsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     # Older clients send From_Account/To_Account, newer ones Operator_Account/Peer_Account.
     operator = "Operator_Account" if "Operator_Account" in body else "From_Account"
@@ -131,7 +186,11 @@ def admin_getroammsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("openim/get_c2c_unread_msg_num", acting_field="To_Account")
+@command(
+    "openim/get_c2c_unread_msg_num",
+    acting_field="To_Account",
+    fields=(f.account("To_Account", required=True, code=90003), f.accounts("Peer_Account")),
+)
 def get_c2c_unread_msg_num(ctx: AuthContext, body: Body) -> dict[str, Any]:
     user = ctx.acting_user(body.user("To_Account", required=True, code=90003))
     peers = body.users("Peer_Account", max_items=10)
@@ -144,19 +203,34 @@ def get_c2c_unread_msg_num(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return result
 
 
-@command("openim/admin_set_msg_read", acting_field="Report_Account")
+@command(
+    "openim/admin_set_msg_read",
+    acting_field="Report_Account",
+    fields=(
+        f.account("Report_Account", required=True),
+        f.account("Peer_Account", required=True),
+        f.uint32("MsgReadTime"),
+    ),
+)
 def admin_set_msg_read(ctx: AuthContext, body: Body) -> dict[str, Any]:
     services().c2c.set_read(
         ctx.app,
         ctx.acting_user(body.user("Report_Account", required=True)),
         body.user("Peer_Account", required=True),
-        body.integer("MsgReadTime", min_value=0, max_value=4_294_967_295),  # uint32 seconds, as MsgTime
+        body.integer("MsgReadTime"),  # uint32 seconds, as MsgTime
         exclude=ctx.connection_id,
     )
     return {}
 
 
-@command("openim/admin_msgwithdraw", acting_field="From_Account")
+_MSG_REF = (
+    f.account("From_Account", required=True, code=90008),
+    f.account("To_Account", required=True, code=90003),
+    f.string("MsgKey", required=True, code=90054, max_bytes=64, sample="1_1_1700000000"),
+)
+
+
+@command("openim/admin_msgwithdraw", acting_field="From_Account", fields=_MSG_REF)
 def admin_msgwithdraw(ctx: AuthContext, body: Body) -> dict[str, Any]:
     services().c2c.withdraw(
         ctx.app,
@@ -168,7 +242,11 @@ def admin_msgwithdraw(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("openim/modify_c2c_msg", acting_field="From_Account")
+@command(
+    "openim/modify_c2c_msg",
+    acting_field="From_Account",
+    fields=(*_MSG_REF, f.msg_body(), f.string("CloudCustomData")),
+)
 def modify_c2c_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     sender = ctx.acting_user(body.user("From_Account", required=True, code=90008))
     recipient = body.user("To_Account", required=True, code=90003)
@@ -177,11 +255,20 @@ def modify_c2c_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     cloud = check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes)
     if new_body is None and cloud is None:
         raise errors.error(90001, "modify_c2c_msg needs MsgBody or CloudCustomData")
-    services().c2c.modify(ctx.app, sender, recipient, key, body=new_body, cloud=cloud)
+    services().c2c.modify(ctx.app, sender, recipient, key, body=new_body, cloud=cloud, by_admin=ctx.is_admin)
     return {}
 
 
-@command("openim/sync", acting_field="From_Account")
+@command(
+    "openim/sync",
+    acting_field="From_Account",
+    fields=(
+        f.account("From_Account"),
+        f.account("Peer_Account", required=True, code=90003),
+        f.string("Cursor", max_bytes=32),
+        f.uint32("MaxCnt", min_value=1, max_value=SYNC_MAX_CNT),
+    ),
+)
 def sync(ctx: AuthContext, body: Body) -> dict[str, Any]:
     result = services().c2c.sync(
         ctx.app,
@@ -199,7 +286,15 @@ def sync(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("openim/sync_conversations", acting_field="From_Account")
+@command(
+    "openim/sync_conversations",
+    acting_field="From_Account",
+    fields=(
+        f.account("From_Account"),
+        f.user_id("After"),
+        f.uint32("MaxCnt", min_value=1, max_value=SYNC_MAX_CNT),
+    ),
+)
 def sync_conversations(ctx: AuthContext, body: Body) -> dict[str, Any]:
     states, complete = services().c2c.conversation_states(
         ctx.app,
