@@ -1,4 +1,5 @@
-"""Fakes for ports: a recording pusher (with a Gone switch) and a fake @connections management client."""
+"""Fakes for ports: a recording pusher (with a Gone switch, and one that answers Gone during handshakes) and a fake
+@connections management client."""
 
 from __future__ import annotations
 
@@ -36,6 +37,27 @@ class RecordingPusher:
     def clear(self) -> None:
         self.sent.clear()
         self.closed.clear()
+
+
+class HandshakePusher(RecordingPusher):
+    """API Gateway's view of a handshake: a connection answers 410 Gone until `opened(cid)` (its `$connect` returned).
+
+    `raced` lists the (connection, frame) posts that got Gone that way; `gone` still marks dead sockets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: set[str] = set()
+        self.raced: list[tuple[str, dict[str, Any]]] = []
+
+    def opened(self, connection_id: str) -> str:
+        self.open.add(connection_id)
+        return connection_id
+
+    def send(self, connection_id: str, frame: Mapping[str, Any]) -> bool:
+        if connection_id not in self.open and connection_id not in self.gone:
+            self.raced.append((connection_id, json.loads(json.dumps(frame))))
+            return False
+        return super().send(connection_id, frame)
 
 
 class GoneError(Exception):

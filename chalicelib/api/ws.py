@@ -27,6 +27,7 @@ from chalicelib.wiring import services
 log = logging.getLogger("yuntong.ws")
 
 ACCEPTED = {"statusCode": 200}
+REFUSAL_FRAME = "frame"  # `?refusal=frame`: a refused login is told in the reply to its first frame, not by HTTP status
 # Our own inbound frame limit, below API Gateway's 128 KB message cap (beyond which it closes the socket itself).
 MAX_FRAME_BYTES = 64 * 1024
 MAX_REQ_ID = 2**53 - 1  # JavaScript's safe integers: browser clients must be able to match replies
@@ -88,17 +89,25 @@ def _text(event: WebsocketEvent) -> str:
 
 
 def _reply(connection_id: str, req_id: int | None, reply: Mapping[str, Any]) -> None:
+    # A frame arrives only once `$connect` has returned, so no handshake is running: Gone means the socket is closed.
     if not services().pusher.send(connection_id, {**reply, "reqId": req_id}):
         services().realtime.disconnect(connection_id)  # gone: API Gateway will not deliver to it again
 
 
 def connect(event: WebsocketEvent) -> dict[str, Any]:
-    """Log a terminal in; a non-200 status refuses the handshake (the body carries the envelope, for debugging)."""
+    """Log a terminal in; a non-200 status refuses the handshake (the body carries the envelope, for debugging).
+
+    With `refusal=frame` (browsers cannot read a refused upgrade's status) a refusal accepts the handshake instead,
+    and the connection's first frame is answered with the refusal's code, then closed (see RealtimeService.session).
+    """
     query: Mapping[str, str] = event.to_dict().get("queryStringParameters") or {}
     try:
         sdkappid, identifier, sig = credentials(query)
         services().realtime.login(sdkappid, identifier, sig, query.get("platform"), event.connection_id)
     except errors.DomainError as err:
+        if query.get("refusal") == REFUSAL_FRAME:
+            services().realtime.refuse(event.connection_id, err)
+            return ACCEPTED
         return {"statusCode": _refusal_status(err.error_code), "body": json.dumps(envelope.fail(err))}
     except Exception:
         log.exception("websocket login failed")

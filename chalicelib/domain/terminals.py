@@ -42,6 +42,12 @@ IDLE_SECONDS = 600
 TOUCH_EVERY_SECONDS = 60
 # What the README advises clients: a heartbeat well inside the idle limit, rare enough to cost little.
 HEARTBEAT_ADVICE_SECONDS = 240
+# A terminal is stored during `$connect`, but API Gateway answers 410 Gone to posts until `$connect` has returned (its
+# integration times out after 29 s). A Gone for a terminal younger than this says nothing about it being dead, so it is
+# not pruned then: a dead young socket goes at its `$disconnect`, or at the sweep after the idle limit.
+HANDSHAKE_GRACE_SECONDS = 30
+# A refusal kept for a connection accepted with `refusal=frame`, until its first frame reads it (or the socket closes).
+REFUSAL_SECONDS = 120
 
 # Codes carried by the `kicked` event (reference §4: SDK-side codes) and what each means.
 KICKED_OTHER_TERMINAL = 6208  # another terminal logged in with this account
@@ -101,3 +107,14 @@ def resolve(policy: str, newcomer: T, online: Sequence[T]) -> Outcome[T]:
     if any(t.seq > newcomer.seq and kicks(policy, newcomer.platform, t.platform) for t in online):
         return Outcome([], True)
     return Outcome([t for t in online if t.seq < newcomer.seq and kicks(policy, t.platform, newcomer.platform)], False)
+
+
+def gone_cutoff(now: float) -> int:
+    """A Gone answer prunes only terminals that connected before this time (epoch seconds)."""
+    return int(now) - HANDSHAKE_GRACE_SECONDS
+
+
+def survives_gone(connected_at: int, now: float) -> bool:
+    """True if a Gone answer for a terminal that logged in at `connected_at` must not log it out: its handshake may
+    still be running (the push raced the login), and a login that succeeded stays logged in whatever races it."""
+    return connected_at >= gone_cutoff(now)

@@ -5,7 +5,8 @@ has one shard gets its first `inline_max` terminals posted inline (in parallel, 
 more are online, the rest goes to the task queue from where the inline page stopped. Groups with several shards
 (AVChatRoom, Community) always go through the queue, one task per shard. A task posts one page of `page_size`
 terminals and first enqueues the next page, so pages run in parallel Lambdas and no single Lambda's time limit
-bounds a group however big. Terminals found gone are removed from the directory and from the index.
+bounds a group however big. Terminals found gone are removed from the directory (whose presence hook takes them out of
+the index, once), unless still within their handshake grace (see services/notify.py).
 """
 
 from __future__ import annotations
@@ -108,10 +109,14 @@ class GroupFanout:
         targets = [t for t in terminals if t.connection_id != exclude]
         if not targets:
             return 0
-        gone = set(self._notifier.post([t.connection_id for t in targets], event, data))
-        if gone:
-            self._online.remove(app.sdkappid, [ref], [t for t in targets if t.connection_id in gone])
-        delivered = len(targets) - len(gone)
+        posted = self._notifier.post([t.connection_id for t in targets], event, data)
+        # A pruned terminal left this index through the directory's presence hook, and one within its handshake
+        # grace stays; only a row whose terminal the directory no longer knows (a missed hook) is dropped here.
+        pruned = set(posted.pruned)
+        stale = [cid for cid in posted.gone if cid not in pruned and self._notifier.directory.get(cid) is None]
+        if stale:
+            self._online.remove(app.sdkappid, [ref], [t for t in targets if t.connection_id in stale])
+        delivered = len(targets) - len(posted.gone)
         if delivered:
             self._metrics.incr(app, "GroupDownMsgNum", delivered)
         return delivered

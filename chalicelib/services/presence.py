@@ -1,8 +1,9 @@
 """Presence hooks: a ConnectionDirectory that tells every PresenceHook about each terminal added or removed.
 
 Wrapping the directory, rather than each caller, catches every way a terminal comes and goes: login, a refused
-login, $disconnect, kicks, the stale-connection sweep and the Gone prune after a push. Only the call that really
-removed a terminal reports it (the directory decides, see ConnectionDirectory).
+login, $disconnect, kicks, the stale-connection sweep and the Gone prune after a push (which keeps terminals still
+within their handshake grace). Only the call that really removed a terminal reports it (the directory decides, see
+ConnectionDirectory), so online counters and the groups' index count each terminal down once.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ class HookedDirectory:
         if conn is not None:
             self._tell(conn, connected=False)
         return conn
+
+    def remove_gone(self, connection_id: str) -> Connection | None:
+        conn = self.inner.remove_gone(connection_id)
+        if conn is not None:
+            self._tell(conn, connected=False)
+        return conn
+
+    def refuse(self, connection_id: str, code: int, info: str, expires: int) -> None:
+        self.inner.refuse(connection_id, code, info, expires)  # never a terminal: nothing to tell
+
+    def refusal(self, connection_id: str) -> tuple[int, str] | None:
+        return self.inner.refusal(connection_id)
 
     def remove_expired(self, sdkappid: int, now: int, limit: int) -> list[Connection]:
         removed = self.inner.remove_expired(sdkappid, now, limit)

@@ -78,6 +78,12 @@ class RealtimeService:
             raise
         return added.connection
 
+    def refuse(self, connection_id: str, error: errors.DomainError) -> None:
+        """A `refusal=frame` login that failed: the handshake is accepted, but the connection is no terminal (never in
+        the directory, never online, never pushed to); its first frame is answered with `error` (see `session`)."""
+        expires = self._now() + terminals.REFUSAL_SECONDS
+        self._directory.refuse(connection_id, error.error_code, error.info, expires)
+
     def disconnect(self, connection_id: str) -> None:
         self._directory.remove(connection_id)
 
@@ -122,6 +128,10 @@ class RealtimeService:
         """The terminal a frame came from; any error means the session is over (the edge closes the socket)."""
         conn = self._directory.get(connection_id)
         if conn is None:
+            refused = self._directory.refusal(connection_id)
+            if refused is not None:
+                code, info = refused
+                raise errors.error(code, info)  # why its `refusal=frame` login was refused
             raise errors.NotLoggedIn()
         now = self._now()
         try:

@@ -4,6 +4,8 @@
   `gsi1` = (`{app}#CONN`, zero-padded expires + id) lets the sweep find expired connections without a Scan.
 - `CONN#{connection_id}` / `META`: lookup by connection id for websocket frames (API Gateway ids are global,
   so this is the one key that cannot start with the SDKAppID). Its deletion decides who removed a connection.
+- `CONN#{connection_id}` / `REFUSED`: `code`, `info` of a login refused in `refusal=frame` mode (short TTL); such a
+  connection has no other row.
 - `{app}#U#{user}` / `ONLINE`: the account's terminal count `n` and login sequence `seq` (atomic ADD); TTL 30 days,
   renewed at every login, so accounts that never come back leave nothing behind.
 - `{app}#ONLINE` / `TOTAL`: the app's online `connections` and `accounts` (atomic ADD on every login and removal).
@@ -21,12 +23,14 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain import terminals
 from chalicelib.domain.clock import Clock
 from chalicelib.services.ports import Added, Connection, Online
 from chalicelib.store.base import BaseModel, ExpiringModel, Gsi1, TableMeta
 from chalicelib.store.keys import pad, user_pk
 
 META_SK = "META"
+REFUSED_SK = "REFUSED"
 ONLINE_SK = "ONLINE"
 TOTAL_SK = "TOTAL"
 ONLINE_ITEM_TTL = 30 * 86400
@@ -81,6 +85,16 @@ class AccountOnlineModel(ExpiringModel):
 
     n = NumberAttribute(null=True)
     seq = NumberAttribute(null=True)
+
+
+class RefusalModel(ExpiringModel):
+    table_key: ClassVar[str] = "connections"
+
+    class Meta(TableMeta):
+        pass
+
+    code = NumberAttribute()
+    info = UnicodeAttribute()
 
 
 class AppOnlineModel(BaseModel):
@@ -224,6 +238,33 @@ class DynamoConnectionDirectory:
         conn = _to_conn(m)
         return conn if self._remove(conn, None) else None
 
+    def remove_gone(self, connection_id: str) -> Connection | None:
+        """API Gateway answered Gone: remove the terminal only if it connected before the handshake grace
+        (terminals.gone_cutoff). A Gone during `$connect` is expected, so a fresh login is kept; the condition is part
+        of the delete, so a pruner racing a login never removes it."""
+        try:
+            m = ConnectionModel.get(conn_pk(connection_id), META_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        conn = _to_conn(m)
+        cutoff = terminals.gone_cutoff(self._now())
+        if conn.connected_at >= cutoff:
+            return None  # still within its handshake grace: the push raced the login
+        return conn if self._remove(conn, None, connected_before=cutoff) else None
+
+    def refuse(self, connection_id: str, code: int, info: str, expires: int) -> None:
+        """Keep why a `refusal=frame` login was refused, for its first frame (`CONN#{id}` / `REFUSED`, TTL)."""
+        RefusalModel(conn_pk(connection_id), REFUSED_SK, code=code, info=info, expires=expires).save()
+
+    def refusal(self, connection_id: str) -> tuple[int, str] | None:
+        try:
+            m = RefusalModel.get(conn_pk(connection_id), REFUSED_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        if m.expires is not None and m.expires <= self._now():
+            return None
+        return int(m.code), m.info
+
     def remove_expired(self, sdkappid: int, now: int, limit: int) -> list[Connection]:
         """Remove up to `limit` connections of the app whose `expires` has passed (gsi1 Query, never a Scan)."""
         rows = ConnectionModel.by_app.query(app_conn_pk(sdkappid), ConnectionModel.gsi1sk < pad(now + 1), limit=limit)
@@ -238,16 +279,19 @@ class DynamoConnectionDirectory:
             return Online()
         return Online(int(m.connections or 0), int(m.accounts or 0))
 
-    def _remove(self, conn: Connection, expired_by: int | None) -> bool:
+    def _remove(self, conn: Connection, expired_by: int | None, *, connected_before: int | None = None) -> bool:
         """Delete the rows and count the terminal down, only if this call is the one that deleted META."""
         condition = ConnectionModel.pk.exists()
         if expired_by is not None:
             condition &= ConnectionModel.expires <= expired_by
+        if connected_before is not None:
+            condition &= ConnectionModel.connected_at < connected_before
         try:
             ConnectionModel(conn_pk(conn.connection_id), META_SK).delete(condition=condition)
         except DeleteError as exc:
             if _condition_failed(exc):
-                return False  # already removed by a racing kick / $disconnect / sweep, or not expired after all
+                # already removed by a racing kick / $disconnect / sweep, or not expired (or not old enough) after all
+                return False
             raise
         ConnectionModel(user_pk(conn.sdkappid, conn.user), conn_sk(conn.connection_id)).delete()
         account = AccountOnlineModel(user_pk(conn.sdkappid, conn.user), ONLINE_SK)

@@ -1,5 +1,6 @@
 """The connection directory on DynamoDB (moto): login order, online counters, exactly-once removal, the sweep."""
 
+from chalicelib.domain.terminals import HANDSHAKE_GRACE_SECONDS
 from chalicelib.push.gateway import ApiGatewayPusher
 from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import Connection, Online
@@ -118,6 +119,7 @@ def test_of_users_finds_the_live_terminals_of_many_accounts(svc, clock):
 def test_the_notifier_prunes_gone_terminals_but_never_the_senders_or_a_failing_one(svc, clock):
     for cid, user in (("sender", "alice"), ("a2", "alice"), ("b1", "bob"), ("b2", "bob"), ("b3", "bob")):
         _add(svc, clock, cid, user=user)
+    clock.advance(HANDSHAKE_GRACE_SECONDS + 1)  # past their handshakes: a Gone now means a dead socket
     client = FakeManagementClient(gone={"b1", "sender"}, failing={"b2"})
     notifier = Notifier(svc.connections, ApiGatewayPusher("https://x.invalid/t", "us-east-1", 4, client=client))
     reached = notifier.to_users(APP, ["alice", "bob"], "hello", {"x": 1}, exclude="sender")
@@ -127,3 +129,40 @@ def test_the_notifier_prunes_gone_terminals_but_never_the_senders_or_a_failing_o
     assert svc.connections.get("sender") is not None  # excluded: never posted, never pruned
     assert svc.connections.get("b2") is not None
     assert svc.connections.online(APP) == Online(4, 2)
+
+
+def test_remove_gone_keeps_a_terminal_within_its_handshake_grace(svc, clock):
+    _add(svc, clock, "young")
+    clock.advance(HANDSHAKE_GRACE_SECONDS)
+    assert svc.connections.remove_gone("young") is None
+    assert svc.connections.get("young") is not None
+    assert svc.connections.online(APP) == Online(1, 1)
+    clock.advance(1)
+    assert svc.connections.remove_gone("young").connection_id == "young"
+    assert svc.connections.get("young") is None and svc.connections.of_user(APP, "alice") == []
+    assert svc.connections.online(APP) == Online(0, 0)
+    assert svc.connections.remove_gone("young") is None  # a second pruner counts nothing down
+    assert svc.connections.online(APP) == Online(0, 0)
+
+
+def test_remove_gone_is_conditional_on_the_stored_login_time(svc, clock):
+    """The delete itself checks `connected_at`: a pruner whose read (or clock) said "old enough" cannot delete a
+    login that is in fact younger than the cutoff."""
+    _add(svc, clock, "fresh")
+    conn = svc.connections.get("fresh")
+    assert svc.connections.inner._remove(conn, None, connected_before=conn.connected_at) is False
+    assert svc.connections.get("fresh") is not None
+    assert svc.connections.online(APP) == Online(1, 1)
+    assert svc.connections.inner._remove(conn, None, connected_before=conn.connected_at + 1) is True
+    assert svc.connections.online(APP) == Online(0, 0)
+
+
+def test_a_refusal_is_kept_briefly_and_makes_no_terminal(svc, clock):
+    now = int(clock.now())
+    svc.connections.refuse("r1", 70001, "expired", now + 120)
+    assert svc.connections.refusal("r1") == (70001, "expired")
+    assert svc.connections.get("r1") is None
+    assert svc.connections.online(APP) == Online(0, 0)
+    assert svc.connections.refusal("other") is None
+    clock.advance(120)
+    assert svc.connections.refusal("r1") is None

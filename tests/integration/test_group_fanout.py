@@ -1,6 +1,7 @@
 import pytest
 
 from chalicelib.domain.groups import GroupRef, Member, OnlineTerminal
+from chalicelib.domain.terminals import HANDSHAKE_GRACE_SECONDS
 from chalicelib.services.group_fanout import FANOUT_TASK, FanoutLimits
 from chalicelib.services.group_messages import Outgoing
 from tests.group_builders import InMemoryGroupOnlineIndex, accounts, connect, create, send, text
@@ -34,6 +35,7 @@ def test_gone_terminals_are_pruned_from_the_directory_and_the_group_index(svc, a
     accounts(api, "alice", "bob")
     gid = create(api, "Public", members=("bob",))
     connect(svc, "bob", "b1")
+    svc.clock.advance(HANDSHAKE_GRACE_SECONDS + 1)  # a Gone within the login's handshake grace prunes nothing
     pusher.gone.add("b1")
     send(api, gid)
     group = svc.groups._repo.get(1400000001, gid)
