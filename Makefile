@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv run test test-fast lint format typecheck check package bench clean
+.PHONY: venv run test test-fast lint format typecheck check package bench clean sdk
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,8 +19,19 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/python -m devstack
 
-## make test: the full suite (unit, integration, api, e2e, packaging check).
-test: venv
+## make sdk: the web SDK → sdk/js/dist/yuntong-chat.mjs (+ .d.ts); `npm ci` runs only when package-lock.json changed.
+SDK := sdk/js
+SDK_STAMP := $(SDK)/node_modules/.installed-stamp
+
+$(SDK_STAMP): $(SDK)/package-lock.json
+	cd $(SDK) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(SDK_STAMP)
+
+sdk: $(SDK_STAMP)
+	cd $(SDK) && npm run --silent build
+
+## make test: the full suite (unit, integration, api, e2e incl. the SDK's node tests, packaging check).
+test: venv sdk
 	$(BIN)/python -m pytest
 
 lint: venv

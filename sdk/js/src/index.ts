@@ -1,0 +1,10 @@
+/** yuntong-chat: the web client SDK for Yuntong, with the names of Tencent's @tencentcloud/chat. */
+import { YuntongChat } from "./chat";
+
+export { YuntongChat };
+export type { CreateOptions, MessageOptions, Result } from "./chat";
+export { EVENT, TYPES, ERR } from "./constants";
+export { Message } from "./message";
+export type { Conversation } from "./store";
+export type { ChatError, WebSocketCtor, WebSocketLike } from "./transport";
+export default YuntongChat;
