@@ -1,7 +1,8 @@
 """`make package`: the stage's CloudFormation (SAM) template with tables and settings merged in, linted.
 
 Steps: `chalice package` once to learn which resources chalice emits, generate the merge template from that
-(deploy/template.py), `chalice package --merge-template`, check the zip holds no boto3/botocore, run cfn-lint.
+(deploy/template.py), `chalice package --merge-template`, check the zip holds no boto3/botocore, run cfn-lint,
+copy the web app (web/ and the SDK bundle) into `site/` for `python -m deploy.site upload` (deploy/site.py).
 
 Lambda ships boto3/botocore, so pip runs with PIP_NO_DEPS=1: requirements.txt must list every runtime dependency
 except those two (today pynamodb alone, whose only dependency is botocore). Without it the zip is ~17 MB.
@@ -21,7 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy import template
+from deploy import site, template
 
 BIN = Path(sys.executable).parent
 # Top-level names in the zip that must come from the Lambda runtime instead.
@@ -38,6 +39,7 @@ class Package:
     zip: Path
     zip_bytes: int
     lint_output: str
+    site: Path
 
 
 def _provided_by_runtime(zip_path: Path) -> list[str]:
@@ -99,7 +101,11 @@ def build(project_dir: Path, out: Path, stage: str = "prod", lint: bool = True) 
     if bundled:
         raise PackagingError(f"{zip_path} bundles {', '.join(bundled)}, which Lambda provides")
     lint_output = _run([str(BIN / "cfn-lint"), str(sam)], project_dir, "cfn-lint") if lint else ""
-    return Package(sam, zip_path, zip_path.stat().st_size, lint_output)
+    try:
+        site.build(out / "site", project_dir / "web", project_dir / site.SDK_BUNDLE.relative_to(site.ROOT))
+    except FileNotFoundError as exc:
+        raise PackagingError(f"web app: {exc}") from exc
+    return Package(sam, zip_path, zip_path.stat().st_size, lint_output, out / "site")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"template: {built.template}  (cfn-lint: clean)")
     print(f"zip:      {built.zip}  ({built.zip_bytes / 1024:.0f} KiB, no boto3/botocore)")
+    print(f"site:     {built.site}  (then: python -m deploy.site upload --stack S --sdkappid N --usersig-url U)")
     return 0
 
 

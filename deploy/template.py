@@ -4,6 +4,7 @@
 - The table prefix and the websocket stage name come from `.chalice/config.json`, like the Lambdas' own settings.
 - Every function gets YUNTONG_WS_ENDPOINT when the app has websocket handlers; the fan-out queue
   (`chalicelib.config.FANOUT_QUEUE`) is created, and its URL given to every function, when a function consumes it.
+- The web app's bucket and CloudFront distribution come from deploy/site.py (output `SiteURL`).
 - The merge template only touches resources `chalice package` actually emitted (read from its raw template):
   `chalice package --merge-template` deep-merges dicts but replaces whole lists, and a key naming a resource chalice
   did not emit would create a resource without a Type. So functions get environment variables (a dict) and nothing
@@ -24,6 +25,7 @@ from typing import Any
 from chalicelib.config import FANOUT_QUEUE
 from chalicelib.store.schema import cloudformation_resource
 from chalicelib.store.tables import TABLES
+from deploy import site
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"
@@ -180,6 +182,8 @@ def merge_template(raw: dict[str, Any], stage: str, config_path: Path = CONFIG) 
     if env:
         for name in functions:
             resources[name] = {"Properties": {"Environment": {"Variables": dict(env)}}}
+    resources.update(site.resources())  # the web app: S3 + CloudFront (deploy/site.py)
+    outputs.update(site.outputs())
     return {"Resources": resources, "Outputs": outputs}
 
 

@@ -16,6 +16,7 @@ from chalice.config import Config
 
 from devstack.demo import banner, create_demo
 from devstack.settings import STAGE, StackSettings
+from devstack.site import demo_site
 from devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,9 @@ def main() -> int:
         os.environ.update(settings.app_env())  # the stage's config.json variables never override the local endpoints
         stack = Stack(app, config, settings)
         stack.start()
-        print(banner(stack, create_demo(settings)), flush=True)
+        demo = create_demo(settings)
+        stack.rest.site = demo_site(demo.sdkappid, demo.secret_key, demo.admin, stack.gateway.url)
+        print(banner(stack, demo), flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -17,6 +17,11 @@ class Demo:
     admin_sig: str
     key_generated: bool
     note: str = ""
+    accounts: tuple[str, ...] = ()
+
+
+# Accounts the demo app starts with, so that two browser windows can chat at once (nicknames for the page).
+DEMO_ACCOUNTS: dict[str, str] = {"alice": "Alice", "bob": "Bob", "carol": "Carol"}
 
 
 def create_demo(settings: StackSettings) -> Demo:
@@ -36,8 +41,10 @@ def create_demo(settings: StackSettings) -> Demo:
         app = apps.get(settings.sdkappid)
         note = "(the app already existed: its stored key is shown)"
     admin = settings.admin if settings.admin in app.admins else app.admins[0]
+    for user, nick in DEMO_ACCOUNTS.items():
+        services().accounts.import_account(app.sdkappid, user, nick=nick)
     sig = usersig.generate(app.sdkappid, app.secret_key, admin, int(time.time()))
-    return Demo(app.sdkappid, app.secret_key, admin, sig, settings.secret_key is None, note)
+    return Demo(app.sdkappid, app.secret_key, admin, sig, settings.secret_key is None, note, tuple(DEMO_ACCOUNTS))
 
 
 def banner(stack: Stack, demo: Demo) -> str:
@@ -46,7 +53,9 @@ def banner(stack: Stack, demo: Demo) -> str:
     key_origin = "generated: set YUNTONG_SECRET_KEY to keep one" if demo.key_generated else "from YUNTONG_SECRET_KEY"
     lines = [
         "",
+        f"{rest}/  <- open this: the web app (chat, and the Operator console as {demo.admin})",
         "Yuntong local stack is running (Ctrl-C stops it)",
+        f"  Web app       {rest}/  demo accounts: {', '.join(demo.accounts) or '-'} (any other ID: 'Create')",
         f"  REST API      {rest}/v4/{{service}}/{{command}}?sdkappid&identifier&usersig&random&contenttype=json",
         f"  REST base     {rest}/v4",
         f"  WebSocket     {ws}/?sdkappid={demo.sdkappid}&identifier=<user>&usersig=<sig>&platform=<platform>",

@@ -1,4 +1,8 @@
-"""The REST API on a local port: Chalice's own local API Gateway emulation (chalice.local), in a thread."""
+"""The REST API on a local port: Chalice's own local API Gateway emulation (chalice.local), in a thread.
+
+Paths outside /v4 go to the web app's Site (devstack/site.py) once the stack has set one; until then, and for /v4,
+Chalice answers (unknown paths: API Gateway's 403).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ import functools
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
 from chalice.deploy.validate import validate_routes
 from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, create_local_server
+
+from devstack.site import Site
 
 log = logging.getLogger("devstack.rest")
 
@@ -20,9 +27,29 @@ class _RequestHandler(ChaliceRequestHandler):
     """Chalice's handler, logging one short line per request (the query string holds a UserSig: left out), and
     registering its socket so that stopping the server also ends idle keep-alive connections and their threads."""
 
-    def __init__(self, *args: Any, sockets: set[socket.socket], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sockets: set[socket.socket], site: Callable[[], Site | None], **kwargs: Any) -> None:
         self._sockets = sockets
+        self._site = site
         super().__init__(*args, **kwargs)
+
+    def _generic_handle(self) -> None:
+        site = self._site()
+        if site is None or not site.handles(self.path):
+            super()._generic_handle()
+            return
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length > 0 else None
+        reply = site.answer(self.command, self.path, body)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     def setup(self) -> None:
         super().setup()
@@ -47,6 +74,7 @@ class RestServer:
         self._server: LocalDevServer | None = None
         self._thread: threading.Thread | None = None
         self._sockets: set[socket.socket] = set()
+        self.site: Site | None = None  # set once the demo app exists (devstack/__main__.py)
 
     @property
     def url(self) -> str:
@@ -60,7 +88,7 @@ class RestServer:
             # makes app.current_request thread-local: requests are served on concurrent threads
             self._server = create_local_server(self._app, self._config, self.host, self.port)
         self._server.server.RequestHandlerClass = functools.partial(
-            _RequestHandler, app_object=self._app, config=self._config, sockets=self._sockets
+            _RequestHandler, app_object=self._app, config=self._config, sockets=self._sockets, site=lambda: self.site
         )
         server = self._server.server
         self._thread = threading.Thread(target=lambda: server.serve_forever(0.1), name="rest", daemon=True)
