@@ -39,7 +39,7 @@ class Package:
     zip: Path
     zip_bytes: int
     lint_output: str
-    site: Path
+    site: Path | None  # None: the project has no web/
 
 
 def _provided_by_runtime(zip_path: Path) -> list[str]:
@@ -101,11 +101,14 @@ def build(project_dir: Path, out: Path, stage: str = "prod", lint: bool = True) 
     if bundled:
         raise PackagingError(f"{zip_path} bundles {', '.join(bundled)}, which Lambda provides")
     lint_output = _run([str(BIN / "cfn-lint"), str(sam)], project_dir, "cfn-lint") if lint else ""
-    try:
-        site.build(out / "site", project_dir / "web", project_dir / site.SDK_BUNDLE.relative_to(site.ROOT))
-    except FileNotFoundError as exc:
-        raise PackagingError(f"web app: {exc}") from exc
-    return Package(sam, zip_path, zip_path.stat().st_size, lint_output, out / "site")
+    site_dir = None
+    if (project_dir / "web").is_dir():  # the web app, for `python -m deploy.site upload`
+        site_dir = out / "site"
+        try:
+            site.build(site_dir, project_dir / "web", project_dir / site.SDK_BUNDLE.relative_to(site.ROOT))
+        except FileNotFoundError as exc:
+            raise PackagingError(f"web app: {exc}") from exc
+    return Package(sam, zip_path, zip_path.stat().st_size, lint_output, site_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"template: {built.template}  (cfn-lint: clean)")
     print(f"zip:      {built.zip}  ({built.zip_bytes / 1024:.0f} KiB, no boto3/botocore)")
-    print(f"site:     {built.site}  (then: python -m deploy.site upload --stack S --sdkappid N --usersig-url U)")
+    if built.site is not None:
+        print(f"site:     {built.site}  (then: python -m deploy.site upload --stack S --sdkappid N --usersig-url U)")
     return 0
 
 

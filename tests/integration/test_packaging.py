@@ -166,3 +166,14 @@ def test_packaging_drops_a_cached_zip_that_bundles_botocore(tmp_path):
         zf.writestr("pynamodb/__init__.py", "")
     package._drop_stale_deployments(project)
     assert sorted(p.name for p in cache.iterdir()) == ["good-python3.11.zip"]
+
+
+def test_make_package_adds_the_web_site_and_no_dev_usersig_endpoint(prod_package):
+    sam_text = (prod_package / "sam.json").read_text()
+    sam = json.loads(sam_text)
+    assert sam["Resources"]["SiteBucket"]["Type"] == "AWS::S3::Bucket"
+    assert sam["Resources"]["SiteDistribution"]["Type"] == "AWS::CloudFront::Distribution"
+    assert "SiteURL" in sam["Outputs"] and "SiteBucketName" in sam["Outputs"]
+    assert "usersig" not in sam_text.lower() and "/dev" not in sam_text  # the dev endpoint is the devstack's alone
+    site = prod_package / "site"
+    assert (site / "index.html").is_file() and (site / "sdk" / "yuntong-chat.mjs").is_file()
