@@ -208,6 +208,8 @@ class Field:
     choices: tuple[str, ...] = ()
     items: tuple[Field, ...] = ()
     sample: Any = None  # a valid value for tests when the kind's default would not do
+    alias_of: str | None = None  # another (older or newer) name of that field: a body gives one of the two
+    given: tuple[tuple[str, Any], ...] = ()  # sibling values this field is read with (ToGroupid: Type 2)
 
 
 def account(name: str, **kw: Any) -> Field:
@@ -289,6 +291,8 @@ def check(declared: Sequence[Field], data: Mapping[str, Any], code: int, *, wher
             continue
         kind = f.kind
         if kind in (Kind.ACCOUNT, Kind.USER_ID):
+            if value == "" and not f.required:
+                continue  # the handler's getter refuses it, after any rule of its own ("" naming no one: 40002)
             check_user_id(value, code=bad, field=name)
         elif kind in (Kind.ACCOUNTS, Kind.USER_IDS):
             for i, v in enumerate(_list(value, name, bad)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ RESTORE_WINDOW_SECONDS = 30 * 86400  # FAQ: a removed app is kept for a while an
 # Multi-terminal login policies (FAQ 多终端同时在线), see domain/terminals.py.
 LOGIN_POLICIES = ("no_kick", "mobile_pc", "per_platform", "single")
 LOG_LEVELS = ("", "DEBUG", "INFO", "WARNING", "ERROR")
+CUSTOM_TAG_KEY = re.compile(r"[A-Za-z]{1,8}")  # Tag_Profile_Custom_<key>: 1-8 letters (doc 1500)
+MAX_CUSTOM_PROFILE_TAGS = 20
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,13 @@ class AppConfig:
     c2c_recall_seconds: int = 120  # a sender may recall its own message within 2 minutes
     timezone: str = "Asia/Shanghai"  # natural day for DAU
     log_level: str = ""  # "" = the stage's level (Settings.log_level); DEBUG/INFO/WARNING/ERROR override it
+    # The app's custom profile fields, declared as in Tencent's console: comma-separated keys of
+    # Tag_Profile_Custom_<key> (1-8 letters, at most 20). An undeclared custom tag is refused (40009).
+    custom_profile_tags: str = ""
+
+    def custom_tags(self) -> frozenset[str]:
+        """The declared custom profile tags, full names (`Tag_Profile_Custom_Hobby`)."""
+        return frozenset(f"Tag_Profile_Custom_{k}" for k in _custom_keys(self.custom_profile_tags))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -75,7 +85,20 @@ class AppConfig:
             raise errors.InvalidParam(f"login_policy must be one of {', '.join(LOGIN_POLICIES)}")
         if result.log_level not in LOG_LEVELS:
             raise errors.InvalidParam("log_level must be empty (the stage level) or DEBUG, INFO, WARNING, ERROR")
-        return result
+        keys = _custom_keys(result.custom_profile_tags)
+        bad = [k for k in keys if not CUSTOM_TAG_KEY.fullmatch(k)]
+        if bad or len(keys) > MAX_CUSTOM_PROFILE_TAGS or len(set(keys)) != len(keys):
+            raise errors.InvalidParam(
+                f"custom_profile_tags takes at most {MAX_CUSTOM_PROFILE_TAGS} distinct comma-separated keys of "
+                "1-8 letters (Tag_Profile_Custom_<key>)"
+            )
+        return dataclasses.replace(result, custom_profile_tags=",".join(keys))
+
+
+def _custom_keys(text: str) -> list[str]:
+    """`Hobby, Tag_Profile_Custom_City` → ["Hobby", "City"] (the prefix may be given or not)."""
+    parts = (p.strip() for p in text.split(","))
+    return [p.removeprefix("Tag_Profile_Custom_") for p in parts if p]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from chalicelib.domain import errors
@@ -45,13 +46,16 @@ STANDARD: dict[str, TagRule] = {
 }
 
 
-def check_tag_name(tag: object) -> str:
-    """A standard tag or `Tag_Profile_Custom_<1-8 letters>`; 40009 otherwise."""
+def check_tag_name(tag: object, declared: Collection[str] | None = None) -> str:
+    """A standard tag or `Tag_Profile_Custom_<1-8 letters>`, one of the app's `declared` custom tags when given
+    (AppConfig.custom_profile_tags, as Tencent's console declares them); 40009 otherwise."""
     if not isinstance(tag, str):
         raise errors.error(40001, "Tag must be a string")
     if tag in STANDARD:
         return tag
     if tag.startswith(CUSTOM_PREFIX) and _CUSTOM_KEY.match(tag[len(CUSTOM_PREFIX) :]):
+        if declared is not None and tag not in declared:
+            raise errors.error(40009, f"custom profile tag {tag!r} is not declared by the app (custom_profile_tags)")
         return tag
     raise errors.error(40009, f"unknown profile tag {tag[:80]!r} (custom tags are Tag_Profile_Custom_ + 1-8 letters)")
 
@@ -64,9 +68,9 @@ def _check_str(tag: str, value: object) -> str:
     return value
 
 
-def check_value(tag: str, value: object, *, is_admin: bool) -> str | int:
+def check_value(tag: str, value: object, *, is_admin: bool, declared: Collection[str] | None = None) -> str | int:
     """Validate one (tag, value) for writing; raises 40009 (tag), then 40008/40601/40605/40610 (value)."""
-    rule = STANDARD.get(check_tag_name(tag))
+    rule = STANDARD.get(check_tag_name(tag, declared))
     if rule is None:  # custom tag: a string (JSON has no bytes) of ≤500 bytes
         return _check_str(tag, value)
     if rule.admin_write_only and not is_admin:

@@ -61,6 +61,10 @@ class AppService:
         return app
 
     def suspend(self, sdkappid: int) -> App:
+        """A deleted app stays deleted (60016): suspending it would bring it back as a suspended app with no
+        deletion date, out of the 30-day purge; `restore` is the one way back."""
+        if self.get(sdkappid).status == rules.DELETED:
+            raise errors.AppDeleted(f"SDKAppID {sdkappid} is deleted: `restore` it first to suspend it")
         return self._set_status(sdkappid, rules.SUSPENDED)
 
     def restore(self, sdkappid: int) -> App:

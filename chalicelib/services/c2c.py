@@ -679,6 +679,11 @@ class C2CService:
             out[row.peer] = Description(shown, row.unread)
         return out
 
+    def check_pin(self, sdkappid: int, owner: str, peer: str) -> None:
+        """ConversationSource: a C2C conversation can be pinned with an imported account only."""
+        if not self._accounts.exists(sdkappid, peer):
+            raise errors.error(50001, f"account {peer!r} does not exist")
+
     def on_account_deleted(self, sdkappid: int, user: str) -> None:
         """Account deletion: a re-imported UserID is a new account and must never see its predecessor's messages.
 

@@ -55,6 +55,10 @@ class ConversationSource(Protocol):
 
     def describe(self, sdkappid: int, owner: str, rows: Sequence[Conversation]) -> dict[str, Description]: ...
 
+    def check_pin(self, sdkappid: int, owner: str, peer: str) -> None:
+        """Raise the Type's code when `owner` may not pin its conversation with `peer` (unknown, not joined)."""
+        ...
+
 
 class RoamingCleaner(Protocol):
     """ClearRamble for one conversation Type: take the conversation out of the owner's history."""
@@ -94,6 +98,7 @@ class ConversationService:
 
     def get_list(self, app: App, owner: str, request: ListRequest) -> Listed:
         """One page of recent contacts, each with its last message and unread count (one Query, one BatchGet)."""
+        self._require_account(app.sdkappid, owner)
         page = session_page(self._repo.list(app.sdkappid, owner), request, limit=app.config.recent_contacts)
         described: dict[tuple[int, str], Description] = {}
         shown = page.top_items + page.items
@@ -107,6 +112,8 @@ class ConversationService:
     def delete(self, app: App, owner: str, type_: int, peer: str, *, clear_roaming: bool) -> None:
         """Remove the conversation (and its unread count) until a new message brings it back."""
         self._require_account(app.sdkappid, owner)
+        if type_ == C2C and not self._repo.get(app.sdkappid, owner, C2C, [peer]):
+            self._require_account(app.sdkappid, peer)  # a row with a since-deleted account can still be deleted
         # a C2C row's read mark moves to now: everything received so far counts as read (recalls count down after)
         self._repo.delete(app.sdkappid, owner, type_, peer, int(self._clock.now()) if type_ == C2C else None)
         cleaner = self.cleaners.get(type_)
@@ -114,10 +121,16 @@ class ConversationService:
             cleaner.clear_roaming(app.sdkappid, owner, peer)
 
     def set_top(self, app: App, owner: str, type_: int, peer: str, top: bool, *, exclude: str | None) -> None:
-        """Pin or unpin server-side and tell the account's other terminals (event recentcontact_top)."""
+        """Pin or unpin server-side and tell the account's other terminals (event recentcontact_top).
+
+        Pinning needs a conversation there can be: an imported peer account (50001), a group that exists (10010)
+        and that the owner belongs to (10007). Unpinning a row the owner has is always allowed."""
         self._require_account(app.sdkappid, owner)
-        if type_ == C2C and not self._accounts.exists(app.sdkappid, peer):
-            raise errors.error(50001, f"account {peer!r} does not exist")
+        source = self.sources.get(type_)
+        if top and source is not None:
+            source.check_pin(app.sdkappid, owner, peer)
+        elif type_ == C2C:
+            self._require_account(app.sdkappid, peer)
         self._repo.set_top(app.sdkappid, owner, type_, peer, top, int(self._clock.now()))
         data: dict[str, Any] = {"Type": type_, "TopFlag": int(top)}
         data["To_Account" if type_ == C2C else "GroupId"] = peer

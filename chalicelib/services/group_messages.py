@@ -309,6 +309,14 @@ class GroupMessageService:
             out[group.group_id] = Description(shown, unread)
         return out
 
+    def check_pin(self, sdkappid: int, owner: str, peer: str) -> None:
+        """ConversationSource: a group conversation can be pinned by a member of an existing group only."""
+        group = self._groups.get(sdkappid, peer)
+        if group is None:
+            raise errors.GroupNotFound(f"group {peer!r} does not exist")
+        if self._groups.member(group, owner) is None:
+            raise errors.GroupForbidden(f"{owner!r} is not a member of group {peer!r}")
+
     def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None:
         """recentcontact/delete with ClearRamble 1 on a group: the member's history starts after the last message."""
         group = self._groups.get(sdkappid, peer)

@@ -221,6 +221,13 @@ class GroupService:
         self._metrics.incr(app, "GroupNewGroupNum")
         return group
 
+    def _require_accounts(self, app: App, users: Sequence[str]) -> None:
+        unique = list(dict.fromkeys(users))
+        known = self._accounts.existing(app.sdkappid, unique)
+        missing = [u for u in unique if u not in known]
+        if missing:
+            raise errors.GroupAccountNotFound(f"accounts not imported: {', '.join(missing[:10])}")
+
     def _store_new(self, app: App, group: Group, rows: list[Member], *, imported: bool, now: int) -> Group:
         day = day_of(now, app.config.timezone)
         daily = None if imported else app.config.daily_new_groups
@@ -400,8 +407,11 @@ class GroupService:
     def delete_members(
         self, app: App, caller: str, is_admin: bool, gid: str, users: Sequence[str], *, silence: bool, reason: str
     ) -> list[str]:
+        """Existing accounts that are not members are skipped, as Tencent does (doc 1622: a user that was not in the
+        group still answers success); an account that was never imported is 10019 and nothing is removed."""
         group = self._access.load(app, gid)
         actor, _ = self._access.actor(group, caller, is_admin)
+        self._require_accounts(app, users)
         targets = self._repo.members(group, users)
         for member in targets.values():
             rules.check_kick(group.rules, actor, member.role)
@@ -515,6 +525,7 @@ class GroupService:
         self, app: App, user: str, *, type_name: str | None, with_huge: bool, limit: int, offset: int
     ) -> tuple[int, list[tuple[Group, Member]]]:
         """get_joined_group_list: the account's groups (member rows of dissolved groups are skipped)."""
+        self._require_accounts(app, [user])
         kind = rules.kind_of(type_name) if type_name else None
         refs = self._repo.memberships(app.sdkappid, user)
         groups = self._repo.get_many(app.sdkappid, [r.group_id for r in refs])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,23 +23,35 @@ class ProfileService:
     def __init__(self, repo: AccountRepo) -> None:
         self._repo = repo
 
-    def set(self, sdkappid: int, user: str, items: Mapping[str, Any], *, is_admin: bool) -> None:
+    def set(
+        self,
+        sdkappid: int,
+        user: str,
+        items: Mapping[str, Any],
+        *,
+        is_admin: bool,
+        declared: Collection[str] | None = None,
+    ) -> None:
         """Validate every item first, then write them all in one conditional update (all or nothing).
 
-        Unknown account → 40003; tag and value errors → 40009/40008/40601/40605/40610.
+        Unknown account → 40003; tag and value errors → 40009/40008/40601/40605/40610. `declared`: the app's custom
+        tags (AppConfig.custom_tags; portrait_set always passes them): any other custom tag is 40009, so an
+        account's custom profile holds at most 20 values of ≤500 bytes.
         """
         checked: dict[str, Any] = {}
         for tag, value in items.items():
-            checked[tag] = profiles.check_value(tag, value, is_admin=is_admin)
+            checked[tag] = profiles.check_value(tag, value, is_admin=is_admin, declared=declared)
         if not self._repo.set_profile(sdkappid, user, checked):
             raise errors.error(40003, f"account {user!r} does not exist")
 
-    def get(self, sdkappid: int, users: Sequence[str], tags: Sequence[str]) -> list[ProfileResult]:
+    def get(
+        self, sdkappid: int, users: Sequence[str], tags: Sequence[str], declared: Collection[str] | None = None
+    ) -> list[ProfileResult]:
         """One result per distinct account, in request order; unset tags read as their defaults.
 
         Only accounts of `sdkappid` are found; a string that cannot be a UserID is an unknown account.
         """
-        wanted = list(dict.fromkeys(profiles.check_tag_name(t) for t in tags))
+        wanted = list(dict.fromkeys(profiles.check_tag_name(t, declared) for t in tags))
         distinct = list(dict.fromkeys(users))
         found = self._repo.get_profiles(sdkappid, [u for u in distinct if is_user_id(u)])
         results = []

@@ -56,6 +56,7 @@ def test_nick_and_face_url_seed_the_profile(api: RestCaller) -> None:
 
 
 def test_importing_again_is_harmless_and_keeps_the_profile(api: RestCaller, svc: Services, tenant: Tenant) -> None:
+    svc.apps.configure(tenant.sdkappid, {"custom_profile_tags": "Hobby"})
     api.ok(IMPORT, {"UserID": "alice", "Nick": "Alice", "FaceUrl": "https://img.example/a.png"})
     items = [
         {"Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Female"},
@@ -280,7 +281,8 @@ def test_a_deleted_accounts_usersig_is_refused_with_70107(api: RestCaller) -> No
     api.rejects(SET, {"ProfileItem": [{"Tag": NICK, "Value": "back"}]}, 70107, identifier="alice")
 
 
-def test_a_deleted_then_reimported_account_starts_with_a_fresh_profile(api: RestCaller) -> None:
+def test_a_deleted_then_reimported_account_starts_with_a_fresh_profile(api: RestCaller, svc: Services) -> None:
+    svc.apps.configure(api.tenant.sdkappid, {"custom_profile_tags": "Hobby"})
     api.ok(IMPORT, {"UserID": "alice", "Nick": "Alice"})
     api.ok(SET, {"From_Account": "alice", "ProfileItem": [{"Tag": "Tag_Profile_Custom_Hobby", "Value": "go"}]})
     api.ok(DELETE, {"DeleteItem": [{"UserID": "alice"}]})

@@ -47,13 +47,15 @@ def test_a_dissolved_group_leaves_its_members_lists(api):
     assert gid not in sessions(api, "bob") and gid not in sessions(api, "alice")
 
 
-def test_a_group_left_and_then_pinned_is_an_empty_conversation(api):
+def test_a_group_left_cannot_be_pinned_nor_one_that_does_not_exist(api):
+    """Issue 11: pinning needs a conversation there can be (10007 after leaving, 10010 for no such group)."""
     from tests.chat import recent
     from tests.group_builders import accounts, create
 
     accounts(api, "alice", "bob")
     gid = create(api, "Public", members=("bob",))
     api.ok("group_open_http_svc/quit_group", {"GroupId": gid}, identifier="bob")
-    api.ok("recentcontact/set_top", {"From_Account": "bob", "Type": 2, "ToGroupid": gid, "TopFlag": 1})
-    assert recent(api, "bob", flags=1)["SessionItem"] == []  # leaving deleted the row: a pin makes an empty one
-    assert [i["GroupId"] for i in recent(api, "bob", flags=3)["SessionItem"]] == [gid]
+    api.rejects("recentcontact/set_top", {"From_Account": "bob", "Type": 2, "ToGroupid": gid, "TopFlag": 1}, 10007)
+    api.rejects("recentcontact/set_top", {"From_Account": "bob", "Type": 2, "ToGroupid": "nope", "TopFlag": 1}, 10010)
+    assert recent(api, "bob", flags=3)["SessionItem"] == []
+    api.ok("recentcontact/set_top", {"From_Account": "bob", "Type": 2, "ToGroupid": gid, "TopFlag": 0})  # unpin: fine

@@ -47,7 +47,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 @pytest.fixture
-def users(api: RestCaller) -> RestCaller:
+def users(api: RestCaller, svc: Any) -> RestCaller:
+    svc.apps.configure(api.tenant.sdkappid, {"custom_profile_tags": "Hobby,Bio"})  # declared, as Tencent's console
     api.ok(MULTI, {"Accounts": ["alice", "bob"]})
     return api
 

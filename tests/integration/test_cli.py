@@ -118,6 +118,43 @@ def test_config_refuses_bad_settings_and_changes_nothing(cli, svc, tenant):
 CACHE_TTL = 11
 
 
+def test_custom_profile_tags_are_declared_per_app_and_only_those_are_written(cli, api, tenant, clock):
+    """Issue 11: Tag_Profile_Custom_* must be declared (custom_profile_tags), ≤20 keys of 1-8 letters; others 40009."""
+    api.ok("im_open_login_svc/account_import", {"UserID": "alice"})
+    item = {"From_Account": "alice", "ProfileItem": [{"Tag": "Tag_Profile_Custom_Hobby", "Value": "chess"}]}
+    api.rejects("profile/portrait_set", item, 40009)
+    out = json.loads(cli("app", "config", str(tenant.sdkappid), "custom_profile_tags=Hobby, Tag_Profile_Custom_City"))
+    assert out["custom_profile_tags"] == "Hobby,City"
+    clock.advance(CACHE_TTL)
+    api.ok("profile/portrait_set", item)
+    other = {"From_Account": "alice", "ProfileItem": [{"Tag": "Tag_Profile_Custom_Pet", "Value": "cat"}]}
+    api.rejects("profile/portrait_set", other, 40009)
+    api.rejects(
+        "profile/portrait_set", {**item, "ProfileItem": [{"Tag": "Tag_Profile_Custom_City", "Value": "x" * 501}]}, 40601
+    )
+    got = api.ok("profile/portrait_get", {"To_Account": ["alice"], "TagList": ["Tag_Profile_Custom_Hobby"]})
+    assert got["UserProfileItem"][0]["ProfileItem"] == [{"Tag": "Tag_Profile_Custom_Hobby", "Value": "chess"}]
+    api.fails("profile/portrait_get", {"To_Account": ["alice"], "TagList": ["Tag_Profile_Custom_Pet"]}, 40009)
+    too_many = ",".join("K" + chr(ord("a") + i) for i in range(21))
+    for bad in ("Hobby1", "Toolongkey", too_many, "Hobby,Hobby"):
+        assert "custom_profile_tags takes" in cli(
+            "app", "config", str(tenant.sdkappid), f"custom_profile_tags={bad}", code=1
+        )
+
+
+def test_a_deleted_app_cannot_be_suspended_only_restored(cli, api, tenant, clock, svc):
+    """Issue 11: suspend used to bring a deleted app back (as suspended, with no deletion date)."""
+    cli("app", "delete", str(tenant.sdkappid))
+    assert "60016" in cli("app", "suspend", str(tenant.sdkappid), code=1)
+    app = svc.apps.get(tenant.sdkappid)
+    assert app.status == "deleted" and app.deleted_at is not None
+    clock.advance(CACHE_TTL)
+    api.fails("im_open_login_svc/account_import", {"UserID": "alice"}, 60016)
+    cli("app", "restore", str(tenant.sdkappid))
+    assert "suspended" in cli("app", "suspend", str(tenant.sdkappid))  # its own flows still work
+    assert cli("app", "restore", str(tenant.sdkappid)) == f"app {tenant.sdkappid} is active\n"
+
+
 def test_suspend_makes_calls_fail_with_60006_and_restore_brings_them_back(cli, api, tenant, clock):
     api.ok("im_open_login_svc/account_import", {"UserID": "alice"})
     assert "suspended" in cli("app", "suspend", str(tenant.sdkappid))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -13,7 +14,10 @@ from chalicelib.wiring import services
 BATCH_SIZE_INVALID = 70206
 
 
-@command("im_open_login_svc/account_import")
+@command(
+    "im_open_login_svc/account_import",
+    fields=(f.user_id("UserID"), f.user_id("Identifier", alias_of="UserID"), f.string("Nick"), f.string("FaceUrl")),
+)
 def account_import(ctx: AuthContext, body: Body) -> dict[str, Any]:
     # Current clients send `UserID`, older ones `Identifier`.
     field = "Identifier" if body.raw("UserID") is None and body.raw("Identifier") is not None else "UserID"
@@ -22,7 +26,7 @@ def account_import(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("im_open_login_svc/multiaccount_import")
+@command("im_open_login_svc/multiaccount_import", fields=(f.strings("Accounts", required=True),))
 def multiaccount_import(ctx: AuthContext, body: Body) -> dict[str, Any]:
     users = body.strings("Accounts", required=True, min_items=1, max_items=BATCH, size_code=BATCH_SIZE_INVALID)
     return {"FailAccounts": services().accounts.import_many(ctx.sdkappid, users or [])}
@@ -34,7 +38,10 @@ def _user_items(body: Body, field: str) -> list[str]:
     return [item.string("UserID", required=True) for item in items]
 
 
-@command("im_open_login_svc/account_check")
+@command(
+    "im_open_login_svc/account_check",
+    fields=(f.objects("CheckItem", f.string("UserID", required=True), required=True),),
+)
 def account_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
     users = _user_items(body, "CheckItem")
     found = services().accounts.existing(ctx.sdkappid, users)
@@ -47,7 +54,10 @@ def account_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("im_open_login_svc/account_delete")
+@command(
+    "im_open_login_svc/account_delete",
+    fields=(f.objects("DeleteItem", f.string("UserID", required=True), required=True),),
+)
 def account_delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
     results = services().accounts.delete_many(ctx.sdkappid, _user_items(body, "DeleteItem"))
     return {

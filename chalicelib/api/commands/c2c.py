@@ -156,8 +156,8 @@ def importmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     fields=(
         f.account("Operator_Account", code=90008),
         f.account("Peer_Account", code=90003),
-        f.account("From_Account", code=90008),
-        f.account("To_Account", code=90003),
+        f.account("From_Account", code=90008, alias_of="Operator_Account"),
+        f.account("To_Account", code=90003, alias_of="Peer_Account"),
         f.uint32("MaxCnt", required=True, min_value=1),
         f.uint32("MinTime", required=True),
         f.uint32("MaxTime", required=True, sample=1_800_000_000),  # unix seconds, as MsgTime: 10**10 is refused

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
 from chalicelib.domain import errors
-from chalicelib.domain.conversations import C2C, TYPES, Conversation, Cursor, ListRequest
+from chalicelib.domain.conversations import C2C, GROUP, TYPES, Conversation, Cursor, ListRequest
 from chalicelib.services.conversations import Description
 from chalicelib.wiring import services
 
@@ -32,19 +33,38 @@ def _item(row: Conversation, about: Description, with_top: bool) -> dict[str, An
     return item
 
 
-@command("recentcontact/get_list", acting_field="From_Account")
+_TARGET = (
+    f.account("From_Account", required=True),
+    f.uint32("Type", required=True, min_value=1, max_value=2),
+    f.account("To_Account", given=(("Type", C2C),)),
+    f.group("ToGroupid", max_bytes=48, given=(("Type", GROUP),)),
+)
+
+
+@command(
+    "recentcontact/get_list",
+    acting_field="From_Account",
+    fields=(
+        f.account("From_Account", required=True),
+        f.uint32("TimeStamp", required=True),
+        f.uint32("StartIndex", required=True),
+        f.uint32("TopTimeStamp", required=True),
+        f.uint32("TopStartIndex", required=True),
+        f.uint32("AssistFlags", required=True),
+    ),
+)
 def get_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = ctx.acting_user(body.user("From_Account", required=True))
     request = ListRequest(
         Cursor(
-            body.integer("TimeStamp", required=True, min_value=0),
-            body.integer("StartIndex", required=True, min_value=0),
+            body.integer("TimeStamp", required=True),
+            body.integer("StartIndex", required=True),
         ),
         Cursor(
-            body.integer("TopTimeStamp", required=True, min_value=0),
-            body.integer("TopStartIndex", required=True, min_value=0),
+            body.integer("TopTimeStamp", required=True),
+            body.integer("TopStartIndex", required=True),
         ),
-        body.integer("AssistFlags", required=True, min_value=0),
+        body.integer("AssistFlags", required=True),
     )
     listed = services().conversations.get_list(ctx.app, owner, request)
     page, pinned = listed.page, bool(request.flags & 1)
@@ -58,7 +78,7 @@ def get_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("recentcontact/delete", acting_field="From_Account")
+@command("recentcontact/delete", acting_field="From_Account", fields=(*_TARGET, f.flag("ClearRamble")))
 def delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = ctx.acting_user(body.user("From_Account", required=True))
     type_, peer = _target(body)
@@ -67,7 +87,7 @@ def delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("recentcontact/set_top", acting_field="From_Account")
+@command("recentcontact/set_top", acting_field="From_Account", fields=(*_TARGET, f.flag("TopFlag", required=True)))
 def set_top(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = ctx.acting_user(body.user("From_Account", required=True))
     type_, peer = _target(body)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.commands.groups import base_info, group_id, member_info, new_members
+from chalicelib.api import fields as f
+from chalicelib.api.commands.groups import GROUP, NEW_MEMBER, base_info, group_id, member_info, new_members
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -27,10 +28,24 @@ def _accounts(body: Body, name: str, *, required: bool = True) -> list[str]:
 def _mute_seconds(body: Body) -> int | None:
     """ShutUpTime (older clients) or MuteTime (current docs): seconds, 0 lifts, 4294967295 forever."""
     name = "MuteTime" if "MuteTime" in body else "ShutUpTime"
-    return body.integer(name, min_value=0, max_value=mute.FOREVER)
+    return body.integer(name, max_value=mute.FOREVER)
 
 
-@command("group_open_http_svc/add_group_member", allow_self=True)
+_MUTE = (
+    f.uint32("MuteTime", max_value=mute.FOREVER),
+    f.uint32("ShutUpTime", max_value=mute.FOREVER, alias_of="MuteTime"),
+)
+
+
+@command(
+    "group_open_http_svc/add_group_member",
+    allow_self=True,
+    fields=(
+        GROUP,
+        f.objects("MemberList", f.account("Member_Account", required=True), required=True),
+        f.flag("Silence"),
+    ),
+)
 def add_group_member(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     items = body.objects("MemberList", required=True, min_items=1, max_items=BATCH, max_code=10005) or []
@@ -40,7 +55,16 @@ def add_group_member(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"MemberList": [{"Member_Account": u, "Result": r} for u, r in results]}
 
 
-@command("group_open_http_svc/delete_group_member", allow_self=True)
+@command(
+    "group_open_http_svc/delete_group_member",
+    allow_self=True,
+    fields=(
+        GROUP,
+        f.accounts("MemberToDel_Account", required=True),
+        f.flag("Silence"),
+        f.string("Reason", max_bytes=rules.NOTIFICATION_MAX_BYTES),
+    ),
+)
 def delete_group_member(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     users = _accounts(body, "MemberToDel_Account")
@@ -51,11 +75,22 @@ def delete_group_member(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("group_open_http_svc/get_group_member_info", allow_self=True)
+@command(
+    "group_open_http_svc/get_group_member_info",
+    allow_self=True,
+    fields=(
+        GROUP,
+        f.uint32("Limit", min_value=1, max_value=MEMBER_PAGE_MAX),
+        f.uint32("Offset"),
+        f.array("MemberInfoFilter"),
+        f.array("MemberRoleFilter"),
+        f.array("AppDefinedDataFilter_GroupMember"),
+    ),
+)
 def get_group_member_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     limit = body.integer("Limit", default=MEMBER_PAGE_MAX, min_value=1, max_value=MEMBER_PAGE_MAX)
-    offset = body.integer("Offset", default=0, min_value=0)
+    offset = body.integer("Offset", default=0)
     fields = body.array("MemberInfoFilter")
     roles = body.array("MemberRoleFilter") or []
     if any(r not in rules.ROLES for r in roles):
@@ -66,7 +101,19 @@ def get_group_member_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"MemberNum": group.member_num, "MemberList": [member_info(m, fields, keys, now) for m in members]}
 
 
-@command("group_open_http_svc/modify_group_member_info", allow_self=True)
+@command(
+    "group_open_http_svc/modify_group_member_info",
+    allow_self=True,
+    fields=(
+        GROUP,
+        f.account("Member_Account", required=True),
+        f.anything("AppMemberDefinedData"),
+        f.string("Role", choices=(rules.ADMIN, rules.MEMBER)),
+        f.string("MsgFlag", choices=rules.MSG_FLAGS),
+        f.string("NameCard", max_bytes=rules.NAME_CARD_MAX_BYTES),
+        *_MUTE,
+    ),
+)
 def modify_group_member_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     user = body.user("Member_Account", required=True)
@@ -82,11 +129,23 @@ def modify_group_member_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("group_open_http_svc/get_joined_group_list", acting_field="Member_Account")
+@command(
+    "group_open_http_svc/get_joined_group_list",
+    acting_field="Member_Account",
+    fields=(
+        f.account("Member_Account"),
+        f.uint32("Limit", min_value=1, max_value=JOINED_PAGE_MAX),
+        f.uint32("Offset"),
+        f.flag("WithHugeGroups"),
+        f.flag("WithNoActiveGroups"),
+        f.obj("ResponseFilter", f.array("GroupBaseInfoFilter"), f.array("SelfInfoFilter")),
+        f.string("GroupType"),
+    ),
+)
 def get_joined_group_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     user = ctx.acting_user(body.user("Member_Account", required=ctx.is_admin))
     limit = body.integer("Limit", default=JOINED_PAGE_MAX, min_value=1, max_value=JOINED_PAGE_MAX)
-    offset = body.integer("Offset", default=0, min_value=0)
+    offset = body.integer("Offset", default=0)
     with_huge = body.integer("WithHugeGroups", default=0, min_value=0, max_value=1) == 1
     flt = body.obj("ResponseFilter")
     fields = flt.array("GroupBaseInfoFilter") if flt else None
@@ -106,7 +165,7 @@ def get_joined_group_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"TotalCount": total, "GroupIdList": items}
 
 
-@command("group_open_http_svc/get_role_in_group")
+@command("group_open_http_svc/get_role_in_group", fields=(GROUP, f.user_ids("User_Account", required=True)))
 def get_role_in_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     users = _accounts(body, "User_Account")
@@ -114,7 +173,11 @@ def get_role_in_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"UserIdList": [{"Member_Account": u, "Role": r} for u, r in roles]}
 
 
-@command("group_open_http_svc/forbid_send_msg", allow_self=True)
+@command(
+    "group_open_http_svc/forbid_send_msg",
+    allow_self=True,
+    fields=(GROUP, f.accounts("Members_Account", required=True), *_MUTE),
+)
 def forbid_send_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     users = _accounts(body, "Members_Account")
@@ -125,13 +188,16 @@ def forbid_send_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("group_open_http_svc/get_group_shutted_uin", allow_self=True)
+@command("group_open_http_svc/get_group_shutted_uin", allow_self=True, fields=(GROUP,))
 def get_group_shutted_uin(ctx: AuthContext, body: Body) -> dict[str, Any]:
     muted = services().groups.muted(ctx.app, ctx.identifier, ctx.is_admin, group_id(body))
     return {"ShuttedUinList": [{"Member_Account": u, "ShuttedUntil": t} for u, t in muted]}
 
 
-@command("group_open_http_svc/import_group_member")
+@command(
+    "group_open_http_svc/import_group_member",
+    fields=(GROUP, f.objects("MemberList", *NEW_MEMBER, f.uint32("UnreadMsgNum"), required=True)),
+)
 def import_group_member(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     members = new_members(body, imported=True)
@@ -141,16 +207,27 @@ def import_group_member(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"MemberList": [{"Member_Account": u, "Result": r} for u, r in results]}
 
 
-@command("group_open_http_svc/set_unread_msg_num")
+@command(
+    "group_open_http_svc/set_unread_msg_num",
+    fields=(GROUP, f.account("Member_Account", required=True), f.uint32("UnreadMsgNum", required=True)),
+)
 def set_unread_msg_num(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     user = body.user("Member_Account", required=True)
-    unread = body.integer("UnreadMsgNum", required=True, min_value=0)
+    unread = body.integer("UnreadMsgNum", required=True)
     services().group_messages.set_unread(ctx.app, gid, user, unread)
     return {}
 
 
-@command("group_open_http_svc/apply_join_group", acting_field="Applicant_Account")
+@command(
+    "group_open_http_svc/apply_join_group",
+    acting_field="Applicant_Account",
+    fields=(
+        f.account("Applicant_Account"),
+        f.string("ApplyMsg", max_bytes=rules.NOTIFICATION_MAX_BYTES),
+        GROUP,
+    ),
+)
 def apply_join_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     user = ctx.acting_user(body.user("Applicant_Account", required=ctx.is_admin))
     message = body.string("ApplyMsg", default="", max_bytes=rules.NOTIFICATION_MAX_BYTES)
@@ -158,7 +235,7 @@ def apply_join_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"JoinStatus": "Joined" if joined else "Pending"}
 
 
-@command("group_open_http_svc/get_join_application_list", allow_self=True)
+@command("group_open_http_svc/get_join_application_list", allow_self=True, fields=(GROUP,))
 def get_join_application_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     found = services().groups.applications(ctx.app, ctx.identifier, ctx.is_admin, group_id(body))
     return {
@@ -166,7 +243,16 @@ def get_join_application_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("group_open_http_svc/handle_join_application", allow_self=True)
+@command(
+    "group_open_http_svc/handle_join_application",
+    allow_self=True,
+    fields=(
+        GROUP,
+        f.account("Applicant_Account", required=True),
+        f.string("Decision", required=True, choices=("Agree", "Reject")),
+        f.string("Reason", max_bytes=rules.NOTIFICATION_MAX_BYTES),
+    ),
+)
 def handle_join_application(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     applicant = body.user("Applicant_Account", required=True)
@@ -177,7 +263,7 @@ def handle_join_application(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("group_open_http_svc/quit_group", acting_field="Member_Account")
+@command("group_open_http_svc/quit_group", acting_field="Member_Account", fields=(f.account("Member_Account"), GROUP))
 def quit_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     user = ctx.acting_user(body.user("Member_Account", required=ctx.is_admin))
     services().groups.quit(ctx.app, user, group_id(body))

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.api.commands.groups import group_id
+from chalicelib.api import fields as f
+from chalicelib.api.commands.groups import GROUP, group_id
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -19,17 +20,31 @@ from chalicelib.services.group_fanout import FANOUT_TASK
 from chalicelib.services.group_messages import Outgoing
 from chalicelib.wiring import services
 
-UINT32_MAX = 4_294_967_295
 CLOUD_DATA_MAX_BYTES = 12 * 1024
 IMPORT_BATCH = 20
 
 
-@command("group_open_http_svc/send_group_msg", acting_field="From_Account")
+@command(
+    "group_open_http_svc/send_group_msg",
+    acting_field="From_Account",
+    fields=(
+        GROUP,
+        f.account("From_Account"),
+        f.uint32("Random", required=True),
+        f.msg_body(required=True),
+        f.anything("MsgPriority"),
+        f.string("CloudCustomData", max_bytes=CLOUD_DATA_MAX_BYTES),
+        f.flag("OnlineOnlyFlag"),
+        f.array("SendMsgControl"),
+        f.array("ForbidCallbackControl"),
+        f.obj("OfflinePushInfo"),
+    ),
+)
 def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     out = Outgoing(
         sender=body.user("From_Account"),
-        random=body.integer("Random", required=True, min_value=0, max_value=UINT32_MAX),
+        random=body.integer("Random", required=True),
         body=parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES),
         priority=rules.check_priority(body.raw("MsgPriority", rules.NORMAL)),
         cloud_custom_data=body.string("CloudCustomData", default="", max_bytes=CLOUD_DATA_MAX_BYTES),
@@ -39,7 +54,10 @@ def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"MsgTime": sent.time, "MsgSeq": sent.seq}
 
 
-@command("group_open_http_svc/send_group_system_notification")
+@command(
+    "group_open_http_svc/send_group_system_notification",
+    fields=(GROUP, f.accounts("ToMembers_Account"), f.string("Content", required=True)),
+)
 def send_group_system_notification(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     users = body.users("ToMembers_Account", max_items=BATCH_ACCOUNTS, max_code=10005)
@@ -48,7 +66,11 @@ def send_group_system_notification(ctx: AuthContext, body: Body) -> dict[str, An
     return {}
 
 
-@command("group_open_http_svc/group_msg_recall", allow_self=True)
+@command(
+    "group_open_http_svc/group_msg_recall",
+    allow_self=True,
+    fields=(GROUP, f.objects("MsgSeqList", f.uint32("MsgSeq", required=True, min_value=1), required=True)),
+)
 def group_msg_recall(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     items = body.objects("MsgSeqList", required=True, min_items=1, max_items=rules.RECALL_BATCH_MAX) or []
@@ -57,7 +79,7 @@ def group_msg_recall(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"RecallRetList": [{"MsgSeq": s, "RetCode": code} for s, code in results]}
 
 
-@command("group_open_http_svc/delete_group_msg_by_sender")
+@command("group_open_http_svc/delete_group_msg_by_sender", fields=(GROUP, f.account("Sender_Account", required=True)))
 def delete_group_msg_by_sender(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     sender = body.user("Sender_Account", required=True)
@@ -65,7 +87,16 @@ def delete_group_msg_by_sender(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("group_open_http_svc/group_msg_get_simple", allow_self=True)
+@command(
+    "group_open_http_svc/group_msg_get_simple",
+    allow_self=True,
+    fields=(
+        GROUP,
+        f.uint32("ReqMsgNumber", required=True, min_value=1, max_value=rules.HISTORY_PAGE_MAX),
+        f.uint32("ReqMsgSeq", min_value=1),
+        f.flag("WithRecalledMsg"),
+    ),
+)
 def group_msg_get_simple(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     count = body.integer("ReqMsgNumber", required=True, min_value=1, max_value=rules.HISTORY_PAGE_MAX)
@@ -76,24 +107,31 @@ def group_msg_get_simple(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"GroupId": gid, "IsFinished": page.finished, "RspMsgList": rows}
 
 
-@command("group_open_http_svc/import_group_msg")
+@command(
+    "group_open_http_svc/import_group_msg",
+    fields=(GROUP, f.objects("MsgList", required=True), f.flag("RecentContactFlag")),  # items answer per item
+)
 def import_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     items = body.objects("MsgList", required=True, min_items=1, max_items=IMPORT_BATCH, max_code=10005) or []
-    body.integer("RecentContactFlag", min_value=0, max_value=1)
+    body.integer("RecentContactFlag", max_value=1)
     results = services().group_messages.import_messages(ctx.app, gid, [item.data for item in items])
     return {"ImportMsgResult": [{"Result": r, "MsgTime": t, "MsgSeq": s} for r, t, s in results]}
 
 
-@command("group_open_http_svc/get_online_member_num", allow_self=True)
+@command("group_open_http_svc/get_online_member_num", allow_self=True, fields=(GROUP,))
 def get_online_member_num(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"OnlineMemberNum": services().group_messages.online_members(ctx.app, group_id(body))}
 
 
-@command("group_open_http_svc/group_msg_read_report", acting_field="Member_Account")
+@command(
+    "group_open_http_svc/group_msg_read_report",
+    acting_field="Member_Account",
+    fields=(f.account("Member_Account"), f.uint32("MsgReadSeq"), GROUP),
+)
 def group_msg_read_report(ctx: AuthContext, body: Body) -> dict[str, Any]:
     user = ctx.acting_user(body.user("Member_Account", required=ctx.is_admin))
-    seq = body.integer("MsgReadSeq", min_value=0)
+    seq = body.integer("MsgReadSeq")
     read = services().group_messages.report_read(ctx.app, user, group_id(body), seq)
     return {"MsgReadSeq": read}
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
-from chalicelib.api.fields import Body
+from chalicelib.api.fields import Body, Field, Kind
 from chalicelib.api.registry import command
 from chalicelib.api.tasks import task
 from chalicelib.domain import errors, mute
@@ -38,6 +39,31 @@ BASE_FIELDS = (
 MEMBER_FIELDS = ("Role", "JoinTime", "MsgFlag", "LastSendMsgTime", "NameCard", "ShutUpUntil", "MuteUntil")
 GROUP_LIST_MAX = 10_000
 GROUP_KEYS = rules.GROUP_DATA_KEYS
+
+
+GROUP = f.group(required=True)
+_NEW_GROUP = (
+    f.string("Type", required=True, sample="Public"),
+    f.string("Name", required=True, max_bytes=rules.NAME_MAX_BYTES),
+    f.account("Owner_Account"),
+    Field("GroupId", Kind.GROUP_ID, sample="newgroup1"),
+    f.string("Introduction", max_bytes=rules.INTRODUCTION_MAX_BYTES),
+    f.string("Notification", max_bytes=rules.NOTIFICATION_MAX_BYTES),
+    f.string("FaceUrl", max_bytes=rules.FACE_URL_MAX_BYTES),
+    f.anything("MaxMemberCount"),
+    f.anything("MaxMemberNum", alias_of="MaxMemberCount"),
+    f.anything("ApplyJoinOption"),
+    f.anything("AppDefinedData"),
+    f.anything("OfflineKick"),
+)
+NEW_MEMBER = (
+    f.account("Member_Account", required=True),
+    f.string("Role", choices=(rules.MEMBER, rules.ADMIN)),
+    f.uint32("JoinTime"),
+    f.string("MsgFlag", choices=rules.MSG_FLAGS),
+    f.string("NameCard", max_bytes=rules.NAME_CARD_MAX_BYTES),
+    f.anything("AppMemberDefinedData"),
+)
 
 
 def group_id(body: Body) -> str:
@@ -86,7 +112,11 @@ def new_members(body: Body, *, imported: bool) -> list[NewMember]:
     return out
 
 
-@command("group_open_http_svc/create_group", acting_field="Owner_Account")
+@command(
+    "group_open_http_svc/create_group",
+    acting_field="Owner_Account",
+    fields=(*_NEW_GROUP, f.objects("MemberList", *NEW_MEMBER)),
+)
 def create_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     spec = _new_group(body)
     if spec.created_at is not None:
@@ -96,21 +126,29 @@ def create_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"GroupId": group.group_id}
 
 
-@command("group_open_http_svc/import_group")
+@command("group_open_http_svc/import_group", fields=(*_NEW_GROUP, f.uint32("CreateTime")))
 def import_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     spec = _new_group(body)
     group = services().groups.create(ctx.app, ctx.identifier, ctx.is_admin, spec, [], imported=True)
     return {"GroupId": group.group_id}
 
 
-@command("group_open_http_svc/get_appid_group_list")
+@command(
+    "group_open_http_svc/get_appid_group_list",
+    fields=(
+        f.uint32("Limit", min_value=1, max_value=GROUP_LIST_MAX),
+        f.string("GroupType"),
+        f.uint64("Next"),
+        f.uint32("Offset"),
+    ),
+)
 def get_appid_group_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     limit = body.integer("Limit", default=GROUP_LIST_MAX, min_value=1, max_value=GROUP_LIST_MAX)
     type_name = body.string("GroupType")
     groups = services().groups
-    after = body.integer("Next", min_value=0)
+    after = body.integer("Next", max_value=f.UINT64_MAX)
     if after is None:  # older clients page with Offset
-        after = groups.skip_to(ctx.app, body.integer("Offset", default=0, min_value=0), type_name)
+        after = groups.skip_to(ctx.app, body.integer("Offset", default=0), type_name)
     total, found, nxt = groups.page(ctx.app, limit, after, type_name)
     return {"TotalCount": total, "GroupIdList": [{"GroupId": g.group_id} for g in found], "Next": nxt}
 
@@ -174,7 +212,20 @@ def member_info(member: Member, fields: list[str] | None, data_keys: list[str] |
     return out
 
 
-@command("group_open_http_svc/get_group_info", allow_self=True)
+@command(
+    "group_open_http_svc/get_group_info",
+    allow_self=True,
+    fields=(
+        f.array("GroupIdList", required=True, sample=["{group}"]),
+        f.obj(
+            "ResponseFilter",
+            f.array("GroupBaseInfoFilter"),
+            f.array("MemberInfoFilter"),
+            f.array("AppDefinedDataFilter_Group"),
+            f.array("AppDefinedDataFilter_GroupMember"),
+        ),
+    ),
+)
 def get_group_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gids = body.array("GroupIdList", required=True, min_items=1, max_items=50, max_code=10005)
     gids = [rules.check_group_id(g, "GroupIdList item") for g in gids]
@@ -221,13 +272,33 @@ def _changes(body: Body) -> dict[str, Any]:
     return changes
 
 
-@command("group_open_http_svc/modify_group_base_info", allow_self=True)
+@command(
+    "group_open_http_svc/modify_group_base_info",
+    allow_self=True,
+    fields=(
+        GROUP,
+        f.string("Name", max_bytes=rules.NAME_MAX_BYTES),
+        f.string("Introduction", max_bytes=rules.INTRODUCTION_MAX_BYTES),
+        f.string("Notification", max_bytes=rules.NOTIFICATION_MAX_BYTES),
+        f.string("FaceUrl", max_bytes=rules.FACE_URL_MAX_BYTES),
+        f.anything("ApplyJoinOption"),
+        f.anything("AppDefinedData"),
+        f.anything("ShutUpAllMember"),
+        f.anything("MuteAllMember", alias_of="ShutUpAllMember"),
+        f.uint32("MaxMemberNum", min_value=1),
+        f.uint32("MaxMemberCount", min_value=1, alias_of="MaxMemberNum"),
+    ),
+)
 def modify_group_base_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
     services().groups.modify(ctx.app, ctx.identifier, ctx.is_admin, group_id(body), _changes(body))
     return {}
 
 
-@command("group_open_http_svc/change_group_owner", allow_self=True)
+@command(
+    "group_open_http_svc/change_group_owner",
+    allow_self=True,
+    fields=(GROUP, f.account("NewOwner_Account", required=True)),
+)
 def change_group_owner(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     new_owner = body.user("NewOwner_Account", required=True)
@@ -235,7 +306,7 @@ def change_group_owner(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("group_open_http_svc/destroy_group", allow_self=True)
+@command("group_open_http_svc/destroy_group", allow_self=True, fields=(GROUP,))
 def destroy_group(ctx: AuthContext, body: Body) -> dict[str, Any]:
     services().groups.destroy(ctx.app, ctx.identifier, ctx.is_admin, group_id(body))
     return {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -15,7 +16,7 @@ from chalicelib.wiring import services
 APPINFO_FIELDS: tuple[str, ...] = tuple(name for name in METRICS if name != "AllMemberPushNum")
 
 
-@command("openconfigsvr/getappinfo")
+@command("openconfigsvr/getappinfo", fields=(f.array("RequestField"),))
 def getappinfo(ctx: AuthContext, body: Body) -> dict[str, Any]:
     requested = body.array("RequestField")
     fields = APPINFO_FIELDS if not requested else tuple(requested)
@@ -31,10 +32,17 @@ def getappinfo(ctx: AuthContext, body: Body) -> dict[str, Any]:
 
 
 def _mute_seconds(body: Body, name: str) -> int | None:
-    return body.integer(name, min_value=0, max_value=mute.FOREVER)
+    return body.integer(name, max_value=mute.FOREVER)
 
 
-@command("openconfigsvr/setnospeaking")
+@command(
+    "openconfigsvr/setnospeaking",
+    fields=(
+        f.account("Set_Account", code=130005),  # missing: 130004, from the handler
+        f.uint32("C2CmsgNospeakingTime", max_value=mute.FOREVER),
+        f.uint32("GroupmsgNospeakingTime", max_value=mute.FOREVER),
+    ),
+)
 def setnospeaking(ctx: AuthContext, body: Body) -> dict[str, Any]:
     if body.raw("Set_Account") is None:
         raise errors.error(130004, "Set_Account is required")
@@ -46,7 +54,7 @@ def setnospeaking(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("openconfigsvr/getnospeaking")
+@command("openconfigsvr/getnospeaking", fields=(f.account("Get_Account", required=True, code=130005),))
 def getnospeaking(ctx: AuthContext, body: Body) -> dict[str, Any]:
     user = body.user("Get_Account", required=True, code=130005)
     c2c, group = services().mute.get(ctx.sdkappid, user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -12,7 +13,19 @@ from chalicelib.services.profiles import GET_MAX_ACCOUNTS, ProfileResult
 from chalicelib.wiring import services
 
 
-@command("profile/portrait_set", acting_field="From_Account")
+@command(
+    "profile/portrait_set",
+    acting_field="From_Account",
+    fields=(
+        f.account("From_Account"),
+        f.objects(
+            "ProfileItem",
+            f.string("Tag", required=True, sample="Tag_Profile_IM_Nick"),
+            f.anything("Value", sample="nick"),
+            required=True,
+        ),
+    ),
+)
 def portrait_set(ctx: AuthContext, body: Body) -> dict[str, Any]:
     if ctx.is_admin and body.raw("From_Account") in (None, ""):
         raise errors.error(40002, "From_Account is required: name the account whose profile the admin sets")
@@ -23,7 +36,8 @@ def portrait_set(ctx: AuthContext, body: Body) -> dict[str, Any]:
         if item.raw("Value") is None:
             raise errors.error(40001, f"ProfileItem {tag} needs a Value")
         items[tag] = item.raw("Value")
-    services().profiles.set(ctx.sdkappid, user, items, is_admin=ctx.is_admin)
+    declared = ctx.app.config.custom_tags()
+    services().profiles.set(ctx.sdkappid, user, items, is_admin=ctx.is_admin, declared=declared)
     return {}
 
 
@@ -34,11 +48,18 @@ def _present(r: ProfileResult) -> dict[str, Any]:
     return {"To_Account": r.user, "ProfileItem": items, "ResultCode": 0, "ResultInfo": ""}
 
 
-@command("profile/portrait_get", allow_self=True)
+@command(
+    "profile/portrait_get",
+    allow_self=True,
+    fields=(
+        f.strings("To_Account", required=True),
+        f.strings("TagList", required=True, sample=["Tag_Profile_IM_Nick"]),
+    ),
+)
 def portrait_get(ctx: AuthContext, body: Body) -> dict[str, Any]:
     users = body.strings("To_Account", required=True, min_items=1, max_items=GET_MAX_ACCOUNTS) or []
     tags = body.strings("TagList", required=True, min_items=1) or []
-    results = services().profiles.get(ctx.sdkappid, users, tags)
+    results = services().profiles.get(ctx.sdkappid, users, tags, ctx.app.config.custom_tags())
     out: dict[str, Any] = {"UserProfileItem": [_present(r) for r in results]}
     failed = [r.user for r in results if r.items is None]
     if failed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -16,6 +17,8 @@ from chalicelib.services.relations import Response
 from chalicelib.wiring import services
 
 ACTING = "From_Account"
+OWNER = f.account(ACTING)
+PEERS = f.accounts("To_Account", required=True)
 
 
 # --- parsing ------------------------------------------------------------------------------------------------------
@@ -72,9 +75,9 @@ def _import_items(body: Body, now: int) -> list[rel.Friend]:
                 peer=item.user("To_Account", required=True),
                 add_source=rel.check_add_source(item.raw("AddSource")),
                 add_wording=_optional_text(item, "AddWording", rel.ADD_WORDING_MAX_BYTES),
-                add_time=item.integer("AddTime", min_value=0, max_value=rel.UINT64_MAX, default=now),
+                add_time=item.integer("AddTime", max_value=rel.UINT64_MAX, default=now),
                 remark=remark,
-                remark_time=item.integer("RemarkTime", min_value=0, max_value=rel.UINT64_MAX, default=0),
+                remark_time=item.integer("RemarkTime", max_value=rel.UINT64_MAX, default=0),
                 groups=() if groups is None else rel.check_group_names(groups),
                 custom=_custom_items(item.objects("CustomItem")),
             )
@@ -146,7 +149,24 @@ def _request_item(request: rel.FriendRequest, owner: str) -> dict[str, Any]:
 
 
 # --- friends ------------------------------------------------------------------------------------------------------
-@command("sns/friend_add", acting_field=ACTING)
+@command(
+    "sns/friend_add",
+    acting_field=ACTING,
+    fields=(
+        OWNER,
+        f.objects(
+            "AddFriendItem",
+            f.account("To_Account", required=True),
+            f.anything("AddSource", sample="AddSource_Type_Test"),
+            f.string("Remark", max_bytes=rel.REMARK_MAX_BYTES),
+            f.anything("GroupName"),
+            f.string("AddWording", max_bytes=rel.ADD_WORDING_MAX_BYTES),
+            required=True,
+        ),
+        f.string("AddType", choices=rel.ADD_TYPES),
+        f.flag("ForceAddFlags"),
+    ),
+)
 def friend_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     items = _add_items(body)
@@ -160,14 +180,48 @@ def friend_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return _results(results)
 
 
-@command("sns/friend_import")
+@command(
+    "sns/friend_import",
+    fields=(
+        OWNER,
+        f.objects(
+            "AddFriendItem",
+            f.string("Remark", max_bytes=rel.REMARK_MAX_BYTES),
+            f.account("To_Account", required=True),
+            f.anything("AddSource", sample="AddSource_Type_Test"),
+            f.string("AddWording", max_bytes=rel.ADD_WORDING_MAX_BYTES),
+            f.uint64("AddTime"),
+            f.uint64("RemarkTime"),
+            f.anything("GroupName"),
+            f.objects("CustomItem", f.string("Tag", required=True), f.anything("Value")),
+            required=True,
+        ),
+    ),
+)
 def friend_import(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     friends = _import_items(body, int(services().clock.now()))
     return _results(services().relations.import_friends(ctx.app, owner, friends, origin=ctx.connection_id))
 
 
-@command("sns/friend_update", acting_field=ACTING)
+@command(
+    "sns/friend_update",
+    acting_field=ACTING,
+    fields=(
+        OWNER,
+        f.objects(
+            "UpdateItem",
+            f.account("To_Account", required=True),
+            f.objects(
+                "SnsItem",
+                f.string("Tag", required=True, sample="Tag_SNS_IM_Remark"),
+                f.anything("Value", sample="r"),
+                required=True,
+            ),
+            required=True,
+        ),
+    ),
+)
 def friend_update(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     items = body.objects("UpdateItem", required=True, min_items=1, max_items=rel.SMALL_BATCH_MAX) or []
@@ -175,7 +229,11 @@ def friend_update(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return _results(services().relations.update_friends(ctx.app, owner, edits, origin=ctx.connection_id))
 
 
-@command("sns/friend_delete", acting_field=ACTING)
+@command(
+    "sns/friend_delete",
+    acting_field=ACTING,
+    fields=(OWNER, PEERS, f.string("DeleteType", choices=rel.DELETE_TYPES)),
+)
 def friend_delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     peers = _peers(body)
@@ -183,7 +241,7 @@ def friend_delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return _results(services().relations.delete_friends(ctx.app, owner, peers, delete_type, origin=ctx.connection_id))
 
 
-@command("sns/friend_delete_all", acting_field=ACTING)
+@command("sns/friend_delete_all", acting_field=ACTING, fields=(OWNER, f.string("DeleteType", choices=rel.DELETE_TYPES)))
 def friend_delete_all(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     delete_type = body.string("DeleteType", default=rel.DELETE_SINGLE, choices=rel.DELETE_TYPES)
@@ -191,7 +249,11 @@ def friend_delete_all(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {}
 
 
-@command("sns/friend_check", acting_field=ACTING)
+@command(
+    "sns/friend_check",
+    acting_field=ACTING,
+    fields=(OWNER, PEERS, f.string("CheckType", required=True, choices=rel.CHECK_TYPES)),
+)
 def friend_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     peers = _peers(body)
@@ -199,12 +261,21 @@ def friend_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return _checked(services().relations.check_friends(ctx.app, owner, peers, check_type), "InfoItem")
 
 
-@command("sns/friend_get", acting_field=ACTING)
+@command(
+    "sns/friend_get",
+    acting_field=ACTING,
+    fields=(
+        OWNER,
+        f.uint32("StartIndex", required=True),
+        f.uint64("StandardSequence"),
+        f.uint64("CustomSequence"),
+    ),
+)
 def friend_get(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
-    start = body.integer("StartIndex", required=True, min_value=0)
-    standard = body.integer("StandardSequence", default=0, min_value=0)
-    custom = body.integer("CustomSequence", default=0, min_value=0)
+    start = body.integer("StartIndex", required=True)
+    standard = body.integer("StandardSequence", default=0, max_value=f.UINT64_MAX)
+    custom = body.integer("CustomSequence", default=0, max_value=f.UINT64_MAX)
     page = services().relations.friend_page(ctx.app, owner, start, standard, custom)
     items = [
         {
@@ -224,7 +295,11 @@ def friend_get(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("sns/friend_get_list", acting_field=ACTING)
+@command(
+    "sns/friend_get_list",
+    acting_field=ACTING,
+    fields=(OWNER, PEERS, f.array("TagList", required=True, sample=["Tag_SNS_IM_Remark"])),
+)
 def friend_get_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     peers = _peers(body, max_items=rel.SMALL_BATCH_MAX)
@@ -248,7 +323,16 @@ def friend_get_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
 
 
 # --- friend requests (beyond Tencent's REST surface) -------------------------------------------------------------
-@command("sns/friend_request_list", acting_field=ACTING)
+@command(
+    "sns/friend_request_list",
+    acting_field=ACTING,
+    fields=(
+        OWNER,
+        f.string("PendencyType", choices=rel.PENDENCY_TYPES),
+        f.string("Cursor", max_bytes=512),
+        f.uint32("MaxLimited", min_value=1, max_value=rel.REQUEST_PAGE),
+    ),
+)
 def friend_request_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     pendency = body.string("PendencyType", default=rel.PENDENCY_BOTH, choices=rel.PENDENCY_TYPES)
@@ -259,7 +343,21 @@ def friend_request_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"PendencyItem": items, "NextCursor": page.next_cursor, "CompleteFlag": 0 if page.next_cursor else 1}
 
 
-@command("sns/friend_response", acting_field=ACTING)
+@command(
+    "sns/friend_response",
+    acting_field=ACTING,
+    fields=(
+        OWNER,
+        f.objects(
+            "ResponseFriendItem",
+            f.account("To_Account", required=True),
+            f.string("ResponseAction", required=True, choices=rel.RESPONSE_ACTIONS),
+            f.string("Remark", max_bytes=rel.REMARK_MAX_BYTES),
+            f.anything("GroupName"),
+            required=True,
+        ),
+    ),
+)
 def friend_response(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     items = body.objects("ResponseFriendItem", required=True, min_items=1, max_items=rel.SMALL_BATCH_MAX) or []
@@ -275,7 +373,7 @@ def friend_response(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return _results(services().relations.respond(ctx.app, owner, responses, origin=ctx.connection_id))
 
 
-@command("sns/friend_request_withdraw", acting_field=ACTING)
+@command("sns/friend_request_withdraw", acting_field=ACTING, fields=(OWNER, PEERS))
 def friend_request_withdraw(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     peers = _peers(body)
@@ -283,26 +381,35 @@ def friend_request_withdraw(ctx: AuthContext, body: Body) -> dict[str, Any]:
 
 
 # --- blacklist ----------------------------------------------------------------------------------------------------
-@command("sns/black_list_add", acting_field=ACTING)
+@command("sns/black_list_add", acting_field=ACTING, fields=(OWNER, PEERS))
 def black_list_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     peers = _peers(body)
     return _results(services().relations.block(ctx.app, owner, peers, origin=ctx.connection_id))
 
 
-@command("sns/black_list_delete", acting_field=ACTING)
+@command("sns/black_list_delete", acting_field=ACTING, fields=(OWNER, PEERS))
 def black_list_delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     peers = _peers(body)
     return _results(services().relations.unblock(ctx.app, owner, peers, origin=ctx.connection_id))
 
 
-@command("sns/black_list_get", acting_field=ACTING)
+@command(
+    "sns/black_list_get",
+    acting_field=ACTING,
+    fields=(
+        OWNER,
+        f.uint32("StartIndex", required=True),
+        f.uint32("MaxLimited", required=True, min_value=1, max_value=rel.BLACK_PAGE_MAX),
+        f.uint64("LastSequence"),
+    ),
+)
 def black_list_get(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
-    start = body.integer("StartIndex", required=True, min_value=0)
+    start = body.integer("StartIndex", required=True)
     size = body.integer("MaxLimited", required=True, min_value=1, max_value=rel.BLACK_PAGE_MAX)
-    last_seq = body.integer("LastSequence", default=0, min_value=0)
+    last_seq = body.integer("LastSequence", default=0, max_value=f.UINT64_MAX)
     blocks, nxt, seq = services().relations.black_page(ctx.app, owner, start, size, last_seq)
     return {
         "BlackListItem": [{"To_Account": b.peer, "AddBlackTimeStamp": b.added_at} for b in blocks],
@@ -311,7 +418,11 @@ def black_list_get(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("sns/black_list_check", acting_field=ACTING)
+@command(
+    "sns/black_list_check",
+    acting_field=ACTING,
+    fields=(OWNER, PEERS, f.string("CheckType", required=True, choices=rel.BLACK_CHECK_TYPES)),
+)
 def black_list_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     peers = _peers(body)
@@ -320,7 +431,11 @@ def black_list_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
 
 
 # --- friend groups ------------------------------------------------------------------------------------------------
-@command("sns/group_add", acting_field=ACTING)
+@command(
+    "sns/group_add",
+    acting_field=ACTING,
+    fields=(OWNER, f.array("GroupName", required=True, sample=["g1"]), f.accounts("To_Account")),
+)
 def group_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     names = rel.check_group_names(body.array("GroupName", required=True, min_items=1))
@@ -329,14 +444,18 @@ def group_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {**(_results(results) if peers else {}), "CurrentSequence": seq}
 
 
-@command("sns/group_delete", acting_field=ACTING)
+@command("sns/group_delete", acting_field=ACTING, fields=(OWNER, f.array("GroupName", required=True, sample=["g1"])))
 def group_delete(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     names = rel.check_group_names(body.array("GroupName", required=True, min_items=1))
     return {"CurrentSequence": services().relations.delete_groups(ctx.app, owner, names, origin=ctx.connection_id)}
 
 
-@command("sns/group_get", acting_field=ACTING)
+@command(
+    "sns/group_get",
+    acting_field=ACTING,
+    fields=(OWNER, f.string("NeedFriend", choices=(rel.NEED_FRIEND,)), f.anything("GroupName")),
+)
 def group_get(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     need_friend = body.string("NeedFriend", default=None, choices=(rel.NEED_FRIEND,)) == rel.NEED_FRIEND
