@@ -24,6 +24,9 @@ const state = {
   editing: null, // message ID being edited
   group: null, // groupID shown in the group detail
   groups: [],
+  nicks: new Map(), // userID -> nickname ('' when it has none), for titles the SDK leaves bare
+  groupNames: new Map(), // groupID -> name
+  asked: new Set(), // IDs already looked up, so a missing name is asked for once
 };
 
 // ---------- boot ----------
@@ -253,6 +256,41 @@ function setConversations(list) {
   if (state.view === 'chats') renderConversations();
   const current = conversation(state.current);
   if (current) renderConversationHead(current);
+  lookUpNames(state.conversations);
+}
+
+/** Fill in nicknames and group names the conversation list does not carry (each looked up once). */
+async function lookUpNames(conversations) {
+  const T = TYPES();
+  const users = [];
+  let groups = false;
+  for (const c of conversations) {
+    const id = peerOf(c.conversationID);
+    if (state.asked.has(c.conversationID)) continue;
+    if (c.type === T.CONV_GROUP && !c.groupProfile?.name) groups = true;
+    else if (c.type === T.CONV_C2C && !c.userProfile?.nick) users.push(id);
+    else continue;
+    state.asked.add(c.conversationID);
+  }
+  if (users.length) {
+    const found = await sdk('Profiles', state.chat.getUserProfile({ userIDList: users }));
+    for (const p of asList(found, 'profileList')) state.nicks.set(p.userID, p.nick || '');
+  }
+  if (groups) await loadGroupNames();
+  if (users.length || groups) {
+    if (state.view === 'chats') renderConversations();
+    const current = conversation(state.current);
+    if (current) renderConversationHead(current);
+  }
+}
+
+async function loadGroupNames() {
+  const data = await sdk('Groups', state.chat.getGroupList());
+  for (const g of asList(data, 'groupList')) state.groupNames.set(g.groupID, g.name || '');
+}
+
+function peerOf(conversationID) {
+  return conversationID.startsWith('GROUP') ? conversationID.slice(5) : conversationID.slice(3);
 }
 
 const lastTime = (c) => Number(c.lastMessage?.lastTime || c.lastMessage?.time || 0);
@@ -263,8 +301,9 @@ function conversation(id) {
 
 function titleOf(c) {
   if (!c) return '';
-  if (c.type === TYPES().CONV_GROUP) return c.groupProfile?.name || c.groupProfile?.groupID || c.conversationID.slice(5);
-  return c.remark || c.userProfile?.nick || c.userProfile?.userID || c.conversationID.slice(3);
+  const id = peerOf(c.conversationID);
+  if (c.type === TYPES().CONV_GROUP) return c.groupProfile?.name || state.groupNames.get(id) || id;
+  return c.remark || c.userProfile?.nick || state.nicks.get(id) || id;
 }
 
 function renderConversations() {
@@ -467,7 +506,7 @@ function renderMessages(scrollToEnd) {
 function messageItem(m, group, isLastOut) {
   const out = m.flow === 'out';
   const li = h('li', { class: `msg ${out ? 'out' : 'in'}${m.isRevoked ? ' revoked' : ''}`, dataset: { id: m.ID } });
-  if (group && !out) li.append(h('span', { class: 'msg-from muted', text: m.nick || m.from }));
+  if (group && !out) li.append(h('span', { class: 'msg-from muted', text: m.nick || state.nicks.get(m.from) || m.from }));
   if (m.isRevoked) {
     li.append(h('span', { class: 'bubble system', text: out ? 'You recalled a message' : `${m.nick || m.from} recalled a message` }));
     return li;
@@ -720,6 +759,7 @@ async function renderGroups() {
   if (!state.chat) return;
   const data = await sdk('Groups', state.chat.getGroupList());
   state.groups = asList(data, 'groupList');
+  for (const g of state.groups) state.groupNames.set(g.groupID, g.name || '');
   const list = clear($('group-list'));
   for (const g of state.groups) {
     list.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -28,7 +29,7 @@ TODAY_FIELDS: tuple[str, ...] = tuple(
 )
 
 
-@command("openconfigsvr/get_app_config")
+@command("openconfigsvr/get_app_config", fields=())
 def get_app_config(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"AppConfig": services().apps.get(ctx.sdkappid).config.to_dict()}
 
@@ -58,7 +59,7 @@ def _setting(key: str, value: Any) -> str:
     return value
 
 
-@command("openconfigsvr/set_app_config")
+@command("openconfigsvr/set_app_config", fields=(f.obj("AppConfig", required=True, sample={"roaming_days": 8}),))
 def set_app_config(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """`{"AppConfig": {"roaming_days": 30, "c2c_friend_check": true, ...}}`: the named settings change, the rest
     stay; every value is checked before anything is written."""
@@ -70,7 +71,10 @@ def set_app_config(ctx: AuthContext, body: Body) -> dict[str, Any]:
     return {"AppConfig": services().apps.configure(ctx.sdkappid, changes).config.to_dict()}
 
 
-@command("openconfigsvr/get_online_list")
+@command(
+    "openconfigsvr/get_online_list",
+    fields=(f.uint32("Limit", min_value=1, max_value=ONLINE_PAGE_MAX), f.string("Cursor", max_bytes=CURSOR_MAX_BYTES)),
+)
 def get_online_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """The app's online terminals, `Limit` (1 to 100, default 50) at a time from `Cursor` (the last answer's)."""
     limit = body.integer("Limit", default=50, min_value=1, max_value=ONLINE_PAGE_MAX)
@@ -90,7 +94,7 @@ def get_online_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
     }
 
 
-@command("openconfigsvr/get_today_info")
+@command("openconfigsvr/get_today_info", fields=())
 def get_today_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """Today's figures so far (the app's natural day): getappinfo's names and string values, not yet finalised."""
     svc = services()

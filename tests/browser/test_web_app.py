@@ -1,0 +1,174 @@
+"""The web app in a real browser (Debian's Chromium): two people chat, a group, the operator console, a kick.
+
+Bob uses a 360 px wide phone viewport, Alice and the operator a desktop one; only the keyboard sends and closes
+(Enter, Esc). Every page must finish without a console error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE
+
+pytestmark = pytest.mark.e2e
+
+
+def login(p: Any, user: str) -> None:
+    p.page.fill("#login-user", user)
+    p.page.press("#login-user", "Enter")  # the form submits on Enter
+    expect(p.page.locator("#net")).to_have_attribute("data-state", "connected")
+    expect(p.page.locator("#whoami")).to_contain_text(user)
+
+
+def conv_item(p: Any, conversation_id: str) -> Any:
+    return p.page.locator(f'.conv-item[data-conversation-id="{conversation_id}"]')
+
+
+def message(p: Any, text: str) -> Any:
+    return p.page.locator("#message-list .msg", has_text=text)
+
+
+def send(p: Any, text: str) -> None:
+    box = p.page.locator("#composer-text")
+    box.fill(text)
+    box.press("Enter")
+    expect(message(p, text)).to_be_visible()
+
+
+def no_console_errors(*pages: Any) -> None:
+    assert {p.name: p.errors for p in pages} == {p.name: [] for p in pages}
+
+
+def test_two_people_chat_read_recall_and_talk_in_a_group(open_page, shots, stack):
+    alice, bob = open_page("alice"), open_page("bob", PHONE)
+    login(alice, "alice")
+    login(bob, "bob")
+    shots.step("logged in")
+
+    # Alice opens a conversation with bob by typing his ID, and writes twice.
+    alice.page.fill("#new-chat-user", "bob")
+    alice.page.press("#new-chat-user", "Enter")
+    send(alice, "Hello Bob <b>not bold</b>")
+    send(alice, "second line")
+    shots.step("alice sent two messages")
+
+    # Bob, on the conversation list, sees an unread badge of 2 and the last message.
+    bob_row = conv_item(bob, "C2Calice")
+    expect(bob_row.locator(".badge.unread")).to_have_text("2")
+    expect(bob_row.locator(".conv-last")).to_have_text("second line")
+    expect(bob.page.locator("#total-unread")).to_have_text("2")
+    shots.step("bob sees the unread badge")
+
+    # Bob opens it: the text is shown as text, never as markup; Alice sees "Read" under her last message.
+    bob_row.click()
+    expect(message(bob, "Hello Bob <b>not bold</b>")).to_be_visible()
+    assert bob.page.locator("#message-list b").count() == 0
+    expect(alice.page.locator("#message-list .msg.out .receipt.read")).to_have_text(re.compile("Read"))
+    expect(bob_row.locator(".badge.unread")).to_have_count(0)
+    shots.step("read receipt")
+
+    # Bob replies; Alice sees it and the typing indicator went away.
+    send(bob, "Hi Alice")
+    expect(message(alice, "Hi Alice")).to_be_visible()
+
+    # Alice recalls her first message: both sides show a recalled placeholder instead of the text.
+    first = message(alice, "Hello Bob")
+    first.hover()
+    first.get_by_role("button", name="Recall").click()
+    expect(alice.page.locator("#message-list .msg.revoked")).to_have_count(1)
+    expect(bob.page.locator("#message-list .msg.revoked")).to_contain_text("recalled a message")
+    expect(message(bob, "Hello Bob")).to_have_count(0)
+    shots.step("recalled")
+
+    # Esc closes Bob's conversation (phone: back to the list).
+    bob.page.keyboard.press("Escape")
+    expect(bob.page.locator("#conv")).to_be_hidden()
+    expect(conv_item(bob, "C2Calice")).to_be_visible()
+
+    # Alice creates a group with bob and talks in it; Bob gets the group and the message.
+    alice.page.click('[data-view="groups"]')
+    alice.page.fill("#group-name", "Hikers")
+    alice.page.select_option("#group-type", "Private")
+    alice.page.fill("#group-members", "bob")
+    alice.page.press("#group-members", "Enter")
+    group_row = alice.page.locator("#group-list li", has_text="Hikers")
+    expect(group_row).to_be_visible()
+    shots.step("group created")
+    group_row.get_by_role("button", name="Chat").click()
+    send(alice, "Welcome to the group")
+    group_conv = bob.page.locator(".conv-item", has_text="Hikers")
+    expect(group_conv).to_be_visible()
+    group_conv.click()
+    expect(message(bob, "Welcome to the group")).to_be_visible()
+    send(bob, "Thanks!")
+    expect(message(alice, "Thanks!")).to_be_visible()
+    shots.step("group chat")
+
+    no_console_errors(alice, bob)
+
+
+def test_the_operator_sees_todays_dau_and_imports_an_account(open_page, shots, stack):
+    carol = open_page("carol", PHONE)
+    login(carol, "carol")  # at least one account besides the admin logged in today
+    op = open_page("operator")
+    login(op, stack.admin)
+    expect(op.page.locator("#operator-view")).to_be_visible()
+    today = stack.rest("openconfigsvr/get_today_info", {}).json()["Result"]
+    dau = op.page.locator('#op-today-body [data-metric="ActiveUserNum"] .value')
+    expect(dau).to_have_text(re.compile(r"^\d+$"))
+    assert int(dau.inner_text()) >= 2 and int(dau.inner_text()) <= int(today["ActiveUserNum"])
+    expect(op.page.locator("#op-chart-body svg")).to_have_count(4)
+    expect(op.page.locator("#op-billing")).to_contain_text("Billing DAU")
+    expect(op.page.locator("#op-online-list tr", has_text="carol")).to_be_visible()
+    shots.step("operator view")
+
+    op.page.fill("#op-import-id", "dave")
+    op.page.fill("#op-import-nick", "Dave")
+    op.page.press("#op-import-nick", "Enter")
+    expect(op.page.locator("#op-account")).to_contain_text("Dave")
+    checked = stack.rest("im_open_login_svc/account_check", {"CheckItem": [{"UserID": "dave"}]}).json()
+    assert checked["ResultItem"][0]["AccountStatus"] == "Imported"
+    shots.step("imported dave")
+
+    # A setting saved in the console is the app's setting.
+    op.page.fill('#op-settings-form [name="roaming_days"]', "30")
+    op.page.press('#op-settings-form [name="roaming_days"]', "Enter")
+    expect(op.page.locator(".toast", has_text="Settings saved")).to_be_visible()
+    config = stack.rest("openconfigsvr/get_app_config", {}).json()["AppConfig"]
+    assert config["roaming_days"] == 30
+    no_console_errors(carol, op)
+
+
+def test_a_second_login_shows_the_kicked_offline_notice(open_page, shots, stack):
+    first = open_page("first")
+    login(first, "carol")
+    second = open_page("second", PHONE)
+    login(second, "carol")  # the demo app's policy is one terminal per account: the first is kicked
+    expect(first.page.locator("#notice")).to_be_visible()
+    expect(first.page.locator("#notice-text")).to_contain_text("logged out")
+    expect(first.page.locator("#login-view")).to_be_visible()
+    expect(first.page.locator("#net")).to_have_attribute("data-state", "disconnected")
+    shots.step("kicked")
+    first.page.keyboard.press("Escape")
+    expect(first.page.locator("#notice")).to_be_hidden()
+    no_console_errors(first, second)
+
+
+def test_the_stack_serves_the_page_its_config_and_the_sdk(stack):
+    import requests
+
+    base = f"http://127.0.0.1:{stack.http_port}"
+    page = requests.get(f"{base}/", timeout=10)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    config = requests.get(f"{base}/config.json", timeout=10).json()
+    assert config["SDKAppID"] == stack.sdkappid and config["serverURL"] == stack.ws_url
+    sdk = requests.get(f"{base}/sdk/yuntong-chat.mjs", timeout=10)
+    assert sdk.status_code == 200 and "javascript" in sdk.headers["Content-Type"]
+    sig = requests.post(f"{base}/dev/usersig", json={"UserID": "alice"}, timeout=10).json()["UserSig"]
+    assert stack.rest("im_open_login_svc/account_check", {"CheckItem": [{"UserID": "alice"}]}).status_code == 200
+    assert sig  # a UserSig the stack accepts: the browser tests log in with these
+    assert stack.output().index(f"{base}/") < stack.output().index("REST API")  # the banner's first URL
