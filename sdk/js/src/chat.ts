@@ -102,6 +102,7 @@ export class YuntongChat {
       log: this.log,
       me: () => this.userID,
       onGroupsChanged: () => void this.refreshGroups(),
+      onError: (code, message) => this.events.emit(EVENT.ERROR, { code, message }),
     });
     this.session = new Session({
       transport: this.transport,

@@ -8,3 +8,10 @@ export { Message } from "./message";
 export type { Conversation } from "./store";
 export type { ChatError, WebSocketCtor, WebSocketLike } from "./transport";
 export default YuntongChat;
+
+/** Internals for the SDK's own tests (the sync engine on a fake transport). Not part of the API. */
+export { SyncEngine, compareCursor } from "./sync";
+export { Store } from "./store";
+export { fromC2CWire, fromGroupWire } from "./message";
+export { Emitter } from "./emitter";
+export { Logger } from "./log";

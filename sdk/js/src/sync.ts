@@ -27,6 +27,8 @@ export interface SyncOptions {
   me: () => string;
   /** called when the set of joined groups may have changed (a tip about us, an unknown group) */
   onGroupsChanged?: () => void;
+  /** a server refusal the app should hear of (EVENT.ERROR) */
+  onError?: (code: number, message: string) => void;
   /** delay before asking again when a log position is still being written (Complete 0, cursor unmoved) */
   retryDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -102,8 +104,8 @@ export class SyncEngine {
     this.syncing = true;
     this.locks.clear();
     try {
-      await this.catchUpC2C(gen);
-      await this.catchUpGroups(gen);
+      await this.part(gen, "one-to-one", () => this.catchUpC2C(gen));
+      await this.part(gen, "groups", () => this.catchUpGroups(gen));
       this.check(gen);
       this.baselineDone = true;
       this.syncing = false;
@@ -113,6 +115,23 @@ export class SyncEngine {
     } catch (e) {
       if (e instanceof Stale) return;
       throw e;
+    }
+  }
+
+  /**
+   * One half of the catch-up. A network failure fails the catch-up (the reconnect redoes it); a refusal by the server
+   * (e.g. an identifier that is an app admin but no imported account has no conversations) is logged and skipped,
+   * so it cannot keep the session from becoming ready.
+   */
+  private async part(gen: number, what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof Stale) throw e;
+      const code = (e as ChatError)?.code;
+      if (code === 2800 || code === 2801 || code === 2802 || code === 70500 || code === undefined) throw e;
+      this.o.log.warn(`${what} catch-up refused by the server`, code, (e as Error)?.message);
+      this.o.onError?.(code, `${what} catch-up refused: ${(e as Error)?.message ?? ""}`);
     }
   }
 
@@ -130,7 +149,7 @@ export class SyncEngine {
     const items: Json[] = [];
     let after: string | undefined;
     for (;;) {
-      const body: Json = { MaxCnt: 100 };
+      const body: Json = { From_Account: me, MaxCnt: 100 };
       if (after !== undefined) body.After = after;
       const r = await this.call(gen, "openim/sync_conversations", body);
       const page = (r.Conversations as Json[]) ?? [];
@@ -192,7 +211,12 @@ export class SyncEngine {
     let waitedMs = 0;
     for (;;) {
       const kept = this.c2c.get(peer) ?? { seq: 0, cursor: "" };
-      const r = await this.call(gen, "openim/sync", { Peer_Account: peer, Cursor: kept.cursor, MaxCnt: 100 });
+      const r = await this.call(gen, "openim/sync", {
+        From_Account: this.o.me(),
+        Peer_Account: peer,
+        Cursor: kept.cursor,
+        MaxCnt: 100,
+      });
       for (const ev of (r.Events as Json[]) ?? []) {
         this.applyC2CIfNext(String(ev.event), (ev.data ?? {}) as Json, true);
       }

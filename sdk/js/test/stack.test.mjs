@@ -1,0 +1,363 @@
+// The SDK against the real local stack (tests/e2e/test_sdk.py starts it and sets the environment; skipped without).
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import {
+  YuntongChat,
+  env,
+  genUserSig,
+  hasStack,
+  importAccounts,
+  loggedIn,
+  names,
+  newChat,
+  once,
+  rest,
+  restOK,
+  until,
+} from "./helpers.mjs";
+
+const { EVENT, TYPES } = YuntongChat;
+const opened = [];
+async function login(userID) {
+  const chat = await loggedIn(userID);
+  opened.push(chat);
+  return chat;
+}
+after(async () => {
+  for (const c of opened) await c.destroy();
+});
+
+const text = (chat, to, t, type = TYPES.CONV_C2C) =>
+  chat.createTextMessage({ to, conversationType: type, payload: { text: t } });
+
+describe("the SDK on the local stack", { skip: !hasStack && "no stack (run through tests/e2e/test_sdk.py)" }, () => {
+  test("two instances exchange text and custom messages, read, recall, edit and pin", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const A = await login(a);
+    const B = await login(b);
+
+    const quoted = `<b>"Tom & Jerry's"</b> 'single' &amp; 你好`;
+    const sent = await A.sendMessage(text(A, b, quoted));
+    assert.equal(sent.code, 0);
+    assert.equal(sent.data.message.status, "success");
+    const custom = A.createCustomMessage({
+      to: b,
+      conversationType: TYPES.CONV_C2C,
+      payload: { data: '{"k":"<v>"}', description: "desc", extension: "ext" },
+    });
+    await A.sendMessage(custom);
+    await until(() => B.received().length === 2, 10_000, "B receives both");
+    const [t1, c1] = B.received();
+    assert.equal(t1.type, TYPES.MSG_TEXT);
+    assert.equal(t1.payload.text, quoted, "text is never escaped");
+    assert.equal(t1.flow, "in");
+    assert.equal(t1.from, a);
+    assert.equal(t1.conversationID, `C2C${a}`);
+    assert.equal(t1.nick, `Nick of ${a}`);
+    assert.equal(t1.ID, sent.data.message.ID, "both ends name a message alike");
+    assert.equal(c1.type, TYPES.MSG_CUSTOM);
+    assert.deepEqual(c1.payload, { data: '{"k":"<v>"}', description: "desc", extension: "ext" });
+    assert.equal(A.received().length, 0, "a sender is not echoed its own messages");
+
+    // unread and conversations
+    assert.equal(B.getTotalUnreadMessageCount(), 2);
+    const { data: convs } = await B.getConversationList();
+    const conv = convs.conversationList.find((c) => c.conversationID === `C2C${a}`);
+    assert.equal(conv.unreadCount, 2);
+    assert.equal(conv.type, TYPES.CONV_C2C);
+    assert.equal(conv.lastMessage.type, TYPES.MSG_CUSTOM);
+
+    // read: the count is the server's, and the peer gets a receipt
+    const readByPeer = once(A, EVENT.MESSAGE_READ_BY_PEER);
+    await B.setMessageRead({ conversationID: `C2C${a}` });
+    assert.equal(B.getTotalUnreadMessageCount(), 0);
+    const receipt = await readByPeer;
+    assert.ok(receipt.data.some((m) => m.ID === sent.data.message.ID && m.isPeerRead));
+    const srv = await restOK("openim/get_c2c_unread_msg_num", { To_Account: b });
+    assert.equal(srv.AllC2CUnreadMsgNum, 0);
+
+    // edit, then recall
+    const modified = once(B, EVENT.MESSAGE_MODIFIED);
+    const mine = sent.data.message;
+    mine.payload = { text: "edited & <ok>" };
+    const mod = await A.modifyMessage(mine);
+    assert.equal(mod.code, 0);
+    const m = await modified;
+    assert.equal(m.data[0].ID, mine.ID);
+    assert.equal(m.data[0].payload.text, "edited & <ok>");
+    assert.equal(m.data[0].isModified, true);
+    assert.equal(t1.payload.text, "edited & <ok>", "the message the app holds is updated in place");
+
+    const revoked = once(B, EVENT.MESSAGE_REVOKED);
+    await A.revokeMessage(custom);
+    const r = await revoked;
+    assert.equal(r.data[0].ID, custom.ID);
+    assert.equal(r.data[0].isRevoked, true);
+    assert.equal(c1.isRevoked, true);
+    await assert.rejects(A.revokeMessage(custom), (e) => e.code === 20023);
+
+    // history from the server and from the cache agree, oldest first
+    const list = await B.getMessageList({ conversationID: `C2C${a}` });
+    assert.deepEqual(
+      list.data.messageList.map((x) => [x.ID, x.isRevoked]),
+      [
+        [mine.ID, false],
+        [custom.ID, true],
+      ],
+    );
+    assert.equal(list.data.isCompleted, true);
+
+    // pin: stored server-side, other terminals are told
+    await B.pinConversation({ conversationID: `C2C${a}`, isPinned: true });
+    const { data: after1 } = await B.getConversationList();
+    assert.equal(after1.conversationList[0].conversationID, `C2C${a}`);
+    assert.equal(after1.conversationList[0].isPinned, true);
+    const state = await restOK("openim/sync_conversations", { From_Account: b });
+    assert.equal(state.Conversations.find((c) => c.Peer_Account === a).TopFlag, 1);
+  });
+
+  test("a fresh instance finds the conversation, its unread count and its history", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    for (let i = 0; i < 20; i++) {
+      await restOK("openim/sendmsg", { From_Account: a, To_Account: b, MsgRandom: 1000 + i, MsgBody: [{ MsgType: "TIMTextElem", MsgContent: { Text: `old ${i}` } }] });
+    }
+    const B = await login(b);
+    assert.equal(B.received().length, 0, "history before login is not news");
+    assert.equal(B.getTotalUnreadMessageCount(), 20);
+    const { data } = await B.getConversationList();
+    assert.equal(data.conversationList[0].lastMessage.payload.text, "old 19");
+    const page1 = await B.getMessageList({ conversationID: `C2C${a}`, count: 15 });
+    assert.deepEqual(page1.data.messageList.map((m) => m.payload.text), Array.from({ length: 15 }, (_, i) => `old ${i + 5}`));
+    assert.equal(page1.data.isCompleted, false);
+    const page2 = await B.getMessageList({ conversationID: `C2C${a}`, nextReqMessageID: page1.data.nextReqMessageID });
+    assert.deepEqual(page2.data.messageList.map((m) => m.payload.text), ["old 0", "old 1", "old 2", "old 3", "old 4"]);
+    assert.equal(page2.data.isCompleted, true);
+  });
+
+  test("a cut socket catches up 50 messages: each emitted once, in order, with the right unread count", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const A = await login(a);
+    const B = await login(b);
+    await A.sendMessage(text(A, b, "before"));
+    await until(() => B.received().length === 1, 10_000, "first message");
+    const states = [];
+    B.on(EVENT.NET_STATE_CHANGE, (e) => states.push(e.data.state));
+    B._dropConnection();
+    // sent concurrently (the log orders them as they arrive): "in order" is the order of their log positions
+    const sent = (await Promise.all(Array.from({ length: 50 }, (_, i) => A.sendMessage(text(A, b, `m${i}`))))).map(
+      (r) => r.data.message,
+    );
+    await until(() => B.received().length >= 51, 30_000, "catch-up");
+    // a send answered as a retry (lost or late answer under load) learns its log position from A's own sync
+    await until(() => new Set(sent.map((m) => m.sequence).filter(Boolean)).size === 50, 10_000, "A's positions");
+    const logOrder = [...sent].sort((x, y) => x.sequence - y.sequence).map((m) => m.payload.text);
+    await new Promise((r) => setTimeout(r, 300)); // any duplicate would show up by now
+    const got = B.received().map((m) => m.payload.text);
+    assert.deepEqual(got, ["before", ...logOrder]);
+    assert.equal(new Set(B.received().map((m) => m.ID)).size, 51);
+    assert.ok(states.includes(TYPES.NET_STATE_CONNECTING) && states.at(-1) === TYPES.NET_STATE_CONNECTED, states.join());
+    assert.equal(B.getTotalUnreadMessageCount(), 51);
+    const srv = await restOK("openim/get_c2c_unread_msg_num", { To_Account: b });
+    assert.equal(srv.AllC2CUnreadMsgNum, 51);
+    const conv = (await B.getConversationProfile(`C2C${a}`)).data.conversation;
+    assert.equal(conv.unreadCount, 51);
+    assert.equal(conv.lastMessage.payload.text, logOrder.at(-1));
+    // the cache is complete: the newest page comes without asking the server
+    const page = await B.getMessageList({ conversationID: `C2C${a}` });
+    assert.deepEqual(page.data.messageList.map((m) => m.payload.text), logOrder.slice(35));
+  });
+
+  test("sends issued while the socket is down are delivered once after the reconnect", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const A = await login(a);
+    const B = await login(b);
+    A._dropConnection();
+    const sends = [0, 1, 2].map((i) => A.sendMessage(text(A, b, `offline ${i}`)));
+    const results = await Promise.all(sends);
+    assert.ok(results.every((r) => r.data.message.status === "success"));
+    await until(() => B.received().length === 3, 10_000, "delivery");
+    assert.deepEqual(B.received().map((m) => m.payload.text).sort(), ["offline 0", "offline 1", "offline 2"]);
+  });
+
+  test("friend request flow", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const A = await login(a);
+    const B = await login(b);
+    const appUpdated = once(A, EVENT.FRIEND_APPLICATION_LIST_UPDATED);
+    const res = await B.addFriend({ to: a, source: "AddSource_Type_Web", wording: "hi, it's me" });
+    assert.equal(res.data.code, 30539, "a request is pending");
+    const upd = await appUpdated;
+    assert.equal(upd.data.unreadCount, 1);
+    const { data: apps } = await A.getFriendApplicationList();
+    assert.deepEqual(
+      apps.friendApplicationList.map((x) => [x.userID, x.type, x.wording]),
+      [[b, TYPES.SNS_APPLICATION_SENT_TO_ME, "hi, it's me"]],
+    );
+    const friendsB = once(B, EVENT.FRIEND_LIST_UPDATED);
+    await A.acceptFriendApplication({ userID: b, type: TYPES.SNS_APPLICATION_AGREE_AND_ADD });
+    const fl = await friendsB;
+    assert.deepEqual(fl.data.map((f) => f.userID), [a]);
+    assert.deepEqual((await A.getFriendList()).data.map((f) => f.userID), [b]);
+    await A.deleteFriend({ userIDList: [b] });
+    assert.deepEqual((await A.getFriendList()).data, []);
+    await A.addToBlacklist({ userIDList: [b] });
+    assert.deepEqual((await A.getBlacklist()).data, [b]);
+    await assert.rejects(B.sendMessage(text(B, a, "blocked?")), (e) => e.code === 20007);
+    await A.removeFromBlacklist({ userIDList: [b] });
+    assert.deepEqual((await A.getBlacklist()).data, []);
+    // refuse
+    await B.addFriend({ to: a, source: "AddSource_Type_Web" });
+    await until(async () => (await A.getFriendApplicationList()).data.friendApplicationList.length === 1, 5000, "request");
+    await A.refuseFriendApplication({ userID: b });
+    assert.equal((await A.getFriendApplicationList()).data.friendApplicationList.length, 0);
+  });
+
+  test("a group: create, message, recall, unread, catch-up after a cut, members, quit and dismiss", async () => {
+    const [a, b, c] = names("alice", "bob", "carol");
+    await importAccounts(a, b, c);
+    const A = await login(a);
+    const B = await login(b);
+    const { data } = await A.createGroup({ name: "team", type: TYPES.GRP_WORK, memberList: [{ userID: b }] });
+    const gid = data.group.groupID;
+    assert.equal(data.group.name, "team");
+    await until(async () => (await B.getGroupList()).data.groupList.some((g) => g.groupID === gid), 5000, "B sees the group");
+
+    const hello = await A.sendMessage(text(A, gid, "hello team", TYPES.CONV_GROUP));
+    assert.ok(hello.data.message.sequence > 0);
+    await until(() => B.received().some((m) => m.payload.text === "hello team"), 10_000, "group message");
+    const got = B.received().find((m) => m.payload.text === "hello team");
+    assert.equal(got.conversationID, `GROUP${gid}`);
+    assert.equal(got.ID, hello.data.message.ID);
+    const bUnread = (await B.getConversationProfile(`GROUP${gid}`)).data.conversation.unreadCount;
+    assert.ok(bUnread >= 1);
+    const aUnread = (await A.getConversationProfile(`GROUP${gid}`)).data.conversation.unreadCount;
+    assert.equal(aUnread, 0, "own messages are not unread");
+
+    const revoked = once(B, EVENT.MESSAGE_REVOKED);
+    await A.revokeMessage(hello.data.message);
+    assert.equal((await revoked).data[0].ID, hello.data.message.ID);
+
+    // B's socket is cut while A sends 20
+    const before = B.received().length;
+    B._dropConnection();
+    const gsent = await Promise.all(Array.from({ length: 25 }, (_, i) => A.sendMessage(text(A, gid, `g${i}`, TYPES.CONV_GROUP))));
+    assert.equal(new Set(gsent.map((r) => r.data.message.sequence)).size, 25, "a group send (or its retry) answers its MsgSeq");
+    const gOrder = gsent.map((r) => r.data.message).sort((x, y) => x.sequence - y.sequence).map((m) => m.payload.text);
+    await until(() => B.received().filter((m) => m.payload.text?.startsWith("g")).length >= 25, 30_000, "group catch-up");
+    await new Promise((r) => setTimeout(r, 300));
+    const texts = B.received().slice(before).filter((m) => m.type === TYPES.MSG_TEXT).map((m) => m.payload.text);
+    assert.deepEqual(texts, gOrder);
+    const seqs = B.received().filter((m) => m.conversationID === `GROUP${gid}`).map((m) => m.sequence);
+    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), "in order");
+    assert.equal(new Set(seqs).size, seqs.length, "once each");
+    const joined = await restOK("group_open_http_svc/get_joined_group_list", {
+      Member_Account: b,
+      ResponseFilter: { SelfInfoFilter: ["UnreadMsgNum"] },
+    });
+    const serverUnread = joined.GroupIdList.find((g) => g.GroupId === gid).SelfInfo.UnreadMsgNum;
+    assert.equal((await B.getConversationProfile(`GROUP${gid}`)).data.conversation.unreadCount, serverUnread);
+    await B.setMessageRead({ conversationID: `GROUP${gid}` });
+    assert.equal((await B.getConversationProfile(`GROUP${gid}`)).data.conversation.unreadCount, 0);
+
+    // group history pages from the server
+    const hist = await B.getMessageList({ conversationID: `GROUP${gid}` });
+    assert.equal(hist.data.messageList.at(-1).payload.text, gOrder.at(-1));
+
+    // members
+    await A.addGroupMember({ groupID: gid, userIDList: [c] });
+    const members = await A.getGroupMemberList({ groupID: gid, count: 50 });
+    assert.deepEqual(members.data.memberList.map((m) => m.userID).sort(), [a, b, c].sort());
+    await A.deleteGroupMember({ groupID: gid, userIDList: [c] });
+    const profile = await B.getGroupProfile({ groupID: gid });
+    assert.equal(profile.data.group.memberNum, 2);
+    await B.quitGroup(gid);
+    assert.ok(!(await B.getGroupList()).data.groupList.some((g) => g.groupID === gid));
+    await A.dismissGroup(gid);
+    await assert.rejects(A.getGroupProfile({ groupID: gid }), (e) => e.code === 10010);
+  });
+
+  test("callServer sends any registry command as the account; the admin may call admin commands", async () => {
+    const [a] = names("alice");
+    await importAccounts(a);
+    const A = await login(a);
+    const r = await A.callServer("profile/portrait_get", { To_Account: [a], TagList: ["Tag_Profile_IM_Nick"] });
+    assert.equal(r.code, 0);
+    assert.equal(r.data.UserProfileItem[0].ProfileItem[0].Value, `Nick of ${a}`);
+    assert.equal(r.data.ActionStatus, undefined);
+    await assert.rejects(A.callServer("im_open_login_svc/account_check", { CheckItem: [{ UserID: a }] }), (e) => e.code === 60010);
+    await assert.rejects(A.callServer("no/such"), (e) => e.code === 60009);
+    const admin = await login(env.admin);
+    const chk = await admin.callServer("im_open_login_svc/account_check", { CheckItem: [{ UserID: a }] });
+    assert.equal(chk.data.ResultItem[0].AccountStatus, "Imported");
+  });
+
+  test("profiles", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const A = await login(a);
+    const updated = once(A, EVENT.PROFILE_UPDATED);
+    await A.updateMyProfile({ nick: "Ann <3", gender: TYPES.GENDER_FEMALE });
+    assert.equal((await updated).data[0].nick, "Ann <3");
+    assert.equal((await A.getMyProfile()).data.gender, TYPES.GENDER_FEMALE);
+    const { data } = await A.getUserProfile({ userIDList: [b] });
+    assert.equal(data[0].nick, `Nick of ${b}`);
+  });
+
+  test("a REST kick emits KICKED_OUT and the instance does not reconnect", async () => {
+    const [a] = names("alice");
+    await importAccounts(a);
+    const A = await login(a);
+    const kicked = once(A, EVENT.KICKED_OUT);
+    const notReady = once(A, EVENT.SDK_NOT_READY);
+    await restOK("im_open_login_svc/kick", { UserID: a });
+    const k = await kicked;
+    assert.equal(k.data.type, TYPES.KICKED_OUT_REST_API);
+    await notReady;
+    assert.equal(A.isReady(), false);
+    await new Promise((r) => setTimeout(r, 1000)); // several backoff periods (200 ms base in the tests)
+    const status = await restOK("openim/query_online_status", { To_Account: [a] });
+    assert.deepEqual(status.QueryResult.map((q) => q.Status), ["Offline"]);
+    assert.ok(!A.seen.slice(A.seen.indexOf(k)).some((e) => e.name === EVENT.NET_STATE_CHANGE && e.data.state === "connected"));
+  });
+
+  test("a second login elsewhere kicks the first (multipleAccount), which stays out", async () => {
+    const [a] = names("alice");
+    await importAccounts(a);
+    const first = await login(a);
+    const kicked = once(first, EVENT.KICKED_OUT);
+    const second = await login(a);
+    assert.equal((await kicked).data.type, TYPES.KICKED_OUT_MULT_ACCOUNT);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(second.isReady(), true);
+    assert.equal(first.isReady(), false);
+    assert.ok(!second.seen.some((e) => e.name === EVENT.KICKED_OUT), "the first did not come back and kick the second");
+  });
+
+  test("a bad UserSig rejects login with its code", async () => {
+    const [a] = names("alice");
+    await importAccounts(a);
+    const cases = [
+      ["forged", genUserSig(a, { key: "not-the-key" }), 70009],
+      ["expired", genUserSig(a, { now: Math.floor(Date.now() / 1000) - 3600, expire: 60 }), 70001],
+      ["garbage", "not-a-sig", 70003],
+    ];
+    for (const [what, sig, code] of cases) {
+      const chat = newChat();
+      opened.push(chat);
+      await assert.rejects(chat.login({ userID: a, userSig: sig }), (e) => {
+        assert.equal(e.code, code, `${what}: ${e.message}`);
+        return true;
+      });
+      assert.equal(chat.isReady(), false);
+    }
+    const [ghost] = names("ghost");
+    const chat = newChat();
+    opened.push(chat);
+    await assert.rejects(chat.login({ userID: ghost, userSig: genUserSig(ghost) }), (e) => e.code === 70107);
+  });
+});
