@@ -80,6 +80,7 @@ export class YuntongChat {
   private blacklist: string[] = [];
   private readyWaiters: (() => void)[] = [];
   private onlineListener: (() => void) | null = null;
+  private sendChains = new Map<string, Promise<void>>();
 
   constructor(private readonly options: CreateOptions) {
     const WS = options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket;
@@ -408,6 +409,26 @@ export class YuntongChat {
   async sendMessage(message: Message, options: { onlineUserOnly?: boolean } = {}): Promise<Result<{ message: Message }>> {
     if (!(message instanceof Message)) throw chatError(ERR.INVALID_PARAMETERS, "not a message made by this SDK");
     if (!this.userID) throw chatError(ERR.NOT_READY, "not logged in");
+    // one send at a time per conversation: the log keeps the app's order, and a retry is always of the last
+    // unanswered send, which the server recognises (it keeps the newest retry tokens of a conversation)
+    const key = message.conversationID;
+    const prev = this.sendChains.get(key) ?? Promise.resolve();
+    const run = prev.then(
+      () => this.sendNow(message, options),
+      () => this.sendNow(message, options),
+    );
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.sendChains.set(key, tail);
+    void tail.then(() => {
+      if (this.sendChains.get(key) === tail) this.sendChains.delete(key);
+    });
+    return run;
+  }
+
+  private async sendNow(message: Message, options: { onlineUserOnly?: boolean }): Promise<Result<{ message: Message }>> {
     const onlineOnly = !!options?.onlineUserOnly;
     const isGroup = message.conversationType === TYPES.CONV_GROUP;
     message.status = "unSend";
@@ -1041,9 +1062,18 @@ export class YuntongChat {
 
   // ------------------------------------------------------------------ test and tooling hooks
 
-  /** Drop the socket as a network failure would (the SDK reconnects by itself). For tests and benchmarks. */
-  _dropConnection(): void {
+  /**
+   * Drop the socket as a network failure would; the SDK reconnects by itself, or, with `{hold: true}`, only after
+   * `_resumeConnection()`. For tests and benchmarks.
+   */
+  _dropConnection(options: { hold?: boolean } = {}): void {
+    this.session.held = !!options.hold;
     this.transport.dropSocket();
+  }
+
+  _resumeConnection(): void {
+    this.session.held = false;
+    this.session.reconnectNow();
   }
 
   /** The sync positions kept (for diagnostics). */

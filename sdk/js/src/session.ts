@@ -56,6 +56,8 @@ export class Session {
   private readonly maxMs: number;
   private readonly random: () => number;
   private epoch = 0;
+  /** tests and benchmarks: stay disconnected until `resume()` */
+  held = false;
 
   constructor(private readonly o: SessionOptions) {
     this.baseMs = o.backoffBaseMs ?? 1000;
@@ -132,6 +134,7 @@ export class Session {
   private scheduleReconnect(): void {
     this.cancelTimer();
     this.state = "reconnecting";
+    if (this.held) return;
     const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
     const delay = Math.round(ceiling * (0.5 + 0.5 * this.random()));
     this.attempt = Math.min(this.attempt + 1, 30);
@@ -141,7 +144,7 @@ export class Session {
 
   /** Reconnect now (e.g. the browser says it is online again). */
   reconnectNow(): void {
-    if (this.state !== "reconnecting") return;
+    if (this.state !== "reconnecting" || this.held) return;
     this.cancelTimer();
     void this.reconnect();
   }

@@ -52,6 +52,8 @@ export class SyncEngine {
   readonly groups = new Map<string, number>();
   /** IDs of messages this instance sent: applied silently when the log hands them back */
   readonly ownIDs = new Set<string>();
+  /** IDs already emitted: a message the log holds twice (a retry the server no longer recognised) is news once */
+  readonly emitted = new Set<string>();
   /** true once the first catch-up set the baseline (before it, existing history is not news) */
   baselineDone = false;
   private syncing = false;
@@ -77,6 +79,7 @@ export class SyncEngine {
     this.c2c.clear();
     this.groups.clear();
     this.ownIDs.clear();
+    this.emitted.clear();
     this.baselineDone = false;
     this.syncing = false;
     this.held = [];
@@ -258,7 +261,8 @@ export class SyncEngine {
     if (name === "c2c_msg") {
       // the log hands each position over once: whatever a history page may already have cached, this is news
       const { message } = store.append(m);
-      if (!this.ownIDs.has(m.ID)) {
+      if (!this.ownIDs.has(m.ID) && !this.emitted.has(m.ID)) {
+        this.emitted.add(m.ID);
         store.queueReceived(message);
         if (counts && m.flow === "in") store.setUnread(s, s.conv.unreadCount + 1);
       }
@@ -439,7 +443,10 @@ export class SyncEngine {
       store.touchConvs();
     }
     const { message } = store.append(m);
-    if (!this.ownIDs.has(m.ID)) store.queueReceived(message);
+    if (!this.ownIDs.has(m.ID) && !this.emitted.has(m.ID)) {
+      this.emitted.add(m.ID);
+      store.queueReceived(message);
+    }
     // the server counts unread as last seq − read seq, every message and tip alike
     if (seq > s.unreadBaseSeq) store.setUnread(s, seq - s.readMark);
     if (m.type === TYPES.MSG_GRP_TIP) {

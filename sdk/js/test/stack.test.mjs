@@ -120,19 +120,19 @@ describe("the SDK on the local stack", { skip: !hasStack && "no stack (run throu
   test("a fresh instance finds the conversation, its unread count and its history", async () => {
     const [a, b] = names("alice", "bob");
     await importAccounts(a, b);
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 17; i++) {
       await restOK("openim/sendmsg", { From_Account: a, To_Account: b, MsgRandom: 1000 + i, MsgBody: [{ MsgType: "TIMTextElem", MsgContent: { Text: `old ${i}` } }] });
     }
     const B = await login(b);
     assert.equal(B.received().length, 0, "history before login is not news");
-    assert.equal(B.getTotalUnreadMessageCount(), 20);
+    assert.equal(B.getTotalUnreadMessageCount(), 17);
     const { data } = await B.getConversationList();
-    assert.equal(data.conversationList[0].lastMessage.payload.text, "old 19");
+    assert.equal(data.conversationList[0].lastMessage.payload.text, "old 16");
     const page1 = await B.getMessageList({ conversationID: `C2C${a}`, count: 15 });
-    assert.deepEqual(page1.data.messageList.map((m) => m.payload.text), Array.from({ length: 15 }, (_, i) => `old ${i + 5}`));
+    assert.deepEqual(page1.data.messageList.map((m) => m.payload.text), Array.from({ length: 15 }, (_, i) => `old ${i + 2}`));
     assert.equal(page1.data.isCompleted, false);
     const page2 = await B.getMessageList({ conversationID: `C2C${a}`, nextReqMessageID: page1.data.nextReqMessageID });
-    assert.deepEqual(page2.data.messageList.map((m) => m.payload.text), ["old 0", "old 1", "old 2", "old 3", "old 4"]);
+    assert.deepEqual(page2.data.messageList.map((m) => m.payload.text), ["old 0", "old 1"]);
     assert.equal(page2.data.isCompleted, true);
   });
 
@@ -245,10 +245,10 @@ describe("the SDK on the local stack", { skip: !hasStack && "no stack (run throu
     // B's socket is cut while A sends 20
     const before = B.received().length;
     B._dropConnection();
-    const gsent = await Promise.all(Array.from({ length: 25 }, (_, i) => A.sendMessage(text(A, gid, `g${i}`, TYPES.CONV_GROUP))));
-    assert.equal(new Set(gsent.map((r) => r.data.message.sequence)).size, 25, "a group send (or its retry) answers its MsgSeq");
+    const gsent = await Promise.all(Array.from({ length: 21 }, (_, i) => A.sendMessage(text(A, gid, `g${i}`, TYPES.CONV_GROUP))));
+    assert.equal(new Set(gsent.map((r) => r.data.message.sequence)).size, 21, "a group send (or its retry) answers its MsgSeq");
     const gOrder = gsent.map((r) => r.data.message).sort((x, y) => x.sequence - y.sequence).map((m) => m.payload.text);
-    await until(() => B.received().filter((m) => m.payload.text?.startsWith("g")).length >= 25, 30_000, "group catch-up");
+    await until(() => B.received().filter((m) => m.payload.text?.startsWith("g")).length >= 21, 30_000, "group catch-up");
     await new Promise((r) => setTimeout(r, 300));
     const texts = B.received().slice(before).filter((m) => m.type === TYPES.MSG_TEXT).map((m) => m.payload.text);
     assert.deepEqual(texts, gOrder);

@@ -300,6 +300,20 @@ describe("C2C sync", () => {
     assert.equal(t.store.conv("C2Calice").conv.unreadCount, 0, "a recalled unread message is no longer unread");
   });
 
+  test("a message the log holds twice (a retry the server did not recognise) is emitted once", async () => {
+    const t = setup();
+    await ready(t);
+    const first = t.server.c2c("alice", "twice");
+    const again = t.server.c2c("alice", "twice");
+    again.data.MsgSeq = first.data.MsgSeq;
+    again.data.MsgRandom = first.data.MsgRandom;
+    const next = t.server.c2c("alice", "next");
+    for (const e of [first, again, next]) t.sync.push(e.event, e.data);
+    await settle();
+    assert.deepEqual(texts(t.received), ["twice", "next"]);
+    assert.equal(t.sync.c2c.get("alice").seq, 3);
+  });
+
   test("random drops, duplicates and reorders across conversations: every message exactly once, in log order", async () => {
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
