@@ -91,7 +91,7 @@ class Terminal:
     # --- connection --------------------------------------------------------------------------------------
     def connect(self) -> None:
         """Open the socket; the first frame is a heartbeat whose OK reply means "logged in"; then catch up."""
-        self.client = WsClient(self.url, timeout=20)
+        self.client = WsClient(self.url, timeout=30)
         self.logins += 1
         self.pending.clear()  # pushes from the old socket are gone with it; the sync below covers them
         reply = self.call("realtime/heartbeat", None, check=False)
@@ -125,7 +125,7 @@ class Terminal:
             frame["body"] = body
         self.client.send_json(frame)
         while True:
-            got = self.client.recv_json(timeout=20)
+            got = self.client.recv_json(timeout=30)
             if "reqId" in got:
                 if got["reqId"] != req:
                     continue  # the reply to an earlier attempt on this socket
