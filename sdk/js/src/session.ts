@@ -16,7 +16,9 @@ import type { ChatError, DropInfo, Transport } from "./transport";
 export type SessionState = "idle" | "connecting" | "ready" | "reconnecting" | "stopped";
 
 /** Refusal codes that a retry cannot heal: stop and tell the app. */
-export const FATAL_CODES = new Set([60004, 60006, 60016, 70001, 70002, 70003, 70009, 70013, 70014, 70020, 70107]);
+export const FATAL_CODES = new Set([
+  60002, 60004, 60006, 60012, 60016, 70001, 70002, 70003, 70009, 70013, 70014, 70020, 70107, 70402,
+]);
 const SIG_CODES = new Set([70001, 70002, 70003, 70009, 70013, 70014]);
 
 export interface SessionHooks {
