@@ -679,8 +679,8 @@ class C2CService:
             out[row.peer] = Description(shown, row.unread)
         return out
 
-    def check_pin(self, sdkappid: int, owner: str, peer: str) -> None:
-        """ConversationSource: a C2C conversation can be pinned with an imported account only."""
+    def check_peer(self, sdkappid: int, owner: str, peer: str, *, pin: bool) -> None:
+        """ConversationSource: the peer of a C2C conversation is an imported account (50001)."""
         if not self._accounts.exists(sdkappid, peer):
             raise errors.error(50001, f"account {peer!r} does not exist")
 

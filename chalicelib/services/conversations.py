@@ -55,8 +55,9 @@ class ConversationSource(Protocol):
 
     def describe(self, sdkappid: int, owner: str, rows: Sequence[Conversation]) -> dict[str, Description]: ...
 
-    def check_pin(self, sdkappid: int, owner: str, peer: str) -> None:
-        """Raise the Type's code when `owner` may not pin its conversation with `peer` (unknown, not joined)."""
+    def check_peer(self, sdkappid: int, owner: str, peer: str, *, pin: bool) -> None:
+        """Raise the Type's code when `peer` does not exist (an account, a group) or, to `pin`, when `owner` may
+        not have that conversation (a group it is not in)."""
         ...
 
 
@@ -112,8 +113,9 @@ class ConversationService:
     def delete(self, app: App, owner: str, type_: int, peer: str, *, clear_roaming: bool) -> None:
         """Remove the conversation (and its unread count) until a new message brings it back."""
         self._require_account(app.sdkappid, owner)
-        if type_ == C2C and not self._repo.get(app.sdkappid, owner, C2C, [peer]):
-            self._require_account(app.sdkappid, peer)  # a row with a since-deleted account can still be deleted
+        source = self.sources.get(type_)
+        if source is not None and not self._repo.get(app.sdkappid, owner, type_, [peer]):
+            source.check_peer(app.sdkappid, owner, peer, pin=False)  # a row with a since-deleted peer is deletable
         # a C2C row's read mark moves to now: everything received so far counts as read (recalls count down after)
         self._repo.delete(app.sdkappid, owner, type_, peer, int(self._clock.now()) if type_ == C2C else None)
         cleaner = self.cleaners.get(type_)
@@ -127,10 +129,8 @@ class ConversationService:
         and that the owner belongs to (10007). Unpinning a row the owner has is always allowed."""
         self._require_account(app.sdkappid, owner)
         source = self.sources.get(type_)
-        if top and source is not None:
-            source.check_pin(app.sdkappid, owner, peer)
-        elif type_ == C2C:
-            self._require_account(app.sdkappid, peer)
+        if source is not None and (top or not self._repo.get(app.sdkappid, owner, type_, [peer])):
+            source.check_peer(app.sdkappid, owner, peer, pin=top)  # unpinning a row the owner has is always fine
         self._repo.set_top(app.sdkappid, owner, type_, peer, top, int(self._clock.now()))
         data: dict[str, Any] = {"Type": type_, "TopFlag": int(top)}
         data["To_Account" if type_ == C2C else "GroupId"] = peer

@@ -240,10 +240,15 @@ class GroupMessageService:
         return results
 
     def delete_by_sender(self, app: App, gid: str, sender: str) -> int:
-        """The FAQ's server-side deletion of a member's recent messages; returns how many (placeholders remain)."""
+        """The FAQ's server-side deletion of a member's recent messages; returns how many (placeholders remain).
+
+        A sender that never existed is 10019; a deleted account's messages can still be deleted (that is the point
+        of the command after removing a spammer)."""
         group = self._access.load(app, gid)
         sdkappid, inc = app.sdkappid, group.incarnation
         seqs = list(self._repo.seqs_by_sender(sdkappid, group.group_id, inc, sender))
+        if not seqs and not self._accounts.existing(sdkappid, [sender]):
+            raise errors.GroupAccountNotFound(f"account {sender!r} does not exist")
         return sum(1 for s in seqs if self._repo.set_state(sdkappid, group.group_id, inc, s, rules.DELETED))
 
     # --- reading ---------------------------------------------------------------------------------
@@ -309,12 +314,12 @@ class GroupMessageService:
             out[group.group_id] = Description(shown, unread)
         return out
 
-    def check_pin(self, sdkappid: int, owner: str, peer: str) -> None:
-        """ConversationSource: a group conversation can be pinned by a member of an existing group only."""
+    def check_peer(self, sdkappid: int, owner: str, peer: str, *, pin: bool) -> None:
+        """ConversationSource: the group exists (10010); to pin it, the owner is a member (10007)."""
         group = self._groups.get(sdkappid, peer)
         if group is None:
             raise errors.GroupNotFound(f"group {peer!r} does not exist")
-        if self._groups.member(group, owner) is None:
+        if pin and self._groups.member(group, owner) is None:
             raise errors.GroupForbidden(f"{owner!r} is not a member of group {peer!r}")
 
     def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None:

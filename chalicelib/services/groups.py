@@ -575,6 +575,7 @@ class GroupService:
         """An account asks to join: True if it joined at once (FreeAccess), False if the application waits."""
         group = self._access.load(app, gid)
         rules.check_apply(group)
+        self._require_accounts(app, [user])
         if self._repo.member(group, user) is not None:
             raise errors.AlreadyMember(f"{user!r} is already a member of group {gid!r}")
         if group.apply_join == FREE_ACCESS:

@@ -90,6 +90,7 @@ class AllMemberPushService:
             self._store.put(app.sdkappid, user, terms)
 
     def get_attrs(self, app: App, users: Sequence[str]) -> dict[str, dict[str, str]]:
+        self._require_accounts(app, users)
         names = self._store.attr_names(app.sdkappid)
         out: dict[str, dict[str, str]] = {}
         for user in dict.fromkeys(users):
@@ -120,6 +121,7 @@ class AllMemberPushService:
             self._store.put(app.sdkappid, user, [Term(TAG, t) for t in tags])
 
     def get_tags(self, app: App, users: Sequence[str]) -> dict[str, list[str]]:
+        self._require_accounts(app, users)
         return {u: [t.key for t in self._store.terms_of(app.sdkappid, u, TAG)] for u in dict.fromkeys(users)}
 
     def remove_tags(self, app: App, items: Sequence[tuple[str, Any]]) -> None:

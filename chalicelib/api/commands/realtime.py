@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from chalicelib.api import fields as f
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
@@ -19,7 +20,7 @@ PRESENCE_BATCH = 500
 ONLINE, OFFLINE = "Online", "Offline"  # PushOnline needs push tokens, which Yuntong does not keep
 
 
-@command("im_open_login_svc/kick")
+@command("im_open_login_svc/kick", fields=(f.account("UserID", required=True),))
 def kick(ctx: AuthContext, body: Body) -> dict[str, Any]:
     services().realtime.kick_account(ctx.app, body.user("UserID", required=True))
     return {}
@@ -44,20 +45,24 @@ def _present(found: Sequence[Presence], key: str, detail: bool) -> dict[str, Any
     return {"QueryResult": results, "ErrorList": missing}
 
 
-@command("openim/query_online_status", invalid_code=70402)
+@command(
+    "openim/query_online_status",
+    invalid_code=70402,
+    fields=(f.accounts("To_Account", required=True), f.flag("IsNeedDetail")),
+)
 def query_online_status(ctx: AuthContext, body: Body) -> dict[str, Any]:
     users = _accounts(body)
     detail = body.integer("IsNeedDetail", default=0, min_value=0, max_value=1)
     return _present(services().realtime.presence(ctx.sdkappid, users), "Status", detail == 1)
 
 
-@command("openim/querystate", invalid_code=70402)
+@command("openim/querystate", invalid_code=70402, fields=(f.accounts("To_Account", required=True),))
 def querystate(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """The legacy name of the same query: its answer names the status `State` (reference §3.1)."""
     return _present(services().realtime.presence(ctx.sdkappid, _accounts(body)), "State", False)
 
 
-@command("realtime/heartbeat", allow_self=True)
+@command("realtime/heartbeat", allow_self=True, fields=())
 def heartbeat(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """Keeps a websocket session alive (any frame does; this one exists for clients with nothing else to say)."""
     return services().realtime.heartbeat(ctx.connection_id)
