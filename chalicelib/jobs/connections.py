@@ -6,6 +6,7 @@ from chalicelib.wiring import Services, services
 
 
 def sweep(svc: Services | None = None) -> int:
-    """Remove every app's expired connections (one gsi1 Query per app, never a Scan); returns how many."""
+    """Remove every app's expired connections (one gsi1 Query per app, never a Scan) and close the `refusal=frame`
+    sockets whose refusal expired unread (one more Query); returns how many."""
     svc = svc or services()
-    return sum(svc.realtime.sweep(app.sdkappid) for app in svc.apps.all())
+    return sum(svc.realtime.sweep(app.sdkappid) for app in svc.apps.all()) + svc.realtime.sweep_refusals()

@@ -44,6 +44,9 @@ class HookedDirectory:
     def refusal(self, connection_id: str) -> tuple[int, str] | None:
         return self.inner.refusal(connection_id)
 
+    def remove_expired_refusals(self, now: int, limit: int) -> list[str]:
+        return self.inner.remove_expired_refusals(now, limit)
+
     def remove_expired(self, sdkappid: int, now: int, limit: int) -> list[Connection]:
         removed = self.inner.remove_expired(sdkappid, now, limit)
         for conn in removed:

@@ -160,6 +160,14 @@ class RealtimeService:
     def online(self, sdkappid: int) -> Online:
         return self._directory.online(sdkappid)
 
+    def sweep_refusals(self) -> int:
+        """Close `refusal=frame` sockets whose refusal expired unread (a client that never sent a frame): a refused
+        login holds a socket for REFUSAL_SECONDS and a sweep period at most, not until API Gateway's idle limit."""
+        expired = self._directory.remove_expired_refusals(self._now(), SWEEP_BATCH)
+        for connection_id in expired:
+            self._pusher.close(connection_id)
+        return len(expired)
+
     def sweep(self, sdkappid: int) -> int:
         """Remove the app's terminals not heard from within the idle limit (no `$disconnect` came)."""
         stale = self._directory.remove_expired(sdkappid, self._now(), SWEEP_BATCH)

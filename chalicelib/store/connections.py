@@ -5,7 +5,7 @@
 - `CONN#{connection_id}` / `META`: lookup by connection id for websocket frames (API Gateway ids are global,
   so this is the one key that cannot start with the SDKAppID). Its deletion decides who removed a connection.
 - `CONN#{connection_id}` / `REFUSED`: `code`, `info` of a login refused in `refusal=frame` mode (short TTL); such a
-  connection has no other row.
+  connection has no other row. `gsi1` = (`REFUSED`, zero-padded expires + id): the sweep closes the expired ones.
 - `{app}#U#{user}` / `ONLINE`: the account's terminal count `n` and login sequence `seq` (atomic ADD); TTL 30 days,
   renewed at every login, so accounts that never come back leave nothing behind.
 - `{app}#ONLINE` / `TOTAL`: the app's online `connections` and `accounts` (atomic ADD on every login and removal).
@@ -31,6 +31,7 @@ from chalicelib.store.keys import pad, user_pk
 
 META_SK = "META"
 REFUSED_SK = "REFUSED"
+REFUSALS_PK = "REFUSED"  # gsi1 partition of every refusal (not per app: a refused login may name no valid app)
 ONLINE_SK = "ONLINE"
 TOTAL_SK = "TOTAL"
 ONLINE_ITEM_TTL = 30 * 86400
@@ -95,6 +96,9 @@ class RefusalModel(ExpiringModel):
 
     code = NumberAttribute()
     info = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_app = Gsi1()
 
 
 class AppOnlineModel(BaseModel):
@@ -253,8 +257,31 @@ class DynamoConnectionDirectory:
         return conn if self._remove(conn, None, connected_before=cutoff) else None
 
     def refuse(self, connection_id: str, code: int, info: str, expires: int) -> None:
-        """Keep why a `refusal=frame` login was refused, for its first frame (`CONN#{id}` / `REFUSED`, TTL)."""
-        RefusalModel(conn_pk(connection_id), REFUSED_SK, code=code, info=info, expires=expires).save()
+        """Keep why a `refusal=frame` login was refused, for its first frame (`CONN#{id}` / `REFUSED`, TTL); gsi1
+        lists it under `REFUSED` by expiry, so the sweep closes a refused socket that never sent a frame."""
+        RefusalModel(
+            conn_pk(connection_id),
+            REFUSED_SK,
+            code=code,
+            info=info,
+            expires=expires,
+            gsi1pk=REFUSALS_PK,
+            gsi1sk=expiry_sk(expires, connection_id),
+        ).save()
+
+    def remove_expired_refusals(self, now: int, limit: int) -> list[str]:
+        """Delete up to `limit` refusals past their expiry; returns their connection ids (each once)."""
+        rows = RefusalModel.by_app.query(REFUSALS_PK, RefusalModel.gsi1sk < pad(now + 1), limit=limit)
+        removed: list[str] = []
+        for m in rows:
+            try:
+                RefusalModel(m.pk, REFUSED_SK).delete(condition=RefusalModel.pk.exists())
+            except DeleteError as exc:
+                if _condition_failed(exc):
+                    continue  # another sweep got it
+                raise
+            removed.append(m.pk.removeprefix("CONN#"))
+        return removed
 
     def refusal(self, connection_id: str) -> tuple[int, str] | None:
         try:

@@ -153,3 +153,15 @@ def test_a_refused_connection_closing_changes_nothing(ws, svc, tenant, accounts)
     ws.disconnect(shake.connection_id)  # $disconnect of a connection that never was a terminal
     assert svc.connections.online(SDKAPPID) == Online(0, 0)
     assert svc.connections.of_user(SDKAPPID, "alice") == []
+
+
+def test_the_sweep_closes_a_refused_socket_that_never_sent_a_frame(ws, tenant, pusher, clock, accounts):
+    """Otherwise an unauthenticated client could hold a socket until API Gateway's idle limit."""
+    quiet = ws.connect("alice", query=_query(tenant, usersig="garbage!!"))
+    ws.sweep()
+    assert pusher.closed == []  # its refusal is still waiting for the first frame
+    clock.advance(terminals.REFUSAL_SECONDS)
+    ws.sweep()
+    assert pusher.closed == [quiet.connection_id]
+    ws.sweep()
+    assert pusher.closed == [quiet.connection_id]  # once

@@ -166,3 +166,14 @@ def test_a_refusal_is_kept_briefly_and_makes_no_terminal(svc, clock):
     assert svc.connections.refusal("other") is None
     clock.advance(120)
     assert svc.connections.refusal("r1") is None
+
+
+def test_expired_refusals_are_removed_once_for_the_sweep(svc, clock):
+    now = int(clock.now())
+    svc.connections.refuse("r1", 70001, "expired", now + 120)
+    svc.connections.refuse("r2", 70107, "no such account", now + 240)
+    assert svc.connections.remove_expired_refusals(now + 119, 100) == []
+    clock.advance(120)
+    assert svc.connections.remove_expired_refusals(now + 120, 100) == ["r1"]
+    assert svc.connections.remove_expired_refusals(now + 120, 100) == []
+    assert svc.connections.remove_expired_refusals(now + 500, 100) == ["r2"]
