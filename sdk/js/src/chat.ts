@@ -16,6 +16,7 @@ import {
   groupMessageID,
   randomUint32,
 } from "./message";
+import { type KeyValueStorage, indexedDBStorage, restore, snapshot } from "./persist";
 import { Session } from "./session";
 import { type Conversation, Store } from "./store";
 import { SyncEngine } from "./sync";
@@ -31,6 +32,9 @@ export interface CreateOptions {
   WebSocket?: WebSocketCtor;
   /** the `platform` query parameter (default "Web") */
   platform?: string;
+  /** where the cache survives the session: default IndexedDB when the runtime has it; any `{getItem, setItem}`
+   * (sync or async, strings); `false`: memory only */
+  storage?: KeyValueStorage | false;
   requestTimeoutMs?: number;
   heartbeatMs?: number;
   backoffBaseMs?: number;
@@ -81,6 +85,9 @@ export class YuntongChat {
   private readyWaiters: (() => void)[] = [];
   private onlineListener: (() => void) | null = null;
   private sendChains = new Map<string, Promise<void>>();
+  private readonly storage: KeyValueStorage | null;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private restoredFor = "";
 
   constructor(private readonly options: CreateOptions) {
     const WS = options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket;
@@ -105,6 +112,8 @@ export class YuntongChat {
       onGroupsChanged: () => void this.refreshGroups(),
       onError: (code, message) => this.events.emit(EVENT.ERROR, { code, message }),
     });
+    this.storage = options.storage === false ? null : (options.storage ?? indexedDBStorage(this.log));
+    this.store.onChanged = () => this.scheduleSave();
     this.session = new Session({
       transport: this.transport,
       log: this.log,
@@ -144,12 +153,38 @@ export class YuntongChat {
     return ok({ repeatLogin: false });
   }
 
+  private storageKey(): string {
+    return `${this.options.SDKAppID}:${this.userID}`;
+  }
+
+  private scheduleSave(): void {
+    if (!this.storage || this.saveTimer !== null || !this.ready) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      void this.save();
+    }, 1000);
+    (this.saveTimer as unknown as { unref?: () => void }).unref?.();
+  }
+
+  private async save(): Promise<void> {
+    if (!this.storage || !this.userID || !this.sync.baselineDone) return;
+    try {
+      await this.storage.setItem(this.storageKey(), snapshot(this.store, this.sync));
+    } catch (e) {
+      this.log.warn("cache not saved", e);
+    }
+  }
+
   async logout(): Promise<Result> {
+    if (this.saveTimer !== null) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    await this.save();
     this.session.end();
     this.unwatchOnline();
     const wasReady = this.ready;
     this.resetState();
     this.userID = "";
+    this.restoredFor = "";
     if (wasReady) this.events.emit(EVENT.SDK_NOT_READY, {});
     return ok({});
   }
@@ -191,12 +226,26 @@ export class YuntongChat {
     this.blacklist = [];
   }
 
-  private async connected(first: boolean): Promise<void> {
+  /** After every (re)connect: catch up; the first time (or until one succeeded) also load the list and go ready.
+   * Messages pushed during the first catch-up that are past its baseline are news: they are emitted after
+   * SDK_READY, nothing is dropped. */
+  private async connected(_first: boolean): Promise<void> {
+    if (!this.ready && this.storage && this.restoredFor !== this.userID) {
+      this.restoredFor = this.userID;
+      if (this.sync.c2c.size === 0 && this.sync.groups.size === 0 && !this.sync.baselineDone) {
+        try {
+          if (restore(await this.storage.getItem(this.storageKey()), this.store, this.sync)) {
+            this.log.info("cache restored");
+          }
+        } catch (e) {
+          this.log.warn("cache not restored", e);
+        }
+      }
+    }
     await this.sync.catchUp();
-    if (first) {
+    if (!this.ready) {
       await this.loadRecentContacts().catch((e) => this.log.warn("recent contacts not loaded", e?.code));
       this.ready = true;
-      this.store.discardQueued();
       this.store.emitting = true;
       this.events.emit(EVENT.SDK_READY, {});
       this.store.touchConvs();
@@ -210,6 +259,7 @@ export class YuntongChat {
   }
 
   private ended(code: number, message: string, kickedType?: string): void {
+    void this.save();
     const wasReady = this.ready;
     this.ready = false;
     this.unwatchOnline();

@@ -7,6 +7,7 @@ export { EVENT, TYPES, ERR } from "./constants";
 export { Message } from "./message";
 export type { Conversation } from "./store";
 export type { ChatError, WebSocketCtor, WebSocketLike } from "./transport";
+export type { KeyValueStorage } from "./persist";
 export default YuntongChat;
 
 /** Internals for the SDK's own tests (the sync engine on a fake transport). Not part of the API. */

@@ -106,6 +106,8 @@ export class Store {
   private flushQueued = false;
   /** events are held while false (before SDK_READY nothing is emitted but state) */
   emitting = false;
+  /** called after every flush that emitted something (the persistence saves then) */
+  onChanged: (() => void) | null = null;
 
   constructor(private readonly events: Emitter) {}
 
@@ -249,6 +251,11 @@ export class Store {
     return id ? this.find(conversationID, id) : undefined;
   }
 
+  /** Rebuild the MsgSeq index of a restored run. */
+  reindex(conversationID: string): void {
+    for (const m of this.runs.get(conversationID)?.list ?? []) this.indexSeq(m);
+  }
+
   private indexSeq(m: Message): void {
     if (m.conversationType !== TYPES.CONV_GROUP || !m.sequence) return;
     let idx = this.groupSeqs.get(m.conversationID);
@@ -350,6 +357,10 @@ export class Store {
   flush(): void {
     this.flushQueued = false;
     if (!this.emitting) return;
+    const anything =
+      this.received.length + this.modified.length + this.revoked.length + this.readByPeer.length > 0 ||
+      this.convsDirty ||
+      this.groupsDirty;
     const batches: [string, Message[]][] = [
       [EVENT.MESSAGE_RECEIVED, this.received],
       [EVENT.MESSAGE_MODIFIED, this.modified],
@@ -374,13 +385,6 @@ export class Store {
       this.lastTotal = total;
       this.events.emit(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, total);
     }
-  }
-
-  /** Drop batched message events without emitting them (the initial sync's baseline is not news). */
-  discardQueued(): void {
-    this.received = [];
-    this.modified = [];
-    this.revoked = [];
-    this.readByPeer = [];
+    if (anything) this.onChanged?.();
   }
 }

@@ -47,6 +47,8 @@ export function compareCursor(a: string, b: string): number {
 
 class Stale extends Error {}
 
+const NOT_IMPORTED = new Set([90008, 10019, 50001, 70107]);
+
 export class SyncEngine {
   readonly c2c = new Map<string, C2CCursor>();
   readonly groups = new Map<string, number>();
@@ -134,7 +136,8 @@ export class SyncEngine {
       const code = (e as ChatError)?.code;
       if (code === 2800 || code === 2801 || code === 2802 || code === 70500 || code === undefined) throw e;
       this.o.log.warn(`${what} catch-up refused by the server`, code, (e as Error)?.message);
-      this.o.onError?.(code, `${what} catch-up refused: ${(e as Error)?.message ?? ""}`);
+      // an identifier that is an app admin but no imported account has no conversations: not worth an ERROR
+      if (!NOT_IMPORTED.has(code)) this.o.onError?.(code, `${what} catch-up refused: ${(e as Error)?.message ?? ""}`);
     }
   }
 

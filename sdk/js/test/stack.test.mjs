@@ -14,6 +14,7 @@ import {
   rest,
   restOK,
   until,
+  WebSocket,
 } from "./helpers.mjs";
 
 const { EVENT, TYPES } = YuntongChat;
@@ -30,7 +31,8 @@ after(async () => {
 const text = (chat, to, t, type = TYPES.CONV_C2C) =>
   chat.createTextMessage({ to, conversationType: type, payload: { text: t } });
 
-describe("the SDK on the local stack", { skip: !hasStack && "no stack (run through tests/e2e/test_sdk.py)" }, () => {
+// the tests use their own accounts: they run side by side (the stack, not the client, is the bottleneck)
+describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no stack (run through tests/e2e/test_sdk.py)" }, () => {
   test("two instances exchange text and custom messages, read, recall, edit and pin", async () => {
     const [a, b] = names("alice", "bob");
     await importAccounts(a, b);
@@ -168,6 +170,40 @@ describe("the SDK on the local stack", { skip: !hasStack && "no stack (run throu
     // the cache is complete: the newest page comes without asking the server
     const page = await B.getMessageList({ conversationID: `C2C${a}` });
     assert.deepEqual(page.data.messageList.map((m) => m.payload.text), logOrder.slice(35));
+  });
+
+  test("the cache survives the session: the next login emits only what came meanwhile and pages from the cache", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const saved = new Map();
+    const storage = { getItem: (k) => saved.get(k) ?? null, setItem: (k, v) => void saved.set(k, v) };
+    const A = await login(a);
+    const first = await loggedIn(b, { storage });
+    for (const t of ["one", "two"]) await A.sendMessage(text(A, b, t));
+    await until(() => first.received().length === 2, 10_000, "first session receives");
+    const firstPage = await first.getMessageList({ conversationID: `C2C${a}` });
+    assert.equal(firstPage.data.isCompleted, true);
+    await first.logout();
+    assert.equal(saved.size, 1);
+    for (const t of ["three", "four", "five"]) await A.sendMessage(text(A, b, t));
+
+    const frames = [];
+    class Spy extends WebSocket {
+      send(data) {
+        frames.push(JSON.parse(data).cmd);
+        super.send(data);
+      }
+    }
+    const second = await loggedIn(b, { storage, WebSocket: Spy });
+    opened.push(second);
+    await until(() => second.received().length === 3, 10_000, "second session catches up");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(second.received().map((m) => m.payload.text), ["three", "four", "five"]);
+    assert.equal(second.getTotalUnreadMessageCount(), 5);
+    const page = await second.getMessageList({ conversationID: `C2C${a}` });
+    assert.deepEqual(page.data.messageList.map((m) => m.payload.text), ["one", "two", "three", "four", "five"]);
+    assert.equal(page.data.isCompleted, true);
+    assert.ok(!frames.includes("openim/admin_getroammsg"), "history came from the cache");
   });
 
   test("sends issued while the socket is down are delivered once after the reconnect", async () => {
