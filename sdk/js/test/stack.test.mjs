@@ -374,6 +374,44 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
     assert.ok(!second.seen.some((e) => e.name === EVENT.KICKED_OUT), "the first did not come back and kick the second");
   });
 
+  test("a UserSig that expires during the session ends it with KICKED_OUT userSigExpired", async () => {
+    const [a] = names("alice");
+    await importAccounts(a);
+    const now = Math.floor(Date.now() / 1000);
+    const chat = newChat();
+    opened.push(chat);
+    const ready = once(chat, EVENT.SDK_READY);
+    await chat.login({ userID: a, userSig: genUserSig(a, { now: now - 57, expire: 60 }) }); // valid for ~3 s
+    await ready;
+    const kicked = once(chat, EVENT.KICKED_OUT, 15_000);
+    await until(async () => {
+      try {
+        await chat.getMyProfile();
+        await new Promise((r) => setTimeout(r, 250));
+        return false;
+      } catch (e) {
+        return e.code === 70001 || e.code === 2800;
+      }
+    }, 15_000, "the expired UserSig to be refused");
+    assert.equal((await kicked).data.type, TYPES.KICKED_OUT_USERSIG_EXPIRED);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(chat.isReady(), false);
+    assert.ok(!chat.seen.slice(-3).some((e) => e.name === EVENT.NET_STATE_CHANGE && e.data.state === "connecting"));
+  });
+
+  test("online-only messages reach an online peer and never its history", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const A = await login(a);
+    const B = await login(b);
+    await A.sendMessage(text(A, b, "typing…"), { onlineUserOnly: true });
+    await until(() => B.received().length === 1, 10_000, "online-only message");
+    assert.equal(B.received()[0].payload.text, "typing…");
+    assert.equal(B.getTotalUnreadMessageCount(), 0);
+    const page = await B.getMessageList({ conversationID: `C2C${a}` });
+    assert.deepEqual(page.data.messageList, []);
+  });
+
   test("a bad UserSig rejects login with its code", async () => {
     const [a] = names("alice");
     await importAccounts(a);
