@@ -156,6 +156,7 @@ async function logout() {
 
 function leaveApp() {
   state.chat = null;
+  state.profileDirty = false;
   state.conversations = [];
   state.history.clear();
   state.current = null;
@@ -328,7 +329,7 @@ function renderConversations() {
           h(
             'span',
             { class: 'conv-main' },
-            h('span', { class: 'conv-line' }, h('span', { class: 'conv-name', text: titleOf(c) }), c.isPinned ? h('span', { class: 'pin', title: 'Pinned', text: '📌' }) : null, h('span', { class: 'conv-time muted', text: fmtTime(lastTime(c)) })),
+            h('span', { class: 'conv-line' }, h('span', { class: 'conv-name', text: titleOf(c) }), c.isPinned ? h('span', { class: 'pin', text: 'pinned' }) : null, h('span', { class: 'conv-time muted', text: fmtTime(lastTime(c)) })),
             h('span', { class: 'conv-line' }, h('span', { class: 'conv-last muted', text: summary(last) }), unread ? h('span', { class: 'badge unread', text: unread > 99 ? '99+' : String(unread) }) : null),
           ),
         ),
@@ -415,10 +416,11 @@ function markRead(id) {
 
 async function loadOlder(id) {
   const page = state.history.get(id);
-  if (!page || page.completed) return;
+  if (!page || page.completed || page.loading) return; // a click and a scroll to the top may ask at once
   const opts = { conversationID: id };
   if (page.next) opts.nextReqMessageID = page.next;
-  const data = await sdk('Loading messages', state.chat.getMessageList(opts));
+  page.loading = true;
+  const data = await sdk('Loading messages', state.chat.getMessageList(opts)).finally(() => (page.loading = false));
   if (!data || state.current !== id) return;
   const known = new Set(page.list.map((m) => m.ID));
   const older = (data.messageList || []).filter((m) => !known.has(m.ID) && !isTyping(m));
@@ -426,7 +428,10 @@ async function loadOlder(id) {
   page.list = [...older, ...page.list];
   page.next = data.nextReqMessageID;
   page.completed = !!data.isCompleted || !data.nextReqMessageID;
+  const box = $('messages');
+  const before = box.scrollHeight;
   renderMessages(first);
+  if (!first) box.scrollTop += box.scrollHeight - before; // keep the reader's place above the new page
 }
 
 function isTyping(m) {
@@ -891,8 +896,13 @@ async function refreshProfile() {
   if (!state.chat) return;
   const data = await sdk('Profile', state.chat.getMyProfile());
   if (!data) return;
+  showProfile(data);
+}
+
+function showProfile(data) {
   state.profile = data;
   $('whoami').textContent = data.nick ? `${data.nick} (${state.me})` : state.me;
+  if (state.profileDirty) return; // a late answer must not overwrite what the user is typing
   $('profile-id').textContent = state.me;
   $('profile-nick').value = data.nick || '';
   $('profile-avatar-url').value = data.avatar || '';
@@ -903,10 +913,12 @@ async function refreshProfile() {
 
 async function saveProfile(event) {
   event.preventDefault();
-  const res = await sdk('Save profile', state.chat.updateMyProfile({ nick: $('profile-nick').value, avatar: $('profile-avatar-url').value }));
+  const saved = { nick: $('profile-nick').value.trim(), avatar: $('profile-avatar-url').value.trim() };
+  const res = await sdk('Save profile', state.chat.updateMyProfile(saved));
   if (res !== null) {
     toast('Profile saved');
-    refreshProfile();
+    state.profileDirty = false;
+    showProfile({ ...state.profile, ...saved });
   }
 }
 
@@ -955,6 +967,7 @@ function wireStatic() {
   $('group-dismiss').addEventListener('click', dismissGroup);
   $('add-member').addEventListener('submit', addMember);
   $('profile-form').addEventListener('submit', saveProfile);
+  $('profile-form').addEventListener('input', () => (state.profileDirty = true));
   document.addEventListener('keydown', onKey);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && state.current && state.chat) markRead(state.current);

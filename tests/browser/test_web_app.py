@@ -71,9 +71,30 @@ def test_two_people_chat_read_recall_and_talk_in_a_group(open_page, shots, stack
     expect(bob_row.locator(".badge.unread")).to_have_count(0)
     shots.step("read receipt")
 
-    # Bob replies; Alice sees it and the typing indicator went away.
+    # Bob starts typing: Alice sees the indicator (an online-only custom message), then his reply replaces it.
+    bob.page.locator("#composer-text").press_sequentially("Hi Al")
+    expect(alice.page.locator("#typing")).to_contain_text("is typing")
+    bob.page.locator("#composer-text").fill("")
     send(bob, "Hi Alice")
     expect(message(alice, "Hi Alice")).to_be_visible()
+    expect(alice.page.locator("#typing")).to_have_text("")
+    expect(alice.page.locator("#message-list .custom")).to_have_count(0)  # typing never shows as a message
+
+    # Alice edits her second message; Bob sees the new text marked as edited.
+    message(alice, "second line").get_by_role("button", name="Edit").click()
+    edit = alice.page.locator("#message-list input.edit")
+    edit.fill("second line, edited")
+    edit.press("Enter")
+    expect(message(bob, "second line, edited")).to_contain_text("edited")
+    shots.step("typing and edit")
+
+    # A face and a custom message (shown as JSON text).
+    alice.page.click("#face-toggle")
+    alice.page.keyboard.press("Enter")  # the first face has the focus
+    expect(bob.page.locator("#message-list .face")).to_have_count(1)
+    alice.page.locator("#composer-text").fill('/custom {"order": 42}')
+    alice.page.locator("#composer-text").press("Enter")
+    expect(bob.page.locator("#message-list .custom")).to_contain_text('"order": 42')
 
     # Alice recalls her first message: both sides show a recalled placeholder instead of the text.
     first = message(alice, "Hello Bob")
@@ -172,3 +193,76 @@ def test_the_stack_serves_the_page_its_config_and_the_sdk(stack):
     assert stack.rest("im_open_login_svc/account_check", {"CheckItem": [{"UserID": "alice"}]}).status_code == 200
     assert sig  # a UserSig the stack accepts: the browser tests log in with these
     assert stack.output().index(f"{base}/") < stack.output().index("REST API")  # the banner's first URL
+
+
+def test_friends_requests_blacklist_and_profile(open_page, shots, stack):
+    alice, carol = open_page("alice"), open_page("carol", PHONE)
+    login(alice, "alice")
+    login(carol, "carol")
+    alice.page.click('[data-view="contacts"]')
+    alice.page.fill("#add-friend-user", "carol")
+    alice.page.fill("#add-friend-wording", "hi carol")
+    alice.page.press("#add-friend-wording", "Enter")
+    expect(alice.page.locator("#request-list li", has_text="To carol")).to_be_visible()
+
+    carol.page.click('[data-view="contacts"]')
+    request = carol.page.locator("#request-list li", has_text="From")
+    expect(request).to_contain_text("hi carol")
+    shots.step("friend request")
+    request.get_by_role("button", name="Accept").click()
+    expect(carol.page.locator("#friend-list li", has_text="alice")).to_be_visible()
+    alice.page.click('[data-view="contacts"]')  # reopening the section reloads it
+    expect(alice.page.locator("#friend-list li", has_text="carol")).to_be_visible()
+
+    alice.page.fill("#block-user", "bob")
+    alice.page.press("#block-user", "Enter")
+    blocked = alice.page.locator("#black-list li", has_text="bob")
+    expect(blocked).to_be_visible()
+    shots.step("friends and blacklist")
+    blocked.get_by_role("button", name="Unblock").click()
+    expect(blocked).to_have_count(0)
+
+    alice.page.click('[data-view="profile"]')
+    alice.page.fill("#profile-nick", "Alice Liddell")
+    alice.page.press("#profile-nick", "Enter")
+    expect(alice.page.locator("#whoami")).to_contain_text("Alice Liddell")
+    out = stack.rest("profile/portrait_get", {"To_Account": ["alice"], "TagList": ["Tag_Profile_IM_Nick"]}).json()
+    assert out["UserProfileItem"][0]["ProfileItem"][0]["Value"] == "Alice Liddell"
+    shots.step("profile")
+    no_console_errors(alice, carol)
+
+
+def test_history_pages_upwards_and_a_pinned_conversation_comes_first(open_page, shots, stack):
+    stack.rest("im_open_login_svc/multiaccount_import", {"Accounts": ["erin", "frank"]})
+    for i in range(20):
+        text = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": f"old message {i:02d}"}}]
+        body = {"From_Account": "erin", "To_Account": "frank", "MsgRandom": 100 + i, "MsgBody": text}
+        assert stack.rest("openim/sendmsg", body).json()["ErrorCode"] == 0
+    text = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "newest from alice"}}]
+    body = {"From_Account": "alice", "To_Account": "frank", "MsgRandom": 7, "MsgBody": text}
+    assert stack.rest("openim/sendmsg", body).json()["ErrorCode"] == 0
+
+    frank = open_page("frank", PHONE)
+    login(frank, "frank")
+    rows = frank.page.locator(".conv-item")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-conversation-id", "C2Calice")
+
+    conv_item(frank, "C2Cerin").click()
+    expect(message(frank, "old message 19")).to_be_visible()
+    expect(message(frank, "old message 00")).to_have_count(0)
+    older = frank.page.locator("#load-older")
+    expect(older).to_be_visible()
+    shots.step("first page")
+    frank.page.locator("#messages").evaluate("box => { box.scrollTop = 0; }")  # scrolling up loads the next page
+    expect(message(frank, "old message 00")).to_be_visible()
+    expect(older).to_be_hidden()
+    expect(frank.page.locator("#message-list .msg")).to_have_count(20)
+
+    frank.page.click("#conv-pin")
+    expect(frank.page.locator("#conv-pin")).to_have_text("Unpin")
+    frank.page.keyboard.press("Escape")
+    expect(rows.first).to_have_attribute("data-conversation-id", "C2Cerin")
+    expect(rows.first.locator(".pin")).to_be_visible()
+    shots.step("pinned")
+    no_console_errors(frank)
