@@ -93,6 +93,7 @@ async function userSigFor(user, create) {
   if (!url) throw new Error('paste a UserSig: this page has no UserSig service');
   const res = await fetch(url, {
     method: 'POST',
+    credentials: 'include', // a deployed page's backend knows its user by its own session cookie
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ UserID: user, Import: create }),
   });
