@@ -501,6 +501,7 @@ export class YuntongChat {
     let lastErr: ChatError | undefined;
     for (let attempt = 0; attempt < 5 && !reply; attempt++) {
       if (attempt > 0) {
+        if (this.session.state === "stopped" || this.session.state === "idle") break; // kicked or logged out
         const back = lastErr?.code === 70500 ? 500 * attempt : 0;
         if (back) await new Promise((r) => setTimeout(r, back));
         if (!(await this.waitReady(30_000))) break;
@@ -658,7 +659,7 @@ export class YuntongChat {
     const body: Json = { Operator_Account: this.userID, Peer_Account: peer, MaxCnt: 15, MinTime: 0, MaxTime: 4294967295 };
     if (oldest) {
       body.MaxTime = oldest.time;
-      body.LastMsgKey = oldest._msgKey;
+      if (oldest._msgKey) body.LastMsgKey = oldest._msgKey;
     }
     const r = await this.request("openim/admin_getroammsg", body);
     const page = ((r.MsgList as Json[]) ?? []).map((d) => fromC2CWire(d, this.userID));

@@ -58,7 +58,8 @@ export class SyncEngine {
   readonly emitted = new Set<string>();
   /** true once the first catch-up set the baseline (before it, existing history is not news) */
   baselineDone = false;
-  private syncing = false;
+  /** pushes are held while true: until the first catch-up, and from a lost socket to the next catch-up */
+  private syncing = true;
   private held: [string, Json][] = [];
   private locks = new Map<string, Promise<void>>();
   private convHeld = new Map<string, [string, Json][]>();
@@ -83,7 +84,7 @@ export class SyncEngine {
     this.ownIDs.clear();
     this.emitted.clear();
     this.baselineDone = false;
-    this.syncing = false;
+    this.syncing = true;
     this.held = [];
     this.locks.clear();
     this.convHeld.clear();

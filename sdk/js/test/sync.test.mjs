@@ -154,6 +154,7 @@ function setup() {
 async function ready(t) {
   await t.sync.catchUp();
   t.store.emitting = true;
+  t.store.flush();
 }
 
 const settle = async () => {
@@ -171,6 +172,22 @@ describe("C2C sync", () => {
     assert.deepEqual(t.received, []);
     assert.deepEqual(t.sync.c2c.get("alice"), { seq: 2, cursor: "1002.2" });
     assert.equal(t.store.conv("C2Calice").conv.unreadCount, 2);
+  });
+
+  test("pushes that arrive before the first catch-up are held, then applied past its baseline", async () => {
+    const t = setup();
+    for (let i = 0; i < 5; i++) t.server.c2c("alice", `old ${i}`);
+    const early = t.server.c2c("alice", "new");
+    t.sync.push(early.event, early.data); // before catchUp() even started
+    t.server.logs.get("alice").pop(); // the baseline will not include it yet
+    await t.sync.catchUp();
+    t.server.logs.get("alice").push(early);
+    t.store.emitting = true; // SDK_READY: what was applied meanwhile is emitted now
+    t.store.flush();
+    t.sync.push(early.event, early.data);
+    await settle();
+    assert.deepEqual(texts(t.received), ["new"]);
+    assert.equal(t.server.calls.filter(([c]) => c === "openim/sync").length, 0, "no history fetched");
   });
 
   test("in-order pushes are applied once; duplicates are dropped", async () => {
