@@ -1,7 +1,7 @@
 """The REST API on a local port: Chalice's own local API Gateway emulation (chalice.local), in a thread.
 
-Paths outside /v4 go to the web app's Site (devstack/site.py) once the stack has set one; until then, and for /v4,
-Chalice answers (unknown paths: API Gateway's 403).
+The web app's files, its config and the dev UserSig path go to the Site (devstack/site.py) once the stack has set
+one; everything else, /v4 first, is Chalice's (unknown paths: API Gateway's 403).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class _RequestHandler(ChaliceRequestHandler):
 
     def _generic_handle(self) -> None:
         site = self._site()
-        if site is None or not site.handles(self.path):
+        if site is None or not site.handles(self.command, self.path):
             super()._generic_handle()
             return
         length = int(self.headers.get("content-length") or 0)

@@ -1,8 +1,9 @@
 """The web app on the REST port (local stack only): web/ files, the SDK bundle, `/config.json` and `/dev/usersig`.
 
-Paths under /v4 stay the app's (Chalice); everything else is answered here. `/dev/usersig` hands out UserSigs for
-the demo app to anyone who asks: that is only acceptable on 127.0.0.1, so it lives in the devstack and never in
-app.py (a deployed page gets its UserSigs from the app backend, see README "Web app and console").
+Paths under /v4, and anything that is not one of these, stay the app's (Chalice, which answers API Gateway's 403).
+`/dev/usersig` hands out UserSigs for the demo app to anyone who asks: that is only acceptable on 127.0.0.1, so it
+lives in the devstack and never in app.py (a deployed page gets its UserSigs from the app backend, see README
+"Web app and console").
 """
 
 from __future__ import annotations
@@ -53,9 +54,15 @@ class Site:
     web_dir: Path = WEB_DIR
     sdk_bundle: Path = SDK_BUNDLE
 
-    def handles(self, path: str) -> bool:
-        target = urlsplit(path).path
-        return not (target == "/v4" or target.startswith("/v4/"))
+    def handles(self, method: str, path: str) -> bool:
+        """The dev UserSig path, and GET/HEAD of the config, the SDK and web/'s files; every other request stays
+        the app's (so /v4 is Chalice's, and an unknown path gets API Gateway's 403 as before)."""
+        target = unquote(urlsplit(path).path)
+        if target == USERSIG_PATH:
+            return True
+        if method not in ("GET", "HEAD") or target == "/v4" or target.startswith("/v4/"):
+            return False
+        return target in (CONFIG_PATH, SDK_PATH) or self._static_file(target) is not None
 
     def answer(self, method: str, path: str, body: bytes | None) -> Reply:
         target = unquote(urlsplit(path).path)
@@ -92,14 +99,19 @@ class Site:
             return _json(400, {"error": exc.info, "ErrorCode": exc.error_code})
         return _json(200, {"UserID": user, "UserSig": self.sign(user), "SDKAppID": self.config["SDKAppID"]})
 
-    def _static(self, target: str) -> Reply:
+    def _static_file(self, target: str) -> Path | None:
+        """The file of web/ a path names (`/` is index.html); None outside web/, for hidden or missing files."""
         if target.endswith("/"):
             target += "index.html"
         root = self.web_dir.resolve()
         candidate = (root / target.lstrip("/")).resolve()
-        if not candidate.is_relative_to(root) or candidate.name.startswith("."):
-            return _json(404, {"error": "not found"})
-        return self._file(candidate, missing="not found")
+        if not candidate.is_relative_to(root) or candidate.name.startswith(".") or not candidate.is_file():
+            return None
+        return candidate
+
+    def _static(self, target: str) -> Reply:
+        found = self._static_file(target)
+        return _json(404, {"error": "not found"}) if found is None else self._file(found, missing="not found")
 
     def _file(self, path: Path, *, missing: str) -> Reply:
         if not path.is_file():

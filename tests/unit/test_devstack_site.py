@@ -34,9 +34,11 @@ def site(tmp_path: Path) -> Site:
     return s
 
 
-def test_v4_paths_stay_with_the_app_and_everything_else_is_the_site(site: Site) -> None:
-    assert not site.handles("/v4/openim/sendmsg?sdkappid=1") and not site.handles("/v4")
-    assert site.handles("/") and site.handles("/v4x") and site.handles(USERSIG_PATH)
+def test_the_site_takes_its_own_paths_and_leaves_the_rest_to_the_app(site: Site) -> None:
+    assert site.handles("GET", "/") and site.handles("HEAD", "/app.js?v=1") and site.handles("GET", CONFIG_PATH)
+    assert site.handles("GET", SDK_PATH) and site.handles("POST", USERSIG_PATH) and site.handles("GET", USERSIG_PATH)
+    for method, path in [("POST", "/v4/openim/sendmsg?sdkappid=1"), ("GET", "/v4"), ("POST", "/"), ("GET", "/v5/x")]:
+        assert not site.handles(method, path), (method, path)  # API Gateway's 403 for unknown paths stays
 
 
 def test_index_scripts_and_the_sdk_bundle_are_served_with_their_types(site: Site) -> None:
@@ -51,6 +53,7 @@ def test_index_scripts_and_the_sdk_bundle_are_served_with_their_types(site: Site
 
 @pytest.mark.parametrize("path", ["/../outside.txt", "/%2e%2e/outside.txt", "/.secret", "/missing.js", "/sub/../../x"])
 def test_nothing_outside_web_and_no_hidden_file_is_served(site: Site, path: str) -> None:
+    assert not site.handles("GET", path)
     assert site.answer("GET", path, None).status == 404
 
 
