@@ -82,6 +82,8 @@ export class Transport {
   private readonly heartbeatMs: number;
   /** set once `open()` resolved for the current socket */
   private live = false;
+  /** the login's refusal, kept in case the close is seen before the rejected reply is handled */
+  private refusal: ChatError | undefined;
 
   constructor(private readonly opts: TransportOptions) {
     this.timeoutMs = opts.requestTimeoutMs ?? 15_000;
@@ -102,6 +104,7 @@ export class Transport {
     this.endCode = undefined;
     this.kicked = undefined;
     this.live = false;
+    this.refusal = undefined;
     return new Promise<void>((resolve, reject) => {
       let ws: WebSocketLike;
       try {
@@ -149,7 +152,12 @@ export class Transport {
         this.stopHeartbeat();
         this.failPending(chatError(ERR.NETWORK, "the socket closed"));
         if (!settled) {
-          fail(chatError(ERR.NETWORK, opened ? "the socket closed during login" : "the socket closed before opening", { refused: false, closeCode: ev?.code }));
+          const r = this.refusal;
+          if (r) fail(chatError(r.code, r.message, { refused: true }));
+          else {
+            const why = opened ? "the socket closed during login" : "the socket closed before opening";
+            fail(chatError(ERR.NETWORK, why, { refused: false, closeCode: ev?.code }));
+          }
           return;
         }
         if (wasLive) this.opts.onDrop({ closeCode: ev?.code, code: this.endCode, kicked: this.kicked });
@@ -218,7 +226,11 @@ export class Transport {
     clearTimeout(p.timer);
     this.opts.log.debug("←", p.cmd, reqId, code);
     if (frame.ActionStatus === "OK" || (code === 0 && frame.ActionStatus === undefined)) p.resolve(frame);
-    else p.reject(chatError(code || -1, String(frame.ErrorInfo ?? "request failed"), frame));
+    else {
+      const err = chatError(code || -1, String(frame.ErrorInfo ?? "request failed"), frame);
+      if (!this.live && p.cmd === HEARTBEAT_CMD) this.refusal = err;
+      p.reject(err);
+    }
   }
 
   private startHeartbeat(): void {
