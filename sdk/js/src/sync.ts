@@ -48,6 +48,8 @@ export function compareCursor(a: string, b: string): number {
 class Stale extends Error {}
 
 const NOT_IMPORTED = new Set([90008, 10019, 50001, 70107]);
+/** network, timeout, aborted, "retry in a moment": the catch-up fails and the reconnect redoes it */
+const TRANSIENT = new Set([2800, 2801, 2802, 70500]);
 
 export class SyncEngine {
   readonly c2c = new Map<string, C2CCursor>();
@@ -135,7 +137,7 @@ export class SyncEngine {
     } catch (e) {
       if (e instanceof Stale) throw e;
       const code = (e as ChatError)?.code;
-      if (code === 2800 || code === 2801 || code === 2802 || code === 70500 || code === undefined) throw e;
+      if (code === undefined || TRANSIENT.has(code)) throw e;
       this.o.log.warn(`${what} catch-up refused by the server`, code, (e as Error)?.message);
       // an identifier that is an app admin but no imported account has no conversations: not worth an ERROR
       if (!NOT_IMPORTED.has(code)) this.o.onError?.(code, `${what} catch-up refused: ${(e as Error)?.message ?? ""}`);
@@ -210,7 +212,20 @@ export class SyncEngine {
         if (seq > 0) toSync.push(peer);
       }
     }
-    for (const peer of toSync) await this.withLock(`C2C${peer}`, gen, () => this.fetchC2C(gen, peer));
+    for (const peer of toSync) {
+      await this.skipRefused(`C2C${peer}`, () => this.withLock(`C2C${peer}`, gen, () => this.fetchC2C(gen, peer)));
+    }
+  }
+
+  /** One conversation's fetch: a refusal (e.g. a peer account deleted meanwhile) skips that conversation only. */
+  private async skipRefused(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      const code = (e as ChatError)?.code;
+      if (e instanceof Stale || code === undefined || TRANSIENT.has(code)) throw e;
+      this.o.log.warn(`catch-up of ${what} refused`, code, (e as Error)?.message);
+    }
   }
 
   /** `openim/sync` from the kept cursor until Complete; applies each event once, in order. */
@@ -374,7 +389,9 @@ export class SyncEngine {
       }
     }
     for (const [gid, from, to] of toFetch) {
-      await this.withLock(`GROUP${gid}`, gen, () => this.fetchGroup(gen, gid, from, to));
+      await this.skipRefused(`GROUP${gid}`, () =>
+        this.withLock(`GROUP${gid}`, gen, () => this.fetchGroup(gen, gid, from, to)),
+      );
     }
   }
 

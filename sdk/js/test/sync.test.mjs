@@ -97,6 +97,7 @@ class FakeServer {
       });
     }
     if (cmd === "openim/sync") {
+      if (this.refuse?.has(body.Peer_Account)) throw Object.assign(new Error("refused"), { code: 90012 });
       const log = this.logs.get(body.Peer_Account) ?? [];
       const after = log.filter((e) => compareCursor(e.data.Cursor, body.Cursor) > 0);
       if (this.stall > 0 && after.length) {
@@ -247,6 +248,20 @@ describe("C2C sync", () => {
     await settle();
     assert.deepEqual(texts(t.received), ["m1", "m2", "m3", "live", "after"]);
     assert.equal(t.store.conv("C2Calice").conv.unreadCount, 6);
+  });
+
+  test("a conversation whose sync is refused is skipped; the others are caught up", async () => {
+    const t = setup();
+    t.server.c2c("gone", "x");
+    t.server.c2c("alice", "y");
+    await ready(t);
+    t.sync.disconnected();
+    t.server.c2c("gone", "x2");
+    t.server.c2c("alice", "y2");
+    t.server.refuse = new Set(["gone"]);
+    await t.sync.catchUp();
+    await settle();
+    assert.deepEqual(texts(t.received), ["y2"]);
   });
 
   test("a conversation that began while away is synced from the start", async () => {
