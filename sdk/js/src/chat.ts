@@ -141,14 +141,17 @@ export class YuntongChat {
     }
     if (this.userID && this.userID !== options.userID) this.resetState();
     this.userID = options.userID;
-    const q = new URLSearchParams({
+    // built by hand: mini-program runtimes have no URLSearchParams
+    const q = Object.entries({
       sdkappid: String(this.options.SDKAppID),
       identifier: options.userID,
       usersig: options.userSig,
       platform: this.options.platform ?? "Web",
       refusal: "frame",
-    });
-    await this.session.login(`${this.wsURL}/?${q.toString()}`);
+    })
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join("&");
+    await this.session.login(`${this.wsURL}/?${q}`);
     this.watchOnline();
     return ok({ repeatLogin: false });
   }

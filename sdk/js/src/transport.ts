@@ -198,7 +198,12 @@ export class Transport {
     if (this.ws !== ws) return;
     let frame: Record<string, unknown>;
     try {
-      const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw as ArrayBuffer);
+      const text =
+        typeof raw === "string"
+          ? raw
+          : typeof TextDecoder !== "undefined"
+            ? new TextDecoder().decode(raw as ArrayBuffer)
+            : String(raw);
       frame = JSON.parse(text) as Record<string, unknown>;
     } catch {
       this.opts.log.warn("unreadable frame dropped");
