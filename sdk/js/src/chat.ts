@@ -706,8 +706,18 @@ export class YuntongChat {
 
   // ------------------------------------------------------------------ conversations
 
-  async getConversationList(_options?: unknown): Promise<Result<{ conversationList: Conversation[]; isSyncCompleted: boolean }>> {
-    return ok({ conversationList: this.store.conversationList(), isSyncCompleted: this.ready });
+  /** All conversations (pinned first, then by last message), or those named: `getConversationList(["C2Cbob"])`. */
+  async getConversationList(
+    options?: string[] | { type?: string },
+  ): Promise<Result<{ conversationList: Conversation[]; isSyncCompleted: boolean }>> {
+    let list = this.store.conversationList();
+    if (Array.isArray(options)) {
+      const wanted = new Set(options);
+      list = list.filter((c) => wanted.has(c.conversationID));
+    } else if (options?.type) {
+      list = list.filter((c) => c.type === options.type);
+    }
+    return ok({ conversationList: list, isSyncCompleted: this.ready });
   }
 
   async getConversationProfile(conversationID: string): Promise<Result<{ conversation: Conversation }>> {

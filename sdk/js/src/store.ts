@@ -284,6 +284,11 @@ export class Store {
     if (s.hidden) {
       s.hidden = false;
     }
+    // the sender's profile as it was at send time: the conversation's nick and avatar until profiles are loaded
+    const up = s.conv.userProfile;
+    if (up && m.flow === "in" && m.nick && !up.nick) {
+      s.conv.userProfile = { ...up, nick: m.nick, avatar: m.avatar || up.avatar };
+    }
     this.setLastMessage(s, m);
     return { message: m, isNew: true };
   }

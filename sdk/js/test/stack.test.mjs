@@ -69,6 +69,9 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
     assert.equal(conv.unreadCount, 2);
     assert.equal(conv.type, TYPES.CONV_C2C);
     assert.equal(conv.lastMessage.type, TYPES.MSG_CUSTOM);
+    assert.equal(conv.userProfile.nick, `Nick of ${a}`);
+    const only = await B.getConversationList([`C2C${a}`, "C2Cnobody"]);
+    assert.deepEqual(only.data.conversationList.map((c) => c.conversationID), [`C2C${a}`]);
 
     // read: the count is the server's, and the peer gets a receipt
     const readByPeer = once(A, EVENT.MESSAGE_READ_BY_PEER);
