@@ -829,6 +829,7 @@ async function openGroup(groupID) {
   const mine = members.find((m) => m.userID === state.me);
   const myRole = mine?.role || (g.ownerID === state.me ? T.GRP_MBR_ROLE_OWNER : T.GRP_MBR_ROLE_MEMBER);
   const canManage = myRole === T.GRP_MBR_ROLE_OWNER || myRole === T.GRP_MBR_ROLE_ADMIN;
+  const ranks = g.type !== T.GRP_WORK; // a Work (Private) group has no admins and no muting
   $('group-dismiss').hidden = myRole !== T.GRP_MBR_ROLE_OWNER;
   $('add-member').hidden = !canManage && g.type !== T.GRP_WORK;
   const list = clear($('member-list'));
@@ -836,7 +837,7 @@ async function openGroup(groupID) {
   for (const m of members) {
     const muted = Number(m.muteUntil || 0) > now;
     const row = h('li', { dataset: { userId: m.userID } }, h('span', { class: 'grow' }, h('span', { text: m.nick || m.userID }), m.nick ? h('span', { class: 'muted', text: ` ${m.userID}` }) : null, muted ? h('span', { class: 'muted small', text: ` · muted until ${fmtTime(m.muteUntil)}` }) : null));
-    if (myRole === T.GRP_MBR_ROLE_OWNER && m.userID !== state.me) {
+    if (ranks && myRole === T.GRP_MBR_ROLE_OWNER && m.userID !== state.me) {
       const select = h('select', { 'aria-label': `Role of ${m.userID}`, onchange: () => setRole(groupID, m.userID, select.value) },
         h('option', { value: T.GRP_MBR_ROLE_ADMIN, text: 'Admin' }), h('option', { value: T.GRP_MBR_ROLE_MEMBER, text: 'Member' }));
       select.value = m.role === T.GRP_MBR_ROLE_ADMIN ? T.GRP_MBR_ROLE_ADMIN : T.GRP_MBR_ROLE_MEMBER;
@@ -845,10 +846,8 @@ async function openGroup(groupID) {
       row.append(h('span', { class: 'role muted', text: m.role || '' }));
     }
     if (canManage && m.userID !== state.me && m.role !== T.GRP_MBR_ROLE_OWNER) {
-      row.append(
-        h('button', { type: 'button', class: 'link', text: muted ? 'Unmute' : 'Mute 10 min', onclick: () => mute(groupID, m.userID, muted ? 0 : 600) }),
-        h('button', { type: 'button', class: 'link danger', text: 'Remove', onclick: () => removeMember(groupID, m.userID) }),
-      );
+      if (ranks) row.append(h('button', { type: 'button', class: 'link', text: muted ? 'Unmute' : 'Mute 10 min', onclick: () => mute(groupID, m.userID, muted ? 0 : 600) }));
+      row.append(h('button', { type: 'button', class: 'link danger', text: 'Remove', onclick: () => removeMember(groupID, m.userID) }));
     }
     list.append(row);
   }

@@ -37,7 +37,7 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(stack: Any) -> Iterator[Any]:  # noqa: F811 — after the stack, so it closes (and its sockets) first
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright

@@ -113,7 +113,7 @@ def test_two_people_chat_read_recall_and_talk_in_a_group(open_page, shots, stack
     # Alice creates a group with bob and talks in it; Bob gets the group and the message.
     alice.page.click('[data-view="groups"]')
     alice.page.fill("#group-name", "Hikers")
-    alice.page.select_option("#group-type", "Private")
+    alice.page.select_option("#group-type", "Public")
     alice.page.fill("#group-members", "bob")
     alice.page.press("#group-members", "Enter")
     group_row = alice.page.locator("#group-list li", has_text="Hikers")
@@ -128,6 +128,20 @@ def test_two_people_chat_read_recall_and_talk_in_a_group(open_page, shots, stack
     send(bob, "Thanks!")
     expect(message(alice, "Thanks!")).to_be_visible()
     shots.step("group chat")
+
+    # The owner makes bob an admin and mutes him for 10 minutes from the group's member list.
+    alice.page.click('[data-view="groups"]')
+    alice.page.locator("#group-list li", has_text="Hikers").get_by_role("button", name="Details").click()
+    member = alice.page.locator("#member-list li", has_text="bob")
+    member.get_by_label("Role of bob").select_option("Admin")
+    member.get_by_role("button", name="Mute 10 min").click()
+    expect(member.get_by_role("button", name="Unmute")).to_be_visible()
+    expect(member).to_contain_text("muted until")
+    shots.step("group members")
+    group_id = alice.page.locator("#group-detail-sub").inner_text().split(" ")[0]
+    info = stack.rest("group_open_http_svc/get_group_member_info", {"GroupId": group_id}).json()
+    bob_info = next(m for m in info["MemberList"] if m["Member_Account"] == "bob")
+    assert bob_info["Role"] == "Admin" and bob_info["ShutUpUntil"] > 0, bob_info
 
     no_console_errors(alice, bob)
 
