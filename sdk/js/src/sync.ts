@@ -34,6 +34,9 @@ export interface SyncOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** markers of own sends whose reply came while a fetch ran: replayed with the held pushes */
+const OWN_C2C = "__own_c2c";
+const OWN_GROUP = "__own_group";
 const C2C_EVENTS = new Set(["c2c_msg", "msg_withdraw", "msg_modify"]);
 const GROUP_EVENTS = new Set(["GroupMessage", "GroupTip"]);
 const UNREAD_FREE_GROUPS = new Set(["ChatRoom", "AVChatRoom", "Meeting"]);
@@ -309,14 +312,21 @@ export class SyncEngine {
   ownC2CSent(peer: string, reply: Json): void {
     const seq = Number(reply.Seq ?? 0);
     const cursor = String(reply.Cursor ?? "");
-    if (!this.baselineDone) return;
+    const key = `C2C${peer}`;
+    if (this.syncing || this.locks.has(key)) {
+      // a catch-up or a fetch of this conversation is running: place it after that, like a held push
+      const marker: [string, Json] = [OWN_C2C, { peer, Seq: seq, Cursor: cursor }];
+      if (this.syncing) this.held.push(marker);
+      else this.holdFor(key, ...marker);
+      return;
+    }
     const kept = this.c2c.get(peer) ?? { seq: 0, cursor: "" };
     if (!seq) {
       // answered a retry of an earlier attempt: the log knows where; sync to place it
       this.requestC2CSync(peer);
       return;
     }
-    if (seq === kept.seq + 1 && !this.locks.has(`C2C${peer}`) && !this.syncing) {
+    if (seq === kept.seq + 1) {
       this.c2c.set(peer, { seq, cursor });
       const s = this.o.store.conv(`C2C${peer}`);
       if (s.hidden) {
@@ -495,16 +505,23 @@ export class SyncEngine {
 
   /** The reply to our own send_group_msg. */
   ownGroupSent(gid: string, seq: number): void {
-    if (!seq || !this.baselineDone) return;
+    if (!seq) return;
+    const key = `GROUP${gid}`;
+    if (this.syncing || this.locks.has(key)) {
+      const marker: [string, Json] = [OWN_GROUP, { GroupId: gid, MsgSeq: seq }];
+      if (this.syncing) this.held.push(marker);
+      else this.holdFor(key, ...marker);
+      return;
+    }
     const kept = this.groups.get(gid);
-    if (kept === undefined) return;
-    const s = this.o.store.conv(`GROUP${gid}`);
-    if (seq === kept + 1 && !this.locks.has(`GROUP${gid}`) && !this.syncing) {
+    if (kept === undefined) {
+      this.groups.set(gid, seq); // a group created or joined just now: it starts with our message
+      return;
+    }
+    if (seq === kept + 1) {
       this.groups.set(gid, seq);
-      const m = this.o.store.run(s.conv.conversationID).list.at(-1);
-      if (m) this.o.store.setLastMessage(s, m);
     } else if (seq > kept + 1) {
-      this.requestGroupSync(gid, seq - 1);
+      this.requestGroupSync(gid, seq); // the gap and our own message (applied silently)
     }
   }
 
@@ -524,8 +541,16 @@ export class SyncEngine {
     return C2C_EVENTS.has(name) || GROUP_EVENTS.has(name);
   }
 
-  /** A live push. */
+  /** A live push (or the marker of an own send that waited for a fetch). */
   push(name: string, data: Json): void {
+    if (name === OWN_C2C) {
+      this.ownC2CSent(String(data.peer), data);
+      return;
+    }
+    if (name === OWN_GROUP) {
+      this.ownGroupSent(String(data.GroupId), Number(data.MsgSeq ?? 0));
+      return;
+    }
     if (C2C_EVENTS.has(name)) {
       if (data.Seq === undefined || data.Seq === null) {
         // online-only: no log position; delivered once as it comes

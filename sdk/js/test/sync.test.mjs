@@ -312,6 +312,29 @@ describe("C2C sync", () => {
     assert.equal(t.store.conv("C2Calice").conv.unreadCount, 1, "own messages are never unread");
   });
 
+  test("an own send answered while that conversation is being fetched is placed after the fetch", async () => {
+    const t = setup();
+    await ready(t);
+    const evs = ["a", "b", "c"].map((x) => t.server.c2c("alice", x));
+    let mine;
+    t.server.hooks.set("openim/sync", async () => {
+      mine = t.server.c2c("alice", "mine", { from: ME });
+      const m = fromC2CWire(mine.data, ME);
+      t.sync.ownIDs.add(m.ID);
+      t.store.append(m);
+      t.sync.ownC2CSent("alice", { Seq: mine.data.Seq, Cursor: mine.data.Cursor });
+    });
+    t.sync.push(evs[2].event, evs[2].data); // a gap: fetch a..c (the hook sends ours meanwhile)
+    await settle();
+    assert.deepEqual(texts(t.received), ["a", "b", "c"]);
+    assert.deepEqual(t.sync.c2c.get("alice"), { seq: 4, cursor: mine.data.Cursor });
+    const next = t.server.c2c("alice", "next");
+    t.sync.push(next.event, next.data);
+    await settle();
+    assert.deepEqual(texts(t.received), ["a", "b", "c", "next"]);
+    assert.equal(t.server.calls.filter(([c]) => c === "openim/sync").length, 1, "no second fetch");
+  });
+
   test("recall and edit events update the message once; an edit after a recall is ignored", async () => {
     const t = setup();
     await ready(t);
