@@ -175,6 +175,12 @@ def test_the_operator_sees_todays_dau_and_imports_an_account(open_page, shots, s
     expect(op.page.locator(".toast", has_text="Settings saved")).to_be_visible()
     config = stack.rest("openconfigsvr/get_app_config", {}).json()["AppConfig"]
     assert config["roaming_days"] == 30
+
+    # Kicking carol from "online now" logs her page out with a notice saying who did it.
+    op.page.locator("#op-online-list tr", has_text="carol").get_by_role("button", name="Kick").click()
+    expect(carol.page.locator("#notice-text")).to_contain_text("app backend logged this account out")
+    expect(op.page.locator("#op-online-list tr", has_text="carol")).to_have_count(0)
+    shots.step("kicked carol")
     no_console_errors(carol, op)
 
 
