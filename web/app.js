@@ -728,7 +728,7 @@ async function addFriend(event) {
   const res = await sdk('Add friend', state.chat.addFriend({ to, source: 'AddSource_Type_Web', wording: $('add-friend-wording').value, type: T.SNS_ADD_TYPE_BOTH }));
   if (res !== null) {
     toast(`Friend request sent to ${to}`);
-    $('add-friend-user').value = '';
+    $('add-friend').reset();
     renderContacts();
   }
 }

@@ -176,6 +176,20 @@ def test_the_operator_sees_todays_dau_and_imports_an_account(open_page, shots, s
     config = stack.rest("openconfigsvr/get_app_config", {}).json()["AppConfig"]
     assert config["roaming_days"] == 30
 
+    # Dirty words, global mute and an all-member push, each through its form.
+    op.page.fill("#op-dirty-word", "badword")
+    op.page.press("#op-dirty-word", "Enter")
+    expect(op.page.locator("#op-dirty-list li", has_text="badword")).to_be_visible()
+    op.page.fill("#op-mute-id", "dave")
+    op.page.press("#op-mute-id", "Enter")
+    expect(op.page.locator("#op-mute-state")).to_contain_text("dave: one-to-one")
+    muted = stack.rest("openconfigsvr/getnospeaking", {"Get_Account": "dave"}).json()
+    assert 0 < muted["C2CmsgNospeakingTime"] <= 600
+    op.page.fill("#op-push-text", "maintenance at 5")
+    op.page.locator("#op-push-form button").click()
+    expect(op.page.locator(".toast", has_text="Push queued")).to_be_visible()
+    shots.step("dirty words, mute, push")
+
     # Kicking carol from "online now" logs her page out with a notice saying who did it.
     op.page.locator("#op-online-list tr", has_text="carol").get_by_role("button", name="Kick").click()
     expect(carol.page.locator("#notice-text")).to_contain_text("app backend logged this account out")
