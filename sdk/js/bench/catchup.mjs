@@ -11,14 +11,21 @@ if (!process.env.YUNTONG_SECRET_KEY) {
   console.error("set YUNTONG_SECRET_KEY to the key `make run` printed (or started it with)");
   process.exit(2);
 }
-const { YuntongChat, importAccounts, loggedIn, names } = await import("../test/helpers.mjs");
+const { YuntongChat, WebSocket, importAccounts, loggedIn, names } = await import("../test/helpers.mjs");
 const { EVENT, TYPES } = YuntongChat;
 
 const count = Number(process.argv[2] ?? 1000);
 const [a, b] = names("bench_sender", "bench_reader");
 await importAccounts(a, b);
 const A = await loggedIn(a);
-const B = await loggedIn(b);
+const frames = [];
+class Counting extends WebSocket {
+  send(data) {
+    frames.push(JSON.parse(data).cmd);
+    super.send(data);
+  }
+}
+const B = await loggedIn(b, { WebSocket: Counting });
 
 let got = 0;
 let done;
@@ -44,6 +51,7 @@ for (let i = 0; i < count; i += parallel) {
 const sendMs = performance.now() - sendStart;
 
 const reconnectAt = performance.now();
+const before = frames.length;
 B._resumeConnection();
 const endAt = await Promise.race([finished, new Promise((r) => setTimeout(() => r(null), 600_000))]);
 if (endAt === null) {
@@ -58,7 +66,10 @@ const inOrder = order.length < count || order.every((t, i) => t === texts[i]);
 const ms = endAt - reconnectAt;
 console.log(`sent ${count} messages to an offline SDK instance in ${(sendMs / 1000).toFixed(1)} s`);
 console.log(`catch-up after reconnect: ${ms.toFixed(0)} ms (${((count / ms) * 1000).toFixed(0)} messages/s)`);
+const used = frames.slice(before);
+const pages = used.filter((c) => c === "openim/sync").length;
 console.log(`emitted exactly once: ${exact}; in log order: ${inOrder}; unread: ${B.getTotalUnreadMessageCount()}`);
+console.log(`frames sent by the reader after the reconnect: ${used.length} (${pages} openim/sync pages)`);
 await A.destroy();
 await B.destroy();
 process.exit(exact && inOrder ? 0 : 1);
