@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
+from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock, SystemClock
 from chalicelib.domain.conversations import C2C, GROUP
 from chalicelib.services.accounts import AccountService
@@ -20,6 +21,7 @@ from chalicelib.services.groups import GroupService
 from chalicelib.services.limits import RequestGuard
 from chalicelib.services.mute import GlobalMuteService
 from chalicelib.services.notify import Notifier
+from chalicelib.services.offline_push import GroupPushMembers, OfflinePushService, PushGateway
 from chalicelib.services.ports import (
     ConnectionDirectory,
     Limits,
@@ -64,6 +66,7 @@ class Services:
     groups: GroupService
     group_messages: GroupMessageService
     presence_hooks: list[PresenceHook]
+    offline_push: OfflinePushService
 
 
 def build(
@@ -72,9 +75,11 @@ def build(
     clock: Clock | None = None,
     pusher: Pusher | None = None,
     tasks: TaskQueue | None = None,
+    push_gateway: PushGateway | None = None,
 ) -> Services:
     from chalicelib.push.gateway import ApiGatewayPusher
     from chalicelib.push.queue import SqsTaskQueue
+    from chalicelib.push.sns import SnsPush
     from chalicelib.store import base
     from chalicelib.store.accounts import DynamoAccountRepo
     from chalicelib.store.apps import DynamoAppRepo
@@ -82,6 +87,7 @@ def build(
     from chalicelib.store.connections import DynamoConnectionDirectory
     from chalicelib.store.conversations import DynamoConversationRepo
     from chalicelib.store.counters import DynamoMetrics
+    from chalicelib.store.devices import DynamoDeviceRepo
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
     from chalicelib.store.group_messages import DynamoGroupMessageRepo
     from chalicelib.store.group_online import DynamoGroupOnlineIndex
@@ -152,6 +158,26 @@ def build(
     )
     accounts.deletion_hooks.append(groups)
     presence_hooks.append(groups)  # the groups' online-member index follows every login and logout
+
+    def badge(app: App, user: str) -> int:
+        """The account's unread total: C2C conversations and its groups."""
+        _, joined = groups.joined(app, user, type_name=None, with_huge=False, limit=10_000, offset=0)
+        return c2c.unread(app, user, None).total + sum(group_messages.unread(app, user, joined).values())
+
+    offline_push = OfflinePushService(
+        DynamoDeviceRepo(),
+        push_gateway or SnsPush(settings.region, settings.table_prefix),
+        apps,
+        account_repo,
+        connections,
+        metrics,
+        tasks,
+        clock,
+        badge,
+        GroupPushMembers(group_access.repo),
+    )
+    c2c.offline_push = offline_push  # a stored message to an account with no online terminal is pushed
+    group_messages.offline_push = offline_push
     return Services(
         settings=settings,
         clock=clock,
@@ -186,6 +212,7 @@ def build(
         groups=groups,
         group_messages=group_messages,
         presence_hooks=presence_hooks,
+        offline_push=offline_push,
     )
 
 

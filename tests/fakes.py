@@ -115,3 +115,55 @@ class InlineTaskQueue:
             tasks.run(*self.pending.pop(0))
             done += 1
         return done
+
+
+class FakeSns:
+    """The offline push gateway (chalicelib/push/sns.py) in memory: platform applications, endpoints per token, and
+    every publish. Tokens in `disabled` answer like SNS's EndpointDisabled (APNs said the token is dead)."""
+
+    def __init__(self) -> None:
+        self.applications: dict[str, dict[str, str]] = {}  # arn -> platform, credential
+        self.endpoints: dict[str, str] = {}  # endpoint arn -> token
+        self.published: list[tuple[str, str, dict[str, Any]]] = []  # (target, token or "", parsed message)
+        self.disabled: set[str] = set()
+        self.deleted: list[str] = []
+
+    def configure(self, sdkappid: int, platform: str, current: str, credential: str, principal: str) -> str:
+        arn = current or f"arn:fake:sns:app/{platform}/{sdkappid}"
+        self.applications[arn] = {"platform": platform, "credential": credential, "principal": principal}
+        return arn
+
+    def create_endpoint(self, application: str, token: str, user_data: str) -> str:
+        for arn, known in list(self.endpoints.items()):
+            if known == token:
+                del self.endpoints[arn]
+        arn = f"{application}/endpoint/{len(self.endpoints) + len(self.deleted)}-{token}"
+        self.endpoints[arn] = token
+        return arn
+
+    def delete_endpoint(self, arn: str) -> None:
+        self.deleted.append(arn)
+        self.endpoints.pop(arn, None)
+
+    def publish(self, target: str, message: str, *, raw: bool = False) -> str:
+        if raw:
+            doc = json.loads(message)
+            self.published.append((target, doc["token"], doc))
+            return "sent"
+        token = self.endpoints.get(target)
+        if token is None:
+            return "invalid"
+        if token in self.disabled:
+            return "disabled"
+        self.published.append((target, token, json.loads(message)))
+        return "sent"
+
+    def to(self, token: str) -> list[dict[str, Any]]:
+        """The platform payloads (parsed) sent to a token."""
+        out = []
+        for _, t, doc in self.published:
+            if t != token:
+                continue
+            inner = next((v for k, v in doc.items() if k in ("APNS", "APNS_SANDBOX", "GCM")), None)
+            out.append(json.loads(inner) if inner is not None else doc["notification"])
+        return out

@@ -45,6 +45,19 @@ class AppConfig:
     # The app's custom profile fields, declared as in Tencent's console: comma-separated keys of
     # Tag_Profile_Custom_<key> (1-8 letters, at most 20). An undeclared custom tag is refused (40009).
     custom_profile_tags: str = ""
+    # Offline push (README "Offline push"): `account` pushes a stored message when the recipient has no online
+    # terminal; `platform` when it has none of the device's type (an iPhone is pushed while only the PC is online).
+    offline_push_scope: str = "account"
+    # The app's SNS platform applications (ARNs) and the webhook topic, written by `yuntong app push` and
+    # offline_push/set_credentials (the credentials themselves live only in SNS).
+    push_apns_arn: str = ""
+    push_apns_sandbox_arn: str = ""
+    push_fcm_arn: str = ""
+    push_webhook_arn: str = ""
+
+    def push_arn(self, platform: str) -> str:
+        """The platform application (or webhook topic) of a device platform (domain/offline_push.PLATFORMS)."""
+        return str(getattr(self, f"push_{platform.lower()}_arn", ""))
 
     def custom_tags(self) -> frozenset[str]:
         """The declared custom profile tags, full names (`Tag_Profile_Custom_Hobby`)."""
@@ -85,6 +98,8 @@ class AppConfig:
             raise errors.InvalidParam(f"login_policy must be one of {', '.join(LOGIN_POLICIES)}")
         if result.log_level not in LOG_LEVELS:
             raise errors.InvalidParam("log_level must be empty (the stage level) or DEBUG, INFO, WARNING, ERROR")
+        if result.offline_push_scope not in ("account", "platform"):
+            raise errors.InvalidParam("offline_push_scope must be account or platform")
         keys = _custom_keys(result.custom_profile_tags)
         bad = [k for k in keys if not CUSTOM_TAG_KEY.fullmatch(k)]
         if bad or len(keys) > MAX_CUSTOM_PROFILE_TAGS or len(set(keys)) != len(keys):

@@ -348,6 +348,7 @@ class Outgoing:
     time: int | None = None  # explicit MsgTimeStamp
     no_unread: bool = False  # SendMsgControl NoUnread
     no_last: bool = False  # SendMsgControl NoLastMsg
+    push_info: dict[str, Any] | None = None  # OfflinePushInfo (services/offline_push.py)
 
     @property
     def online_only(self) -> bool:

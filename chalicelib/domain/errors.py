@@ -128,6 +128,12 @@ CODES: dict[int, str] = {
     130004: "Set_Account is missing",
     130005: "Set_Account or Get_Account is invalid or not an imported account",
     130008: "neither C2CmsgNospeakingTime nor GroupmsgNospeakingTime is given",
+    # Yuntong's own (offline push: Tencent has no REST commands for devices), README "Offline push"
+    91101: "unknown push platform (APNS, APNS_SANDBOX, FCM, WEBHOOK)",
+    91102: "device token is empty or invalid",
+    91103: "the device token is not registered to this account",
+    91104: "offline push is not configured for this platform in the app",
+    91105: "quiet time minutes must be 0-1439",
 }
 
 
@@ -301,3 +307,24 @@ class GroupIdTakenByOwner(DomainError):
 
 class GroupQuotaReached(DomainError):
     code = 10037
+
+
+# --- offline push (Yuntong codes) --------------------------------------------------------------
+class UnknownPlatform(DomainError):
+    code = 91101
+
+
+class BadToken(DomainError):
+    code = 91102
+
+
+class NotYourDevice(DomainError):
+    code = 91103
+
+
+class PushNotConfigured(DomainError):
+    code = 91104
+
+
+class BadQuietTime(DomainError):
+    code = 91105

@@ -52,6 +52,7 @@ from chalicelib.domain.profiles import IMAGE, NICK
 from chalicelib.services.conversations import ConversationRepo, Description
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.notify import Notifier
+from chalicelib.services.offline_push import OfflinePushService
 from chalicelib.services.ports import AccountRepo, Metrics, RelationCheck, TaskQueue
 
 log = logging.getLogger("yuntong.c2c")
@@ -195,6 +196,7 @@ class C2CService:
         self._metrics = metrics
         self._tasks = tasks
         self._clock = clock
+        self.offline_push: OfflinePushService | None = None  # set by wiring
 
     # --- sending --------------------------------------------------------------------------------
     def send(self, app: App, sender: str, out: Outgoing, *, by_admin: bool, exclude: str | None, batch: bool) -> Sent:
@@ -334,7 +336,12 @@ class C2CService:
             ref = self._store.message_ref(sdk, lo, hi, got)  # stored after all: go on
         if hi == recipient or out.mode is not SyncMode.NONE:  # the rows sync lists conversations by
             self._store.touch(sdk, hi, lo, hi_side, got.time, ref if hi_side.time is not None else None)
-        self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(got))
+        posted = self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(got))
+        if self.offline_push is not None:  # none posted: the offline push task (one SQS send, no DynamoDB request)
+            self.offline_push.after_c2c(
+                app, sender=sender, recipient=recipient, nick=message.nick, body=message.body, info=out.push_info,
+                online=posted,
+            )  # fmt: skip
         if out.mode is SyncMode.ECHO:
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
         return got.time, got

@@ -32,6 +32,7 @@ from chalicelib.services.group_access import GroupAccess
 from chalicelib.services.group_fanout import GroupFanout
 from chalicelib.services.group_ports import GroupMessageRepo
 from chalicelib.services.notify import Notifier
+from chalicelib.services.offline_push import OfflinePushService
 from chalicelib.services.ports import Metrics
 
 MESSAGE_EVENT, TIP_EVENT, NOTIFICATION_EVENT = "GroupMessage", "GroupTip", "GroupSystemNotification"
@@ -47,6 +48,7 @@ class Outgoing:
     priority: str = rules.NORMAL
     cloud_custom_data: str = ""
     online_only: bool = False
+    push_info: dict[str, Any] | None = None  # OfflinePushInfo (services/offline_push.py)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class GroupMessageService:
         self._metrics = metrics
         self._clock = clock
         self._marks = _OncePerDay()
+        self.offline_push: OfflinePushService | None = None  # set by wiring
 
     # --- sending ---------------------------------------------------------------------------------
     def send(self, app: App, caller: str, gid: str, out: Outgoing, *, exclude: str | None = None) -> Sent:
@@ -134,6 +137,12 @@ class GroupMessageService:
         if seq == 0:
             data["OnlineOnlyFlag"] = 1
         self.fanout.deliver(app, GroupRef.of(group), MESSAGE_EVENT, data, exclude=exclude)
+        if seq and self.offline_push is not None:  # one task finds the offline members (no DynamoDB request here)
+            nick = str((profile or {}).get(NICK) or "")
+            self.offline_push.after_group(
+                app, group_id=group.group_id, incarnation=group.incarnation, group_type=group.kind, sender=sender,
+                nick=nick, body=out.body, info=out.push_info,
+            )  # fmt: skip
         self._count_sent(app, group, sender)
         return Sent(t, seq)
 

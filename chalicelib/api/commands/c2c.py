@@ -60,7 +60,7 @@ def _outgoing(ctx: AuthContext, body: Body, *, batch: bool) -> tuple[str, Outgoi
     cloud = check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes)
     controls = send_controls(body.array("SendMsgControl"))
     body.array("ForbidCallbackControl")  # accepted (no callbacks here), type-checked
-    body.obj("OfflinePushInfo")  # accepted (no offline push here), type-checked
+    push = body.obj("OfflinePushInfo")  # type-checked; services/offline_push.py reads its fields
     return sender, Outgoing(
         tuple(to),
         msg_seq,
@@ -72,6 +72,7 @@ def _outgoing(ctx: AuthContext, body: Body, *, batch: bool) -> tuple[str, Outgoi
         when,
         "NoUnread" in controls,
         "NoLastMsg" in controls,
+        dict(push.data) if push is not None else None,
     )
 
 

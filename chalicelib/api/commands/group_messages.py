@@ -49,6 +49,7 @@ def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
         priority=rules.check_priority(body.raw("MsgPriority", rules.NORMAL)),
         cloud_custom_data=body.string("CloudCustomData", default="", max_bytes=CLOUD_DATA_MAX_BYTES),
         online_only=body.integer("OnlineOnlyFlag", default=0, min_value=0, max_value=1) == 1,
+        push_info=dict(push.data) if (push := body.obj("OfflinePushInfo")) is not None else None,
     )
     sent = services().group_messages.send(ctx.app, ctx.identifier, gid, out, exclude=ctx.connection_id)
     return {"MsgTime": sent.time, "MsgSeq": sent.seq}
