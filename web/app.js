@@ -774,7 +774,7 @@ async function renderGroups() {
         {},
         h('span', { class: 'grow' }, h('strong', { text: g.name || g.groupID }), h('span', { class: 'muted', text: ` ${g.groupID} · ${g.type}` })),
         h('button', { type: 'button', text: 'Chat', onclick: () => chatInGroup(g.groupID) }),
-        h('button', { type: 'button', class: 'link', text: 'Details', onclick: () => openGroup(g.groupID) }),
+        h('button', { type: 'button', class: 'link', text: 'Details', onclick: () => openGroup(g.groupID, true) }),
       ),
     );
   }
@@ -814,14 +814,13 @@ async function joinGroup(event) {
   }
 }
 
-async function openGroup(groupID) {
+async function openGroup(groupID, scroll = false) {
   state.group = groupID;
   const data = await sdk('Group', state.chat.getGroupProfile({ groupID }));
   if (!data) return;
   const g = data.group || data;
-  const opening = $('group-detail').hidden;
   $('group-detail').hidden = false;
-  if (opening) $('group-detail').scrollIntoView({ block: 'start' });
+  if (scroll) $('group-detail').scrollIntoView({ block: 'start' });
   $('group-detail-name').textContent = g.name || groupID;
   $('group-detail-sub').textContent = `${groupID} · ${g.type || ''}${g.ownerID ? ` · owner ${g.ownerID}` : ''}${g.memberCount ? ` · ${g.memberCount} members` : ''}`;
   const members = asList(await sdk('Members', state.chat.getGroupMemberList({ groupID, count: 100, offset: 0 })), 'memberList');
