@@ -175,6 +175,26 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
     assert.deepEqual(page.data.messageList.map((m) => m.payload.text), logOrder.slice(35));
   });
 
+  test("messages sent while the reconnect's catch-up runs are merged with it: once each, in order", async () => {
+    const [a, b] = names("alice", "bob");
+    await importAccounts(a, b);
+    const A = await login(a);
+    const B = await login(b);
+    B._dropConnection({ hold: true });
+    const first = [];
+    for (let i = 0; i < 15; i++) first.push((await A.sendMessage(text(A, b, `away ${i}`))).data.message);
+    B._resumeConnection();
+    const during = [];
+    for (let i = 0; i < 15; i++) during.push((await A.sendMessage(text(A, b, `live ${i}`))).data.message);
+    await until(() => B.received().length >= 30, 20_000, "all 30");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      B.received().map((m) => m.payload.text),
+      [...first, ...during].map((m) => m.payload.text),
+    );
+    assert.equal(B.getTotalUnreadMessageCount(), 30);
+  });
+
   test("the cache survives the session: the next login emits only what came meanwhile and pages from the cache", async () => {
     const [a, b] = names("alice", "bob");
     await importAccounts(a, b);
