@@ -32,6 +32,12 @@ SENSITIVE_KEYS = frozenset(
         "body",
         "secret_key",
         "key",
+        # offline push: platform credentials (APNs key/certificate, FCM key) and device tokens
+        "credential",
+        "principal",
+        "platformcredential",
+        "platformprincipal",
+        "token",
     }
 )
 

@@ -53,6 +53,17 @@ SQS_ACTIONS = (
     "ReceiveMessage",
     "SendMessage",
 )
+# Offline push (chalicelib/push/sns.py): the app's platform applications, their endpoints and the webhook topics,
+# all named `{table prefix}-{sdkappid}-{platform}` (tests/iam_guard.py fails the run on an SNS action missing here).
+SNS_ACTIONS = (
+    "CreatePlatformApplication",
+    "CreatePlatformEndpoint",
+    "CreateTopic",
+    "DeleteEndpoint",
+    "Publish",
+    "SetPlatformApplicationAttributes",
+    "Subscribe",
+)
 
 
 def stage_config(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
@@ -123,6 +134,17 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": [f"sqs:{action}" for action in SQS_ACTIONS],
                 "Resource": f"arn:aws:sqs:*:*:{FANOUT_QUEUE}",
+            },
+            {
+                # Only this stage's apps' platform applications, their endpoints and webhook topics.
+                "Sid": "OfflinePush",
+                "Effect": "Allow",
+                "Action": [f"sns:{action}" for action in SNS_ACTIONS],
+                "Resource": [
+                    f"arn:aws:sns:*:*:app/*/{prefix}-*",
+                    f"arn:aws:sns:*:*:endpoint/*/{prefix}-*/*",
+                    f"arn:aws:sns:*:*:{prefix}-*",
+                ],
             },
         ],
     }

@@ -8,12 +8,16 @@ without this a new action would pass every test and fail in AWS with AccessDenie
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 
 from bench.counting import Usage, count_dynamodb
-from deploy.template import DYNAMODB_ACTIONS
+from deploy.template import DYNAMODB_ACTIONS, SNS_ACTIONS
 
 # Table creation is done by CloudFormation in AWS (and by the local stack / tests here), never by the Lambdas.
 _DEPLOY_TIME = ("chalicelib.store.schema",)
@@ -44,12 +48,47 @@ def _record_dynamodb_actions() -> Iterator[None]:
         yield
 
 
+_sns_used: dict[str, str] = {}  # SNS operation -> the chalicelib module that made it
+_sns_lock = threading.Lock()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_sns_actions() -> Iterator[None]:
+    """The same for SNS (offline push): every SNS call chalicelib makes must be in deploy/template.SNS_ACTIONS."""
+    raw = BaseClient._make_api_call
+
+    def recorded(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "sns":
+            frame: Any = sys._getframe(1)
+            while frame is not None:
+                name = str(frame.f_globals.get("__name__", ""))
+                if name.startswith("chalicelib."):
+                    with _sns_lock:
+                        _sns_used.setdefault(operation, name)
+                    break
+                frame = frame.f_back
+        return raw(client, operation, params)
+
+    BaseClient._make_api_call = recorded  # type: ignore[method-assign]
+    yield
+    BaseClient._make_api_call = raw  # type: ignore[method-assign]
+
+
 _problem: str | None = None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _problem
     if _usage is None:
+        return
+    missing_sns = [f"sns:{op} (from {where})" for op, where in sorted(_sns_used.items()) if op not in SNS_ACTIONS]
+    if missing_sns:
+        _problem = (
+            "chalicelib uses SNS actions the Lambda policy does not grant:\n  "
+            + "\n  ".join(missing_sns)
+            + "\nadd them to deploy/template.SNS_ACTIONS and run `.venv/bin/python -m deploy.template policies`"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return
     missing = {
         action: f"{where} via {op}" if action != op else where

@@ -127,3 +127,15 @@ def test_policies_command_rewrites_the_policy_files(tmp_path):
     written = template.write_policies(tmp_path / "config.json")
     assert sorted(p.name for p in written) == ["policy-dev.json", "policy-prod.json"]
     assert json.loads((tmp_path / "policy-prod.json").read_text()) == template.policy("prod")
+
+
+def test_policy_grants_sns_only_on_the_stage_apps_platform_applications_endpoints_and_topics():
+    sns = _statement(template.policy("prod"), "OfflinePush")
+    assert sns["Action"] == [f"sns:{a}" for a in template.SNS_ACTIONS]
+    assert sns["Resource"] == [
+        "arn:aws:sns:*:*:app/*/yuntong-prod-*",
+        "arn:aws:sns:*:*:endpoint/*/yuntong-prod-*/*",
+        "arn:aws:sns:*:*:yuntong-prod-*",
+    ]
+    assert not any(r == "*" or r.endswith(":*") for r in sns["Resource"])
+    assert "sns:DeletePlatformApplication" not in sns["Action"] and "sns:ListTopics" not in sns["Action"]

@@ -108,3 +108,11 @@ def test_quiet_time_windows_may_wrap_midnight():
 def test_sns_message_names_the_platform_key():
     assert set(json.loads(rules.sns_message(rules.FCM, "{}"))) == {"default", "GCM"}
     assert set(json.loads(rules.sns_message(rules.APNS_SANDBOX, "{}"))) == {"default", "APNS_SANDBOX"}
+
+
+def test_credentials_and_tokens_are_never_written_to_logs():
+    from chalicelib.logs import REDACTED, scrub
+
+    fields = {"Platform": "APNS", "Credential": "key", "PlatformPrincipal": "cert", "Token": "abc"}
+    assert scrub(fields) == {"Platform": "APNS", "Credential": REDACTED, "PlatformPrincipal": REDACTED,
+                             "Token": REDACTED}  # fmt: skip
