@@ -20,6 +20,7 @@ class Settings:
     # @connections management endpoint, e.g. https://{api}.execute-api.{region}.amazonaws.com/{stage}
     ws_endpoint: str | None = None
     sqs_endpoint: str | None = None
+    sns_endpoint: str | None = None  # offline push (None: boto3's own, AWS_ENDPOINT_URL_SNS or AWS)
     fanout_queue_url: str | None = None
     fanout_queue_name: str = FANOUT_QUEUE
     log_level: str = "INFO"
@@ -42,6 +43,7 @@ class Settings:
             dynamodb_endpoint=e.get("YUNTONG_DYNAMODB_ENDPOINT") or None,
             ws_endpoint=e.get("YUNTONG_WS_ENDPOINT") or None,
             sqs_endpoint=e.get("YUNTONG_SQS_ENDPOINT") or None,
+            sns_endpoint=e.get("YUNTONG_SNS_ENDPOINT") or None,
             fanout_queue_url=e.get("YUNTONG_FANOUT_QUEUE_URL") or None,
             log_level=e.get("YUNTONG_LOG_LEVEL", "INFO"),
             push_workers=int(e.get("YUNTONG_PUSH_WORKERS", "32")),

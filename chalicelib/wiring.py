@@ -166,7 +166,7 @@ def build(
 
     offline_push = OfflinePushService(
         DynamoDeviceRepo(),
-        push_gateway or SnsPush(settings.region, settings.table_prefix),
+        push_gateway or SnsPush(settings.region, settings.table_prefix, settings.sns_endpoint),
         apps,
         account_repo,
         connections,

@@ -44,7 +44,13 @@ def target_settings(
         region = region or LOCAL_REGION
         endpoint = endpoint or e.get("YUNTONG_DYNAMODB_ENDPOINT") or LOCAL_DYNAMODB
     region = region or e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return Settings(stage=stage, region=region, table_prefix=f"yuntong-{stage}", dynamodb_endpoint=endpoint or None)
+    return Settings(
+        stage=stage,
+        region=region,
+        table_prefix=f"yuntong-{stage}",
+        dynamodb_endpoint=endpoint or None,
+        sns_endpoint=endpoint or None,  # the local stack's moto serves every AWS API on one port
+    )
 
 
 def _where(settings: Settings) -> str:
@@ -125,6 +131,23 @@ def app_config(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> N
     changes = _config_changes(args.settings)
     app = svc.apps.configure(args.sdkappid, changes) if changes else svc.apps.get(args.sdkappid)
     print(json.dumps(app.config.to_dict(), indent=2, ensure_ascii=False), file=out)
+
+
+def app_push(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
+    """Offline push credentials: read from files (never from the command line, where `ps` and shell history see
+    them), handed to SNS, never printed."""
+    credential = _read_secret(args.credential_file) if args.credential_file else (args.url or "")
+    principal = _read_secret(args.principal_file) if args.principal_file else ""
+    app = svc.offline_push.configure(args.sdkappid, args.platform, credential, principal)
+    print(f"{args.platform.upper()} push for app {app.sdkappid}: {app.config.push_arn(args.platform)}", file=out)
+
+
+def _read_secret(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().strip()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def app_suspend(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
@@ -215,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     leaf("config", app_config, "show or change an app's settings").add_argument(
         "settings", nargs="*", metavar="key=value", help="e.g. max_msg_bytes=4096 c2c_friend_check=true"
     )
+    push = leaf("push", app_push, "configure offline push for a platform (APNs, FCM, webhook) through Amazon SNS")
+    push.add_argument("--platform", required=True, type=str.upper, choices=["APNS", "APNS_SANDBOX", "FCM", "WEBHOOK"])
+    push.add_argument("--credential-file", help="APNs private key / .p12 key, or the FCM server key (a file)")
+    push.add_argument("--principal-file", help="APNs certificate (a file), when the credential is a key")
+    push.add_argument("--url", help="WEBHOOK: the vendor gateway's https URL that SNS posts each push to")
     leaf("suspend", app_suspend, "suspend an app (calls fail with 60006)")
     leaf("restore", app_restore, "make a suspended or deleted (within 30 days) app active again")
     leaf("delete", app_delete, "delete an app (calls fail with 60016; restorable for 30 days)")
