@@ -50,8 +50,9 @@ check: lint typecheck test
 bench: venv
 	$(BIN)/python -m bench
 
-## make package: build/package/{sam.json,deployment.zip} for stage prod: tables, IAM and settings merged, cfn-lint clean.
-package: venv
+## make package: build/package/{sam.json,deployment.zip} for stage prod: tables, IAM and settings merged, cfn-lint clean;
+## build/package/site/: the web app (web/ + the SDK bundle) for `python -m deploy.site upload`.
+package: venv sdk
 	$(BIN)/python -m deploy.package --stage prod --out build/package
 
 clean:
