@@ -67,7 +67,7 @@ export class Session {
     this.random = o.random ?? Math.random;
   }
 
-  /** First login: resolves once connected and caught up; rejects {code, message} on a refusal. */
+  /** First login: resolves once logged in (the catch-up and SDK_READY follow); rejects {code, message} on a refusal. */
   async login(url: string): Promise<void> {
     this.cancelTimer();
     const epoch = ++this.epoch;
@@ -97,14 +97,13 @@ export class Session {
     this.state = "ready";
     this.attempt = 0;
     this.o.hooks.netState(TYPES.NET_STATE_CONNECTED);
-    try {
-      await this.o.hooks.connected(true);
-    } catch (e) {
-      if (epoch !== this.epoch) throw errorOf(ERR.ABORTED, "login was cancelled");
+    // as Tencent's: login resolves once logged in; SDK_READY follows when the first catch-up is done
+    void this.o.hooks.connected(true).catch((e) => {
+      if (epoch !== this.epoch) return;
       // the socket broke during the first catch-up: the reconnect loop finishes the job
       this.o.log.warn("first sync failed; will retry on reconnect", (e as ChatError)?.code);
       if (this.o.transport.connected) this.o.transport.dropSocket();
-    }
+    });
   }
 
   /** The transport's onDrop. */
