@@ -1,6 +1,7 @@
-// dist/yuntong-chat.d.ts next to the bundle, so `import ... from ".../yuntong-chat.mjs"` finds its types.
+// Type entry points next to the bundle: `.d.mts` is what TypeScript reads for `import ... from ".../yuntong-chat.mjs"`,
+// `.d.ts` what package.json's "types" names.
 import { writeFileSync } from "node:fs";
-writeFileSync(
-  new URL("../dist/yuntong-chat.d.ts", import.meta.url),
-  'export * from "./types/index";\nexport { default } from "./types/index";\n',
-);
+const entry = 'export * from "./types/index.js";\nexport { default } from "./types/index.js";\n';
+for (const name of ["yuntong-chat.d.ts", "yuntong-chat.d.mts"]) {
+  writeFileSync(new URL(`../dist/${name}`, import.meta.url), entry);
+}

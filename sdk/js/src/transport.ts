@@ -18,7 +18,10 @@ export interface WebSocketLike {
   onclose: ((ev: { code?: number; reason?: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
 }
-export type WebSocketCtor = new (url: string) => WebSocketLike;
+/** Any class shaped like the browser's WebSocket (the `ws` package's, a mini program adapter...): only `send`,
+ * `close`, `readyState` and the `on*` handler properties are used. Typed loosely so that such classes fit. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WebSocketCtor = new (url: string) => any;
 
 /** A rejected call: `code` is the server's Tencent code, or one of ERR.* for SDK-side failures. */
 export interface ChatError {
@@ -108,7 +111,7 @@ export class Transport {
     return new Promise<void>((resolve, reject) => {
       let ws: WebSocketLike;
       try {
-        ws = new this.opts.WebSocket(url);
+        ws = new this.opts.WebSocket(url) as WebSocketLike;
       } catch (e) {
         reject(chatError(ERR.NETWORK, `cannot open the socket: ${String(e)}`));
         return;
