@@ -15,6 +15,7 @@ from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 
 from devstack.demo import banner, create_demo
+from devstack.pushes import PushLog, configure_demo_push, with_pushes
 from devstack.settings import STAGE, StackSettings
 from devstack.site import demo_site
 from devstack.stack import Stack
@@ -58,9 +59,12 @@ def main() -> int:
         app, config = load_project(ROOT)
         os.environ.update(settings.app_env())  # the stage's config.json variables never override the local endpoints
         stack = Stack(app, config, settings)
+        pushes = PushLog().install()  # every offline push sent to moto's SNS, at GET /dev/pushes
         stack.start()
         demo = create_demo(settings)
-        stack.rest.site = demo_site(demo.sdkappid, demo.secret_key, demo.admin, stack.gateway.url)
+        configure_demo_push(demo.sdkappid)
+        site = demo_site(demo.sdkappid, demo.secret_key, demo.admin, stack.gateway.url)
+        stack.rest.site = with_pushes(site, pushes)
         print(banner(stack, demo), flush=True)
         while True:
             time.sleep(3600)
