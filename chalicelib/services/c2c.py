@@ -511,6 +511,8 @@ class C2CService:
         following = [r for r in every if after is None or r.peer > after]
         rows = following[:limit]
         mirrors = self._conversations.mirrors(sdk, user, [r.peer for r in rows])
+        # A peer the account blacklisted sends it no read receipt (set_read), so its read mark is not shown either.
+        blocked = self._relations.blocked_among(sdk, user, [r.peer for r in rows]) if rows else set()
         out = []
         for row in rows:
             mirror = mirrors.get(row.peer)
@@ -522,7 +524,7 @@ class C2CService:
                     head,
                     row.unread,
                     row.read_time,
-                    mirror.read_time if mirror is not None else 0,
+                    mirror.read_time if mirror is not None and row.peer not in blocked else 0,
                     row.top,
                     row.gone,
                 )

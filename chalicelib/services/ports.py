@@ -140,6 +140,7 @@ class RelationCheck(Protocol):
 
     def is_friend(self, sdkappid: int, owner: str, peer: str) -> bool: ...  # `peer` is in `owner`'s friend list
     def is_blocked(self, sdkappid: int, owner: str, peer: str) -> bool: ...  # `owner` blacklisted `peer`
+    def blocked_among(self, sdkappid: int, owner: str, peers: Sequence[str]) -> set[str]: ...  # those it blacklisted
 
 
 class Limits(Protocol):

@@ -130,6 +130,13 @@ class DynamoRelationCheck:
     def is_blocked(self, sdkappid: int, owner: str, peer: str) -> bool:
         return self._exists(user_pk(sdkappid, owner), black_sk(peer))
 
+    def blocked_among(self, sdkappid: int, owner: str, peers: Sequence[str]) -> set[str]:
+        """The peers `owner` blacklisted (BatchGets of keys only, 100 a request)."""
+        pk, prefix = user_pk(sdkappid, owner), black_sk("")
+        keys = [(pk, black_sk(p)) for p in dict.fromkeys(peers)]
+        found = RelationRowModel.batch_get(keys, attributes_to_get=["pk", "sk"]) if keys else ()
+        return {m.sk[len(prefix) :] for m in found}
+
 
 # --- rows ↔ domain ------------------------------------------------------------------------------------------------
 def _plain(value: Any) -> Any:

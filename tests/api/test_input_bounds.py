@@ -108,9 +108,16 @@ def test_a_read_receipt_does_not_reach_an_account_that_blocked_the_reader(api, s
     assert pusher.frames("a1", "c2c_read") == []  # alice blocked bob: nothing of bob's reaches her
     assert pusher.frames("b2", "c2c_read")[0]["data"]["UnreadMsgNum"] == 0  # bob's own bookkeeping still works
     assert api.ok("openim/get_c2c_unread_msg_num", {"To_Account": "bob"})["AllC2CUnreadMsgNum"] == 0
+    assert _peer_read_time(api, "alice") == 0  # nor is it shown to her when she syncs her conversations
     api.ok("sns/black_list_delete", {"From_Account": "alice", "To_Account": ["bob"]})
     ws(svc, "bob", "b1", "openim/admin_set_msg_read", {"Report_Account": "bob", "Peer_Account": "alice"})
     assert len(pusher.frames("a1", "c2c_read")) == 1
+    assert _peer_read_time(api, "alice") == int(clock.now())
+
+
+def _peer_read_time(api, user):
+    (conversation,) = api.ok("openim/sync_conversations", {"From_Account": user})["Conversations"]
+    return conversation["PeerReadTime"]
 
 
 def test_pinning_needs_a_group_that_exists_and_that_the_owner_belongs_to(api):
