@@ -23,6 +23,12 @@ def test_set_app_config_changes_only_the_named_settings_and_the_app_uses_them(ap
     assert api.ok("openconfigsvr/get_app_config")["AppConfig"] == out["AppConfig"]
 
 
+def test_string_settings_take_their_own_rules(api, svc):
+    tags = ",".join(f"Key{chr(97 + i)}" for i in range(20))  # 20 keys: longer than any one-word setting
+    out = api.ok("openconfigsvr/set_app_config", {"AppConfig": {"custom_profile_tags": tags, "timezone": "UTC"}})
+    assert out["AppConfig"]["custom_profile_tags"] == tags and svc.apps.get(SDKAPPID).config.timezone == "UTC"
+
+
 def test_a_friend_check_set_from_the_console_refuses_strangers(api):
     api.ok("im_open_login_svc/multiaccount_import", {"Accounts": ["alice", "bob"]})
     api.ok("openconfigsvr/set_app_config", {"AppConfig": {"c2c_friend_check": True}})
@@ -50,7 +56,9 @@ def test_a_friend_check_set_from_the_console_refuses_strangers(api):
         {"login_policy": 3},
         {"log_level": "LOUD"},
         {"timezone": "Mars/Olympus"},
-        {"timezone": "x" * 65},
+        {"timezone": "x" * 1025},
+        {"push_apns_arn": "arn:aws:sns:us-east-1:123456789012:app/APNS/x"},  # written with the credentials only
+        {"custom_profile_tags": "Hobby,not-a-key"},
         {"roaming_days": 30, "rest_rate_per_second": "fast"},  # one bad value: the good one is not written either
         {},
     ],

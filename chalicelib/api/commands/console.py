@@ -19,6 +19,10 @@ from chalicelib.domain.apps import AppConfig
 from chalicelib.wiring import services
 
 CONFIG_TYPES: dict[str, str] = {f.name: str(f.type) for f in dataclasses.fields(AppConfig)}
+# The push platform ARNs are written with the credentials they stand for (offline_push/set_credentials, `yuntong
+# app push`): an ARN typed here would point pushes at a platform application that holds no credentials of the app.
+READ_ONLY: frozenset[str] = frozenset(k for k in CONFIG_TYPES if k.startswith("push_") and k.endswith("_arn"))
+SETTING_MAX_BYTES = 1024
 ONLINE_PAGE_MAX = 100
 CURSOR_MAX_BYTES = 200  # a gsi1 sort key: 20 digits, '#', a connection id
 # Today's figures that make sense before the day is over (running totals are the stats job's).
@@ -39,6 +43,8 @@ def _setting(key: str, value: Any) -> str:
     kind = CONFIG_TYPES.get(key)
     if kind is None:
         raise errors.InvalidParam(f"unknown setting {key!r}; known: {', '.join(sorted(CONFIG_TYPES))}")
+    if key in READ_ONLY:
+        raise errors.InvalidParam(f"{key} is set with the push credentials (offline_push/set_credentials)")
     if kind == "bool":
         if not isinstance(value, bool):
             raise errors.InvalidParam(f"{key} takes true or false")
@@ -47,8 +53,8 @@ def _setting(key: str, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4_294_967_295:
             raise errors.InvalidParam(f"{key} takes an integer from 0 to 4294967295")
         return str(value)
-    if not isinstance(value, str) or len(value.encode("utf-8")) > 64:
-        raise errors.InvalidParam(f"{key} takes a string of at most 64 bytes")
+    if not isinstance(value, str) or len(value.encode("utf-8")) > SETTING_MAX_BYTES:
+        raise errors.InvalidParam(f"{key} takes a string of at most {SETTING_MAX_BYTES} bytes")
     if key == "timezone":
         try:
             from zoneinfo import ZoneInfo
