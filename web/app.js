@@ -235,7 +235,10 @@ function show(view) {
   for (const tab of document.querySelectorAll('#tabs button')) {
     tab.setAttribute('aria-current', tab.dataset.view === view ? 'page' : 'false');
   }
-  if (view === 'chats') renderConversations();
+  if (view === 'chats') {
+    renderConversations();
+    if (state.current) markRead(state.current); // messages that came while another section was shown
+  }
   if (view === 'contacts') renderContacts();
   if (view === 'groups') renderGroups();
   if (view === 'profile') refreshProfile();
@@ -459,7 +462,9 @@ function onMessages(messages) {
   }
   if (state.current && (messages || []).some((m) => m.conversationID === state.current && !isTyping(m))) {
     renderMessages(true);
-    if (document.visibilityState !== 'hidden') state.chat.setMessageRead({ conversationID: state.current }).catch(() => {});
+    if (document.visibilityState !== 'hidden' && state.view === 'chats') {
+      state.chat.setMessageRead({ conversationID: state.current }).catch(() => {});
+    }
   }
 }
 
@@ -969,7 +974,7 @@ function wireStatic() {
   $('profile-form').addEventListener('input', () => (state.profileDirty = true));
   document.addEventListener('keydown', onKey);
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && state.current && state.chat) markRead(state.current);
+    if (document.visibilityState === 'visible' && state.view === 'chats' && state.current && state.chat) markRead(state.current);
   });
 }
 
