@@ -217,3 +217,17 @@ def test_an_account_registers_its_own_device_over_its_socket_and_logout_drops_it
     assert ws.ok(cid, "offline_push/logout", {"KeepDevice": 1})["RemovedDeviceNum"] == 0
     assert ws.ok(cid, "offline_push/logout")["RemovedDeviceNum"] == 1
     assert ws.ok(cid, "offline_push/get_devices")["DeviceList"] == []
+
+
+def test_the_send_adds_no_dynamodb_request_only_one_task(push_app, task_queue):
+    from bench.counting import count_dynamodb
+
+    _register(push_app, "alice")
+    task_queue.run_inline = False
+    with count_dynamodb(measure_capacity=False) as usage:
+        _send(push_app)
+    assert [k for k, _ in task_queue.pending] == [rules.TASK]
+    ours = [c for c in usage.calls if {"chalicelib.services.offline_push", "chalicelib.store.devices"} & set(c.callers)]
+    assert ours == []
+    assert any("chalicelib.services.c2c" in m for c in usage.calls for m in c.callers)  # the recorder sees sends
+    task_queue.drain()  # the task itself: one Query of alice's devices and preferences, then the badge's reads
