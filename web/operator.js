@@ -126,7 +126,7 @@ function chart(rows, key, label) {
   const n = Math.max(values.length, 1);
   const bw = (W - pad.l - pad.r) / n;
   const y = (v) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
-  const figure = h('figure', { class: 'chart', dataset: { metric: key } }, h('figcaption', { text: `${label} (max ${max === 1 && !values.some(Boolean) ? 0 : Math.max(...values, 0)})` }));
+  const figure = h('figure', { class: 'chart', dataset: { metric: key } }, h('figcaption', { text: `${label} (max ${Math.max(0, ...values)})` }));
   const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${label}, last ${rows.length} days` });
   g.append(svg('line', { x1: pad.l, y1: y(0), x2: W - pad.r, y2: y(0), class: 'axis' }));
   g.append(svg('line', { x1: pad.l, y1: pad.t, x2: pad.l, y2: y(0), class: 'axis' }));
