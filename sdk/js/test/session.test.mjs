@@ -73,12 +73,21 @@ function make(verdicts) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** until `pred()` holds (polling; gives up after 5 s) */
+async function until(pred) {
+  for (let i = 0; i < 500 && !pred(); i++) await sleep(10);
+  assert.ok(pred(), "timed out");
+}
+/** login, then wait for SDK_READY (the first catch-up follows login's answer) */
+async function loginReady(t) {
+  await t.chat.login({ userID: "alice", userSig: "sig" });
+  await until(() => t.seen.some((e) => e.name === EVENT.SDK_READY));
+}
 const states = (seen) => seen.filter((e) => e.name === EVENT.NET_STATE_CHANGE).map((e) => e.data.state);
 
 test("login: the first frame's OK is the login; the URL asks for refusals as frames", async () => {
   const t = make([0]);
-  await t.chat.login({ userID: "alice", userSig: "sig" });
-  await sleep(30);
+  await loginReady(t);
   assert.equal(t.chat.isReady(), true);
   const url = new URL(t.sockets[0].url);
   assert.equal(url.searchParams.get("refusal"), "frame");
@@ -111,8 +120,7 @@ test("login: a socket that closes before opening is retried, then the login reje
 
 test("a lost socket reconnects with backoff through transient refusals, without login", async () => {
   const t = make([0, "close", 6208, 70500, 0]);
-  await t.chat.login({ userID: "alice", userSig: "sig" });
-  await sleep(20);
+  await loginReady(t);
   t.sockets[0].serverClose(1006);
   for (let i = 0; i < 100 && !(t.sockets.length === 5 && t.chat.isReady()); i++) await sleep(20);
   await sleep(50);
@@ -130,10 +138,10 @@ test("reconnecting stops for refusals that cannot heal", async () => {
     [60016, null],
   ]) {
     const t = make([0, code]);
-    await t.chat.login({ userID: "alice", userSig: "sig" });
-    await sleep(20);
+    await loginReady(t);
     t.sockets[0].serverClose(1006);
-    await sleep(300);
+    await until(() => t.seen.some((e) => e.name === EVENT.SDK_NOT_READY));
+    await sleep(200); // several backoff periods: no further attempt
     assert.equal(t.sockets.length, 2, `${code}: one attempt, then stop`);
     const k = t.seen.find((e) => e.name === EVENT.KICKED_OUT);
     if (kicked) assert.equal(k?.data.type, kicked);
@@ -151,10 +159,10 @@ test("kicked events: the reason maps to Tencent's types and nothing reconnects",
     [{ code: 70107 }, TYPES.KICKED_OUT_REST_API],
   ]) {
     const t = make([0]);
-    await t.chat.login({ userID: "alice", userSig: "sig" });
-    await sleep(20);
+    await loginReady(t);
     t.sockets[0].push("kicked", data);
     t.sockets[0].serverClose(1000);
+    await until(() => t.seen.some((e) => e.name === EVENT.KICKED_OUT));
     await sleep(200);
     assert.equal(t.seen.find((e) => e.name === EVENT.KICKED_OUT)?.data.type, type);
     assert.equal(t.sockets.length, 1, "no reconnect after a kick");
@@ -164,16 +172,14 @@ test("kicked events: the reason maps to Tencent's types and nothing reconnects",
 
 test("a frame answered 70001 mid-session ends it as userSigExpired; 6014 without a kick reconnects", async () => {
   const t = make([0, 0]);
-  await t.chat.login({ userID: "alice", userSig: "sig" });
-  await sleep(20);
+  await loginReady(t);
   t.sockets[0].reply({ reqId: 999, ActionStatus: "FAIL", ErrorCode: 6014, ErrorInfo: "not logged in" });
   t.sockets[0].serverClose(1000);
-  for (let i = 0; i < 50 && t.sockets.length < 2; i++) await sleep(10);
-  await sleep(50);
-  assert.equal(t.sockets.length, 2, "6014 alone (e.g. swept as silent) reconnects");
-  assert.equal(t.chat.isReady(), true);
+  await until(() => t.sockets.length === 2 && states(t.seen).at(-1) === TYPES.NET_STATE_CONNECTED);
+  assert.equal(t.chat.isReady(), true, "6014 alone (e.g. swept as silent) reconnects");
   t.sockets[1].reply({ reqId: 998, ActionStatus: "FAIL", ErrorCode: 70001, ErrorInfo: "expired" });
   t.sockets[1].serverClose(1000);
+  await until(() => t.seen.some((e) => e.name === EVENT.KICKED_OUT));
   await sleep(200);
   assert.equal(t.seen.find((e) => e.name === EVENT.KICKED_OUT)?.data.type, TYPES.KICKED_OUT_USERSIG_EXPIRED);
   assert.equal(t.sockets.length, 2);
