@@ -177,6 +177,8 @@ def build(
         GroupPushMembers(group_access.repo),
     )
     c2c.offline_push = offline_push  # a stored message to an account with no online terminal is pushed
+    all_member_push = AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock)
+    all_member_push.offline_push = offline_push
     group_messages.offline_push = offline_push
     return Services(
         settings=settings,
@@ -196,7 +198,7 @@ def build(
         guard=RequestGuard(limits, clock),
         stats=stats,
         mute=GlobalMuteService(account_repo, clock),
-        all_member_push=AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock),
+        all_member_push=all_member_push,
         relations=relations,
         realtime=realtime,
         c2c=c2c,

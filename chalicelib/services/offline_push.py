@@ -29,7 +29,8 @@ from chalicelib.services.ports import AccountRepo, ConnectionDirectory, Metrics,
 log = logging.getLogger("yuntong.offline_push")
 
 GROUP_PAGE = 100  # recipients per push task when a group's offline members are split
-C2C, GROUP = "C2C", "Group"
+C2C, GROUP, ALL_MEMBER = "C2C", "Group", "AllMember"
+DEVICE_PAGE = 100  # devices per all-member push task walking the app's devices
 NO_PUSH_GROUP_TYPES = ("AVChatRoom",)  # live rooms: online only (nobody is "offline" in a live room)
 
 
@@ -40,6 +41,7 @@ class DeviceRepo(Protocol):
     def remove(self, sdkappid: int, user: str, platform: str, token: str) -> None: ...
     def of_user(self, sdkappid: int, user: str) -> tuple[list[Device], PushPrefs]: ...  # one Query
     def prefs(self, sdkappid: int, user: str) -> PushPrefs: ...
+    def app_page(self, sdkappid: int, after: str, limit: int) -> tuple[list[Device], str]: ...
     def save_prefs(self, sdkappid: int, user: str, prefs: PushPrefs) -> None: ...
 
 
@@ -224,6 +226,20 @@ class OfflinePushService:
         self._tasks.enqueue(rules.TASK, payload)
         return True
 
+    def after_all_member(
+        self, sdkappid: int, data: Mapping[str, Any], info: Mapping[str, Any] | None, users: Sequence[str] | None
+    ) -> bool:
+        """An all-member push step (itself a task): the offline ones of `users`, or (None) every device of the app,
+        are pushed by offline_push tasks."""
+        app = self._apps.get(sdkappid)
+        push = PushInfo.parse(info)
+        if push.flag == 1 or not _configured(app):
+            return False
+        sender, body = str(data.get("From_Account") or ""), list(data.get("MsgBody") or [])
+        extra: dict[str, Any] = {"users": list(users)} if users is not None else {"everyone": True, "after": ""}
+        self._tasks.enqueue(rules.TASK, self._payload(app, ALL_MEMBER, sender, "", body, push, **extra))
+        return True
+
     @staticmethod
     def _payload(
         app: App, kind: str, sender: str, nick: str, body: Sequence[Any], push: PushInfo, **extra: Any
@@ -244,14 +260,30 @@ class OfflinePushService:
         if payload["kind"] == GROUP and "users" not in payload:
             return self._split_group(app, payload)
         info = PushInfo(**payload.get("info", {}))
-        users = [str(u) for u in payload["users"]]
-        online = self._directory.of_users(app.sdkappid, users) if app.config.offline_push_scope == "platform" else {}
+        walk: dict[str, list[Device]] | None = None
+        if payload.get("everyone"):  # all-member push to everybody: one page of the app's devices
+            page, cursor = self._devices.app_page(app.sdkappid, str(payload["after"]), DEVICE_PAGE)
+            if len(page) == DEVICE_PAGE:
+                self._tasks.enqueue(rules.TASK, {**payload, "after": cursor})
+            walk = {}
+            for device in page:
+                walk.setdefault(device.user, []).append(device)
+            users = list(walk)
+        else:
+            users = [str(u) for u in payload["users"]]
+        # C2C: the send found no online terminal; else (groups were split by presence) only the platform scope and
+        # all-member pushes need to know who is online now
+        checks = payload["kind"] == ALL_MEMBER or app.config.offline_push_scope == "platform"
+        online = self._directory.of_users(app.sdkappid, users) if checks and users else {}
         sent = dropped = 0
         for user in users:
-            types = {rules.TERMINAL_TYPES.get(c.platform.lower(), "pc") for c in online.get(user, [])}
-            s, d = self._push_user(app, user, payload, info, types)
+            conns = online.get(user, [])
+            if conns and app.config.offline_push_scope != "platform":
+                continue
+            types = {rules.TERMINAL_TYPES.get(c.platform.lower(), "pc") for c in conns}
+            s, d = self._push_user(app, user, payload, info, types, None if walk is None else walk[user])
             sent, dropped = sent + s, dropped + d
-        if sent:
+        if sent and payload["kind"] in (C2C, GROUP):
             self._metrics.incr(app, "C2CAPNSMsgNum" if payload["kind"] == C2C else "GroupAPNSMsgNum", sent)
         return Published(sent, dropped)
 
@@ -274,9 +306,18 @@ class OfflinePushService:
         return Published(0, 0)
 
     def _push_user(
-        self, app: App, user: str, payload: Mapping[str, Any], info: PushInfo, online_types: set[str]
+        self,
+        app: App,
+        user: str,
+        payload: Mapping[str, Any],
+        info: PushInfo,
+        online_types: set[str],
+        known: list[Device] | None = None,
     ) -> tuple[int, int]:
         devices, prefs = self._devices.of_user(app.sdkappid, user)
+        if known is not None:  # a page of the app's devices: only those (the rest are on other pages)
+            tokens = {(d.platform, d.token) for d in known}
+            devices = [d for d in devices if (d.platform, d.token) in tokens]
         devices = [d for d in devices if rules.DEVICE_TERMINALS[d.platform] not in online_types]
         if not devices or not self._wants(app, payload, prefs):
             return 0, 0

@@ -20,6 +20,7 @@ from chalicelib.domain.clock import Clock
 from chalicelib.domain.push import ATTR, TAG, Condition, Term
 from chalicelib.domain.stats import day_of
 from chalicelib.services.notify import Notifier
+from chalicelib.services.offline_push import OfflinePushService
 from chalicelib.services.ports import AccountRepo, Limits, Metrics, PushStore, TaskQueue
 
 log = logging.getLogger("yuntong.push")
@@ -37,6 +38,7 @@ class PushRequest:
     random: int
     body: list[dict[str, Any]]
     condition: Any  # im_push's raw Condition; None = everybody
+    push_info: dict[str, Any] | None = None  # OfflinePushInfo: offline devices are pushed too
 
 
 class AllMemberPushService:
@@ -62,6 +64,7 @@ class AllMemberPushService:
         self._clock = clock
         self._user_page = user_page
         self._connection_page = connection_page
+        self.offline_push: OfflinePushService | None = None  # set by wiring: offline devices of the targets
 
     # --- attribute names, attributes, tags -------------------------------------------------------------------
     def attr_names(self, app: App) -> dict[str, str]:
@@ -160,7 +163,8 @@ class AllMemberPushService:
             "MsgBody": request.body,
         }
         try:
-            self._tasks.enqueue(TASK_KIND, {"app": app.sdkappid, "cond": condition.to_dict(), "data": data})
+            payload = {"app": app.sdkappid, "cond": condition.to_dict(), "data": data, "push": request.push_info}
+            self._tasks.enqueue(TASK_KIND, payload)
         except Exception:
             self._limits.give_back(app.sdkappid, daily)
             raise
@@ -184,6 +188,8 @@ class AllMemberPushService:
         data = payload["data"]
         source, after = int(payload.get("source", 0)), str(payload.get("after", ""))
         if condition.everyone:
+            if not after and self.offline_push is not None:  # the first step also starts the devices' walk
+                self.offline_push.after_all_member(sdkappid, data, payload.get("push"), None)
             conns, cursor = self._store.online_page(sdkappid, after, self._connection_page, self._clock.now())
             sent = self._notifier.to_connections(conns, rules.EVENT, data)
             if len(conns) == self._connection_page:
@@ -198,6 +204,8 @@ class AllMemberPushService:
             targets = [u for u in users if condition.accepts(held.get(u, set()) | {found_by}, source)]
             if targets:
                 sent = self._notifier.to_users(sdkappid, targets, rules.EVENT, data)
+                if self.offline_push is not None:  # the offline ones among them: their devices
+                    self.offline_push.after_all_member(sdkappid, data, payload.get("push"), targets)
         if len(users) == self._user_page:
             self._tasks.enqueue(TASK_KIND, {**payload, "source": source, "after": users[-1]})
         elif source + 1 < len(condition.sources()):

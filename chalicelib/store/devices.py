@@ -20,7 +20,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
 
 from chalicelib.domain.offline_push import Device, PushPrefs
-from chalicelib.store.base import BaseModel, TableMeta
+from chalicelib.store.base import BaseModel, Gsi1, TableMeta
 from chalicelib.store.keys import user_pk
 
 DEVICE_PREFIX = "PUSH#DEV#"
@@ -34,6 +34,10 @@ def token_hash(token: str) -> str:
 
 def device_sk(platform: str, token: str) -> str:
     return f"{DEVICE_PREFIX}{platform}#{token_hash(token)}"
+
+
+def devices_index(sdkappid: int) -> str:
+    return f"{sdkappid}#PUSHDEVS"
 
 
 def owner_pk(sdkappid: int, platform: str, token: str) -> str:
@@ -58,6 +62,9 @@ class PushRowModel(BaseModel):
     quiet_start = NumberAttribute(null=True)
     quiet_end = NumberAttribute(null=True)
     receive = UnicodeAttribute(null=True)  # JSON {"1#peer": opt, "2#GroupId": opt}
+    gsi1pk = UnicodeAttribute(null=True)  # device rows: `{app}#PUSHDEVS`, so all-member push lists the app's devices
+    gsi1sk = UnicodeAttribute(null=True)
+    by_app = Gsi1()
 
 
 def _device(m: PushRowModel) -> Device:
@@ -100,6 +107,8 @@ class DynamoDeviceRepo:
                     endpoint=device.endpoint or None,
                     connection_id=device.connection_id or None,
                     updated=device.updated,
+                    gsi1pk=devices_index(sdkappid),
+                    gsi1sk=f"{device.user}#{device_sk(device.platform, device.token)}",
                 )
             )
             batch.save(PushRowModel(owner_pk(sdkappid, device.platform, device.token), OWNER_SK, user=device.user))
@@ -130,6 +139,12 @@ class DynamoDeviceRepo:
             elif m.sk.startswith(DEVICE_PREFIX):
                 devices.append(_device(m))
         return devices, _prefs(prefs)
+
+    def app_page(self, sdkappid: int, after: str, limit: int) -> tuple[list[Device], str]:
+        """One page of the app's devices (all-member push to everybody), and the cursor after it."""
+        after_cond = PushRowModel.gsi1sk > after if after else None
+        rows = list(PushRowModel.by_app.query(devices_index(sdkappid), after_cond, limit=limit))
+        return [_device(m) for m in rows], (rows[-1].gsi1sk or "" if rows else after)
 
     def prefs(self, sdkappid: int, user: str) -> PushPrefs:
         try:

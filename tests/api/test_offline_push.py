@@ -231,3 +231,19 @@ def test_the_send_adds_no_dynamodb_request_only_one_task(push_app, task_queue):
     assert ours == []
     assert any("chalicelib.services.c2c" in m for c in usage.calls for m in c.callers)  # the recorder sees sends
     task_queue.drain()  # the task itself: one Query of alice's devices and preferences, then the badge's reads
+
+
+def test_all_member_pushes_reach_offline_devices_too(push_app, ws, clock):
+    ta, tb, tc = _register(push_app, "alice"), _register(push_app, "bob", "FCM"), _register(push_app, "carol")
+    ws.login("carol", "iPhone")  # online: the socket gets the push, the phone does not
+    clock.advance(2)
+    push_app.ok("all_member_push/im_push", {"MsgRandom": 1, "MsgBody": TEXT, "OfflinePushInfo": {"Title": "Sale"}})
+    assert [p["aps"]["alert"] for p in pushes(ta)] == [{"title": "Sale", "body": "hello alice"}]
+    assert [p["notification"]["title"] for p in pushes(tb)] == ["Sale"] and pushes(tc) == []
+    push_app.ok("all_member_push/im_add_tag", {"UserTags": [{"To_Account": "bob", "Tags": ["vip"]}]})
+    clock.advance(2)
+    push_app.ok("all_member_push/im_push", {"MsgRandom": 2, "MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
+    assert len(pushes(ta)) == 1 and len(pushes(tb)) == 2
+    clock.advance(2)
+    push_app.ok("all_member_push/im_push", {"MsgRandom": 3, "MsgBody": TEXT, "OfflinePushInfo": {"PushFlag": 1}})
+    assert len(pushes(ta)) == 1 and len(pushes(tb)) == 2

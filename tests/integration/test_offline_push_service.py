@@ -120,3 +120,14 @@ def test_the_badge_counts_c2c_and_group_unread(built, app, sns):
     _send(built, app, "one", random=1)
     _send(built, app, "two", sender="carol", random=2)
     assert [p["aps"]["badge"] for p in sns.to("ios-token")] == [1, 2]
+
+
+def test_an_all_member_push_to_everybody_walks_the_apps_devices_page_by_page(built, app, sns, clock, monkeypatch):
+    monkeypatch.setattr(service, "DEVICE_PAGE", 1)
+    for user in ("alice", "bob", "carol"):
+        built.offline_push.register(app, user, "APNS", f"{user}-token")
+    _online(built, app, "bob", "Android", clock)
+    from chalicelib.services.push import PushRequest
+
+    built.all_member_push.push(app, PushRequest("alice", 1, TEXT, None), admin="administrator")
+    assert [len(sns.to(f"{u}-token")) for u in ("alice", "bob", "carol")] == [1, 0, 1]

@@ -48,8 +48,8 @@ def im_push(ctx: AuthContext, body: Body) -> dict[str, Any]:
     if (body.raw("MsgLifeTime") or 0) > MAX_LIFETIME:
         raise errors.error(90026, f"MsgLifeTime is at most {MAX_LIFETIME} seconds (7 days)")
     msg_body = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes)
-    body.obj("OfflinePushInfo")  # accepted for compatibility; this stack has no offline push channel
-    request = PushRequest(sender, random, msg_body, body.raw("Condition"))
+    push = body.obj("OfflinePushInfo")  # offline devices are pushed too (services/offline_push.py)
+    request = PushRequest(sender, random, msg_body, body.raw("Condition"), dict(push.data) if push else None)
     return {"TaskId": services().all_member_push.push(ctx.app, request, admin=ctx.identifier)}
 
 
