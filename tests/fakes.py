@@ -167,3 +167,19 @@ class FakeSns:
             inner = next((v for k, v in doc.items() if k in ("APNS", "APNS_SANDBOX", "GCM")), None)
             out.append(json.loads(inner) if inner is not None else doc["notification"])
         return out
+
+
+class FlakySns(FakeSns):
+    """FakeSns whose publish raises (like throttling) for tokens in `failing`, `failures` times each."""
+
+    def __init__(self, failures: int = 1) -> None:
+        super().__init__()
+        self.failing: dict[str, int] = {}
+        self.failures = failures
+
+    def publish(self, target: str, message: str, *, raw: bool = False) -> str:
+        token = self.endpoints.get(target, "")
+        if token in self.failing and self.failing[token] > 0:
+            self.failing[token] -= 1
+            raise RuntimeError("Throttling")
+        return super().publish(target, message, raw=raw)

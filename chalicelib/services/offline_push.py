@@ -31,6 +31,7 @@ log = logging.getLogger("yuntong.offline_push")
 GROUP_PAGE = 100  # recipients per push task when a group's offline members are split
 C2C, GROUP, ALL_MEMBER = "C2C", "Group", "AllMember"
 DEVICE_PAGE = 100  # devices per all-member push task walking the app's devices
+MAX_ATTEMPTS = 3  # a publish that failed (throttled, SNS unreachable) is retried by a new task for that device
 NO_PUSH_GROUP_TYPES = ("AVChatRoom",)  # live rooms: online only (nobody is "offline" in a live room)
 
 
@@ -261,7 +262,12 @@ class OfflinePushService:
             return self._split_group(app, payload)
         info = PushInfo(**payload.get("info", {}))
         walk: dict[str, list[Device]] | None = None
-        if payload.get("everyone"):  # all-member push to everybody: one page of the app's devices
+        if payload.get("retry"):  # only the devices whose publish failed last time
+            walk = {}
+            for user, platform, token in payload["retry"]:
+                walk.setdefault(user, []).append(Device(user, platform, token))
+            users = list(walk)
+        elif payload.get("everyone"):  # all-member push to everybody: one page of the app's devices
             page, cursor = self._devices.app_page(app.sdkappid, str(payload["after"]), DEVICE_PAGE)
             if len(page) == DEVICE_PAGE:
                 self._tasks.enqueue(rules.TASK, {**payload, "after": cursor})
@@ -276,16 +282,30 @@ class OfflinePushService:
         checks = payload["kind"] == ALL_MEMBER or app.config.offline_push_scope == "platform"
         online = self._directory.of_users(app.sdkappid, users) if checks and users else {}
         sent = dropped = 0
+        failed: list[Device] = []
         for user in users:
             conns = online.get(user, [])
             if conns and app.config.offline_push_scope != "platform":
                 continue
             types = {rules.TERMINAL_TYPES.get(c.platform.lower(), "pc") for c in conns}
-            s, d = self._push_user(app, user, payload, info, types, None if walk is None else walk[user])
+            s, d = self._push_user(app, user, payload, info, types, None if walk is None else walk[user], failed)
             sent, dropped = sent + s, dropped + d
         if sent and payload["kind"] in (C2C, GROUP):
             self._metrics.incr(app, "C2CAPNSMsgNum" if payload["kind"] == C2C else "GroupAPNSMsgNum", sent)
+        if failed:
+            self._retry(payload, failed)
         return Published(sent, dropped)
+
+    def _retry(self, payload: Mapping[str, Any], failed: Sequence[Device]) -> None:
+        """Devices whose publish failed get a new task (each device once: no duplicate on the ones that worked);
+        after MAX_ATTEMPTS the push is given up and logged (no token, no content)."""
+        attempt = int(payload.get("attempt", 0)) + 1
+        if attempt >= MAX_ATTEMPTS:
+            log.error("offline push given up after %d attempts for %d device(s)", attempt, len(failed))
+            return
+        rest = {k: v for k, v in payload.items() if k not in ("everyone", "after", "retry", "attempt")}
+        retry = [[d.user, d.platform, d.token] for d in failed]
+        self._tasks.enqueue(rules.TASK, {**rest, "users": [d.user for d in failed], "retry": retry, "attempt": attempt})
 
     def _split_group(self, app: App, payload: Mapping[str, Any]) -> Published:
         """Offline members with push on (MsgFlag AcceptAndNotify), in tasks of GROUP_PAGE recipients."""
@@ -313,6 +333,7 @@ class OfflinePushService:
         info: PushInfo,
         online_types: set[str],
         known: list[Device] | None = None,
+        failed: list[Device] | None = None,
     ) -> tuple[int, int]:
         devices, prefs = self._devices.of_user(app.sdkappid, user)
         if known is not None:  # a page of the app's devices: only those (the rest are on other pages)
@@ -338,14 +359,20 @@ class OfflinePushService:
             if body is None:
                 log.warning("offline push skipped: the payload cannot fit %s's limit", device.platform)
                 continue
-            if device.platform == rules.WEBHOOK:
-                target = app.config.push_webhook_arn
-                if not target:
-                    continue
-                doc = {"token": device.token, "user": user, "notification": json.loads(body)}
-                result = self._gateway.publish(target, json.dumps(doc, ensure_ascii=False), raw=True)
-            else:
-                result = self._gateway.publish(device.endpoint, rules.sns_message(device.platform, body))
+            try:
+                if device.platform == rules.WEBHOOK:
+                    target = app.config.push_webhook_arn
+                    if not target:
+                        continue
+                    doc = {"token": device.token, "user": user, "notification": json.loads(body)}
+                    result = self._gateway.publish(target, json.dumps(doc, ensure_ascii=False), raw=True)
+                else:
+                    result = self._gateway.publish(device.endpoint, rules.sns_message(device.platform, body))
+            except Exception:  # throttled, SNS unreachable...: this device is retried by a new task
+                log.exception("offline push publish failed")
+                if failed is not None:
+                    failed.append(device)
+                continue
             if result == "sent":
                 sent += 1
             else:

@@ -131,3 +131,20 @@ def test_an_all_member_push_to_everybody_walks_the_apps_devices_page_by_page(bui
 
     built.all_member_push.push(app, PushRequest("alice", 1, TEXT, None), admin="administrator")
     assert [len(sns.to(f"{u}-token")) for u in ("alice", "bob", "carol")] == [1, 0, 1]
+
+
+def test_a_failed_publish_is_retried_for_that_device_only_then_given_up(built, app, sns, task_queue):
+    from tests.fakes import FlakySns
+
+    flaky = FlakySns()
+    built.offline_push._gateway = flaky  # same adapter contract, failing on demand
+    built.offline_push.register(app, "alice", "APNS", "ok-token")
+    built.offline_push.register(app, "alice", "FCM", "flaky-token")
+    flaky.failing["flaky-token"] = 1
+    _send(built, app)
+    assert len(flaky.to("ok-token")) == 1 and len(flaky.to("flaky-token")) == 1  # retried once, no duplicate
+    retries = [p for k, p in task_queue.enqueued if k == rules.TASK and p.get("attempt")]
+    assert [(p["attempt"], p["retry"]) for p in retries] == [(1, [["alice", "FCM", "flaky-token"]])]
+    flaky.failing["flaky-token"] = 10
+    _send(built, app, random=2)
+    assert len(flaky.to("flaky-token")) == 1 and flaky.failing["flaky-token"] == 10 - service.MAX_ATTEMPTS
