@@ -41,6 +41,29 @@ export interface CreateOptions {
   backoffMaxMs?: number;
 }
 
+/** Tencent's sendMessage options: `onlineUserOnly` (not stored, no unread, no offline push) and `offlinePushInfo`
+ * (`{disablePush, title, description, extension, ignoreIOSBadge}` → the wire's `OfflinePushInfo`). */
+export interface SendOptions {
+  onlineUserOnly?: boolean;
+  offlinePushInfo?: {
+    disablePush?: boolean;
+    title?: string;
+    description?: string;
+    extension?: string;
+    ignoreIOSBadge?: boolean;
+  };
+}
+
+function offlinePushInfo(o: SendOptions["offlinePushInfo"]): Json | null {
+  if (!o) return null;
+  const out: Json = { PushFlag: o.disablePush ? 1 : 0 };
+  if (o.title !== undefined) out.Title = String(o.title);
+  if (o.description !== undefined) out.Desc = String(o.description);
+  if (o.extension !== undefined) out.Ext = String(o.extension);
+  if (o.ignoreIOSBadge) out.ApnsInfo = { BadgeMode: 1 };
+  return out;
+}
+
 export interface Result<T = Json> {
   code: 0;
   data: T;
@@ -459,7 +482,7 @@ export class YuntongChat {
    * Send; idempotent across reconnects: the message keeps its MsgSeq/MsgRandom (C2C) or Random (groups), so a retry
    * after a lost answer is recognised by the server and delivered once.
    */
-  async sendMessage(message: Message, options: { onlineUserOnly?: boolean } = {}): Promise<Result<{ message: Message }>> {
+  async sendMessage(message: Message, options: SendOptions = {}): Promise<Result<{ message: Message }>> {
     if (!(message instanceof Message)) throw chatError(ERR.INVALID_PARAMETERS, "not a message made by this SDK");
     if (!this.userID) throw chatError(ERR.NOT_READY, "not logged in");
     // one send at a time per conversation: the log keeps the app's order, and a retry is always of the last
@@ -481,7 +504,7 @@ export class YuntongChat {
     return run;
   }
 
-  private async sendNow(message: Message, options: { onlineUserOnly?: boolean }): Promise<Result<{ message: Message }>> {
+  private async sendNow(message: Message, options: SendOptions): Promise<Result<{ message: Message }>> {
     const onlineOnly = !!options?.onlineUserOnly;
     const isGroup = message.conversationType === TYPES.CONV_GROUP;
     message.status = "unSend";
@@ -499,6 +522,8 @@ export class YuntongChat {
       if (onlineOnly) body.MsgLifeTime = 0;
     }
     if (message.cloudCustomData) body.CloudCustomData = message.cloudCustomData;
+    const push = offlinePushInfo(options?.offlinePushInfo);
+    if (push) body.OfflinePushInfo = push;
     this.sync.ownIDs.add(message.ID);
     let reply: Reply | undefined;
     let lastErr: ChatError | undefined;

@@ -2,7 +2,7 @@
 import { YuntongChat } from "./chat";
 
 export { YuntongChat };
-export type { CreateOptions, MessageOptions, Result } from "./chat";
+export type { CreateOptions, MessageOptions, Result, SendOptions } from "./chat";
 export { EVENT, TYPES, ERR } from "./constants";
 export { Message } from "./message";
 export type { Conversation } from "./store";

@@ -433,6 +433,11 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
     assert.equal(B.getTotalUnreadMessageCount(), 0);
     const page = await B.getMessageList({ conversationID: `C2C${a}` });
     assert.deepEqual(page.data.messageList, []);
+    // a stored message with Tencent's offlinePushInfo (sent on as OfflinePushInfo)
+    const push = { title: "From A", description: "a preview", extension: '{"k":1}', ignoreIOSBadge: true };
+    await A.sendMessage(text(A, b, "stored"), { offlinePushInfo: push });
+    await until(() => B.received().length === 2, 10_000, "stored message");
+    assert.equal(B.getTotalUnreadMessageCount(), 1);
   });
 
   test("a bad UserSig rejects login with its code", async () => {
