@@ -134,8 +134,11 @@ class LocalStack:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def interrupt(self, timeout: float = 30.0) -> int:
-        """Ctrl-C (SIGINT to the process group, as a terminal sends it); returns the exit code."""
+    def interrupt(self, timeout: float = 60.0) -> int:
+        """Ctrl-C (SIGINT to the process group, as a terminal sends it); returns the exit code.
+
+        The stack's own stop budget is up to ~30 s (REST 5 s, gateway drain 4 x 5 s, handlers 5 s) before moto stops,
+        so a loaded machine (CI beside other work) needs more than that here; a stack that never stops still fails."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
         try:
