@@ -16,3 +16,4 @@ export { Store } from "./store";
 export { fromC2CWire, fromGroupWire } from "./message";
 export { Emitter } from "./emitter";
 export { Logger } from "./log";
+export { Session, kickedType } from "./session";

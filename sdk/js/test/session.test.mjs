@@ -193,3 +193,47 @@ test("logout closes without reconnecting; requests then fail with 2024", async (
   assert.equal(t.sockets.length, 1);
   await assert.rejects(t.chat.getMyProfile(), (e) => e.code === 2024);
 });
+
+test("backoff doubles from the base up to the cap, each delay scaled by a jitter of 0.5 to 1", async () => {
+  const { Session, Logger } = await import("../dist/yuntong-chat.mjs");
+  const log = new Logger();
+  log.level = 4;
+  let opens = 0;
+  const transport = {
+    connected: false,
+    open: async () => {
+      opens++;
+      throw Object.assign(new Error("down"), { code: 2800, data: { refused: false } });
+    },
+    close() {},
+    dropSocket() {},
+  };
+  const jitters = [0, 1, 0.5, 0, 1, 1, 1, 0];
+  let j = 0;
+  const session = new Session({
+    transport,
+    log,
+    backoffBaseMs: 1000,
+    backoffMaxMs: 60_000,
+    random: () => jitters[j++ % jitters.length],
+    hooks: { connected: async () => {}, lost() {}, netState() {}, ended() {} },
+  });
+  const delays = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (fn, ms) => {
+    delays.push(ms);
+    if (delays.length < 8) setImmediate(fn);
+    return 0;
+  };
+  try {
+    session.state = "ready";
+    session.dropped({});
+    for (let i = 0; i < 50 && delays.length < 8; i++) await new Promise((r) => setImmediate(r));
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+  // ceilings 1 s, 2, 4, 8, 16, 32, 60, 60 (capped) × jitter (0.5 + 0.5 × random)
+  assert.deepEqual(delays, [500, 2000, 3000, 4000, 16000, 32000, 60000, 30000]);
+  assert.equal(opens, 7);
+  session.end();
+});
