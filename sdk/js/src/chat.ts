@@ -149,6 +149,11 @@ export class YuntongChat {
         },
         netState: (state) => this.events.emit(EVENT.NET_STATE_CHANGE, { state }),
         ended: (code, message, type) => this.ended(code, message, type),
+        unreachable: (n) =>
+          this.events.emit(EVENT.ERROR, {
+            code: ERR.NETWORK,
+            message: `${n} reconnect attempts failed before the socket opened (network down, or a server refusing the login by HTTP status); still retrying`,
+          }),
       },
     });
   }

@@ -29,7 +29,12 @@ export interface SessionHooks {
   netState(state: string): void;
   /** the session ended for good: `type` is a KICKED_OUT_* type, or undefined for other fatal refusals */
   ended(code: number, message: string, kickedType?: string): void;
+  /** reconnecting keeps failing before the socket even opens (told once per outage; retries go on) */
+  unreachable?(attempts: number): void;
 }
+
+/** consecutive closes before opening after which the app is told (ERROR 2800) */
+export const UNREACHABLE_AFTER = 8;
 
 export interface SessionOptions {
   transport: Transport;
@@ -58,6 +63,7 @@ export class Session {
   private readonly maxMs: number;
   private readonly random: () => number;
   private epoch = 0;
+  private preOpenFailures = 0;
   /** tests and benchmarks: stay disconnected until `resume()` */
   held = false;
 
@@ -164,10 +170,14 @@ export class Session {
         this.stop(err.code, err.message, SIG_CODES.has(err.code) || err.code === 70107 ? kickedType(err.code) : undefined);
         return;
       }
-      // 6208 (lost a login race), network failures, closes before opening, 5xx: try again later
+      // 6208 (lost a login race), network failures, closes before opening, 5xx: try again later. A socket that
+      // never opens may also be an older server refusing the upgrade (HTTP 401/403, unreadable in a browser): after
+      // UNREACHABLE_AFTER such attempts in a row the app is told once, and the retries go on at the capped delay.
+      if (!refused && ++this.preOpenFailures === UNREACHABLE_AFTER) this.o.hooks.unreachable?.(this.preOpenFailures);
       this.scheduleReconnect();
       return;
     }
+    this.preOpenFailures = 0;
     if (epoch !== this.epoch || this.state !== "reconnecting") {
       return;
     }

@@ -237,3 +237,14 @@ test("backoff doubles from the base up to the cap, each delay scaled by a jitter
   assert.equal(opens, 7);
   session.end();
 });
+
+test("a server that keeps closing before the socket opens is reported once (ERROR 2800) while retries go on", async () => {
+  const t = make([0, ...Array(12).fill("close"), 0]);
+  await loginReady(t);
+  t.sockets[0].serverClose(1006);
+  await until(() => t.sockets.length === 14 && t.chat.isReady() && states(t.seen).at(-1) === "connected");
+  const errors = t.seen.filter((e) => e.name === EVENT.ERROR);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].data.code, 2800);
+  await t.chat.destroy();
+});
