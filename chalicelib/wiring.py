@@ -15,6 +15,8 @@ from chalicelib.services.c2c import C2CService
 from chalicelib.services.conversations import ConversationService
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.group_access import GroupAccess
+from chalicelib.services.group_attrs import GroupAttrService
+from chalicelib.services.group_edits import GroupMessageEdits
 from chalicelib.services.group_fanout import FanoutLimits, GroupFanout
 from chalicelib.services.group_messages import GroupMessageService
 from chalicelib.services.groups import GroupService
@@ -67,6 +69,8 @@ class Services:
     group_messages: GroupMessageService
     presence_hooks: list[PresenceHook]
     offline_push: OfflinePushService
+    group_attrs: GroupAttrService
+    group_edits: GroupMessageEdits
 
 
 def build(
@@ -89,11 +93,13 @@ def build(
     from chalicelib.store.counters import DynamoMetrics
     from chalicelib.store.devices import DynamoDeviceRepo
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
+    from chalicelib.store.group_attrs import DynamoGroupAttrRepo
     from chalicelib.store.group_messages import DynamoGroupMessageRepo
     from chalicelib.store.group_online import DynamoGroupOnlineIndex
     from chalicelib.store.groups import DynamoGroupRepo
     from chalicelib.store.limits import DynamoLimits
     from chalicelib.store.push import DynamoPushStore
+    from chalicelib.store.readahead import DynamoReadAhead
     from chalicelib.store.relations import DynamoRelationCheck, DynamoRelationRepo
     from chalicelib.store.stats import DynamoDailyStats
 
@@ -140,8 +146,9 @@ def build(
     fanout = GroupFanout(
         online, notifier, tasks, metrics, apps, FanoutLimits(settings.group_inline_fanout, settings.group_fanout_page)
     )
+    group_message_repo = DynamoGroupMessageRepo()
     group_messages = GroupMessageService(
-        group_access, DynamoGroupMessageRepo(), fanout, notifier, accounts, dirty_words, metrics, clock
+        group_access, group_message_repo, fanout, notifier, accounts, dirty_words, metrics, clock
     )
     groups = GroupService(
         group_access,
@@ -177,6 +184,10 @@ def build(
         GroupPushMembers(group_access.repo),
     )
     c2c.offline_push = offline_push  # a stored message to an account with no online terminal is pushed
+    accounts.deletion_hooks.append(offline_push)  # its devices' endpoints and token rows
+    read_ahead = DynamoReadAhead()  # a send's reads by key in one request
+    c2c.read_ahead = read_ahead
+    group_messages.read_ahead = read_ahead
     all_member_push = AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock)
     all_member_push.offline_push = offline_push
     group_messages.offline_push = offline_push
@@ -215,6 +226,8 @@ def build(
         group_messages=group_messages,
         presence_hooks=presence_hooks,
         offline_push=offline_push,
+        group_attrs=GroupAttrService(group_access, DynamoGroupAttrRepo(), fanout),
+        group_edits=GroupMessageEdits(group_access, group_message_repo, fanout, accounts, dirty_words, clock),
     )
 
 

@@ -152,6 +152,12 @@ class OfflinePushService:
             self._drop(app, device)
         return len(mine)
 
+    def on_account_deleted(self, sdkappid: int, user: str) -> None:
+        """A deleted account's devices: their SNS endpoints and token owner rows (its partition goes after this)."""
+        app = self._apps.get(sdkappid)
+        for device in self._devices.of_user(sdkappid, user)[0]:
+            self._drop(app, device)
+
     # --- preferences -----------------------------------------------------------------------------------------------
     def set_receive_opt(self, app: App, user: str, type_: int, peer: str, opt: str) -> None:
         opt = rules.check_receive_opt(opt)

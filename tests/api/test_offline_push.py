@@ -247,3 +247,12 @@ def test_all_member_pushes_reach_offline_devices_too(push_app, ws, clock):
     clock.advance(2)
     push_app.ok("all_member_push/im_push", {"MsgRandom": 3, "MsgBody": TEXT, "OfflinePushInfo": {"PushFlag": 1}})
     assert len(pushes(ta)) == 1 and len(pushes(tb)) == 2
+
+
+def test_deleting_an_account_deletes_its_devices_and_frees_its_tokens(push_app):
+    t = _register(push_app, "alice")
+    arn = endpoint_of(t).arn
+    push_app.ok("im_open_login_svc/account_delete", {"DeleteItem": [{"UserID": "alice"}]})
+    assert arn not in _sns().platform_endpoints
+    push_app.ok("offline_push/set_device", {"UserID": "carol", "Platform": "APNS", "Token": t})
+    assert len(push_app.ok("offline_push/get_devices", {"UserID": "carol"})["DeviceList"]) == 1
