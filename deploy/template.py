@@ -60,6 +60,7 @@ SNS_ACTIONS = (
     "CreatePlatformEndpoint",
     "CreateTopic",
     "DeleteEndpoint",
+    "GetEndpointAttributes",
     "Publish",
     "SetPlatformApplicationAttributes",
     "Subscribe",

@@ -71,7 +71,12 @@ class SnsPush:
             made = sns.create_platform_endpoint(
                 PlatformApplicationArn=application, Token=token, CustomUserData=user_data
             )
-            return str(made["EndpointArn"])
+            arn = str(made["EndpointArn"])
+            # SNS answers an existing endpoint with the same attributes as is, even one APNs got disabled
+            attributes = sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"]
+            if str(attributes.get("Enabled", "true")).lower() != "false":
+                return arn
+            sns.delete_endpoint(EndpointArn=arn)
         except sns.exceptions.InvalidParameterException as exc:
             found = _EXISTING.search(str(exc))
             if found is None:

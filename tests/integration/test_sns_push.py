@@ -46,6 +46,10 @@ def test_publish_reaches_an_endpoint_and_reports_disabled_and_missing_ones(sns):
     assert sns.publish(endpoint, json.dumps({"default": "", "GCM": "{}"})) == DISABLED
     again = sns.create_endpoint(app, token, "1400000002:bob")  # re-registering makes a fresh, enabled endpoint
     assert sns.publish(again, json.dumps({"default": "", "GCM": "{}"})) == SENT
+    _client().set_endpoint_attributes(EndpointArn=again, Attributes={"Enabled": "false"})
+    same = sns.create_endpoint(app, token, "1400000002:bob")  # same attributes: SNS would hand back the dead one
+    assert same != again and sns.publish(same, json.dumps({"default": "", "GCM": "{}"})) == SENT
+    again = same
     sns.delete_endpoint(again)
     assert sns.publish(again, json.dumps({"default": "", "GCM": "{}"})) == INVALID
 
