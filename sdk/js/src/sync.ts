@@ -193,7 +193,11 @@ export class SyncEngine {
       const kept = this.c2c.get(peer);
       const readMark = Number(it.MsgReadTime ?? 0);
       const readElsewhere = readMark > s.serverReadMark && !s.ownReadPending;
-      if (!kept || !this.baselineDone || readElsewhere) {
+      if (!kept && this.baselineDone && readMark === 0) {
+        // a conversation that began while away, never read anywhere: its whole log is fetched and counted here
+        s.unreadBaseSeq = 0;
+        store.setUnread(s, 0);
+      } else if (!kept || !this.baselineDone || readElsewhere) {
         // the server's unread count is the truth as of `seq` (first sight, or read on another terminal meanwhile);
         // later events count on top of it
         s.unreadBaseSeq = seq;
