@@ -26,6 +26,7 @@ INVALID_CODES: dict[str, int] = {
     "openim": 90001,
     "sns": 30001,
     "group_open_http_svc": 10004,
+    "group_open_attr_http_svc": 10004,  # group attributes, the service name tencentcloud-sdk-python-im calls
     "recentcontact": 50002,
     "openconfigsvr": 70402,
     "all_member_push": 90001,

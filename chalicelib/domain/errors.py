@@ -116,6 +116,7 @@ CODES: dict[int, str] = {
     10031: "recall time limit exceeded",
     10037: "group count limit reached",
     10038: "group member count limit reached",
+    10056: "group attributes were changed meanwhile (write conflict): read them again and retry",
     90018: "too many accounts",
     90020: "tag too long",
     90024: "push too frequent: at least one second between pushes",

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from chalicelib.domain.conversations import MessageRef
+from chalicelib.domain.group_attrs import GroupAttrs
 from chalicelib.domain.group_messages import GroupMessage
 from chalicelib.domain.groups import Group, GroupRef, Member, Membership, OfflineMember, OnlineTerminal
 
@@ -56,6 +57,9 @@ class GroupMessageRepo(Protocol):
     def range(self, sdkappid: int, gid: str, inc: str, low: int, high: int) -> list[GroupMessage]: ...
     def get(self, sdkappid: int, gid: str, inc: str, seq: int) -> GroupMessage | None: ...
     def set_state(self, sdkappid: int, gid: str, inc: str, seq: int, state: str) -> bool: ...
+    def rewrite(
+        self, sdkappid: int, gid: str, inc: str, seq: int, body: list[dict[str, Any]] | None, ccd: str | None
+    ) -> bool: ...  # False: not a live member message
     def seqs_by_sender(self, sdkappid: int, gid: str, inc: str, sender: str) -> Iterator[int]: ...
     def claim_random(
         self, sdkappid: int, gid: str, inc: str, sender: str, random: int, floor: int, now: int
@@ -75,3 +79,10 @@ class GroupOnlineIndex(Protocol):
         self, sdkappid: int, ref: GroupRef, shard: int, cursor: str | None, limit: int
     ) -> tuple[list[OnlineTerminal], str | None]: ...
     def count_users(self, sdkappid: int, ref: GroupRef) -> int: ...
+
+
+class GroupAttrRepo(Protocol):
+    def get(self, sdkappid: int, gid: str, inc: str, *, consistent: bool = False) -> GroupAttrs: ...
+    def put(
+        self, sdkappid: int, gid: str, inc: str, values: dict[str, str], expect_version: int
+    ) -> int: ...  # 10056 when the version moved, nothing written

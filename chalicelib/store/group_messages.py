@@ -225,6 +225,30 @@ class DynamoGroupMessageRepo:
             raise
         return True
 
+    def rewrite(
+        self, sdkappid: int, gid: str, inc: str, seq: int, body: list[dict[str, Any]] | None, ccd: str | None
+    ) -> bool:
+        """Edit a live member message (modify_group_msg): its body and/or CloudCustomData; False if it is not
+        there, not live (recalled, deleted) or a tip."""
+        actions: list[Any] = []
+        if body is not None:
+            actions.append(GroupMsgModel.body.set(json.dumps(body, ensure_ascii=False, separators=(",", ":"))))
+        if ccd is not None:
+            actions.append(GroupMsgModel.ccd.set(ccd) if ccd else GroupMsgModel.ccd.remove())
+        item = GroupMsgModel(msg_pk(sdkappid, gid, inc), seq_sk(seq))
+        try:
+            item.update(
+                actions=actions,
+                condition=GroupMsgModel.pk.exists()
+                & GroupMsgModel.state.does_not_exist()
+                & GroupMsgModel.system.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if _failed(exc):
+                return False
+            raise
+        return True
+
     def seqs_by_sender(self, sdkappid: int, gid: str, inc: str, sender: str) -> Iterator[int]:
         """Live message seqs of one sender within the roaming window (a filtered Query over the group's history)."""
         rows = GroupMsgModel.query(

@@ -1,6 +1,6 @@
 """group_open_http_svc, messages: send_group_msg, send_group_system_notification, group_msg_recall,
-delete_group_msg_by_sender, group_msg_get_simple, import_group_msg, get_online_member_num, and Yuntong's
-`group_msg_read_report` (a member's read seq: unread = last seq - read seq); the queued fan-out task."""
+openim/modify_group_msg, delete_group_msg_by_sender, group_msg_get_simple, import_group_msg, get_online_member_num,
+and Yuntong's `group_msg_read_report` (a member's read seq: unread = last seq - read seq); the queued fan-out task."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
 from chalicelib.api.tasks import task
+from chalicelib.domain import errors
 from chalicelib.domain import group_messages as rules
 from chalicelib.domain.groups import BATCH_ACCOUNTS
 from chalicelib.domain.messages import GROUP_CODES, parse_body
@@ -70,14 +71,46 @@ def send_group_system_notification(ctx: AuthContext, body: Body) -> dict[str, An
 @command(
     "group_open_http_svc/group_msg_recall",
     allow_self=True,
-    fields=(GROUP, f.objects("MsgSeqList", f.uint32("MsgSeq", required=True, min_value=1), required=True)),
+    # MsgSeq: a number, or a decimal string as tencentcloud-sdk-python-im's recall_group_message sends it
+    fields=(GROUP, f.objects("MsgSeqList", f.anything("MsgSeq", required=True, sample=1), required=True)),
 )
 def group_msg_recall(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     items = body.objects("MsgSeqList", required=True, min_items=1, max_items=rules.RECALL_BATCH_MAX) or []
-    seqs = [item.integer("MsgSeq", required=True, min_value=1) for item in items]
+    seqs = [_seq(item) for item in items]
     results = services().group_messages.recall(ctx.app, ctx.identifier, ctx.is_admin, gid, seqs)
     return {"RecallRetList": [{"MsgSeq": s, "RetCode": code} for s, code in results]}
+
+
+def _seq(item: Body) -> int:
+    value = item.raw("MsgSeq")
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    return int(Body({"MsgSeq": value}, item.code).integer("MsgSeq", required=True, min_value=1))
+
+
+@command(
+    "openim/modify_group_msg",
+    allow_self=True,
+    invalid_code=10004,  # a group command under Tencent's openim service: group codes (10004, 10010, 10017...)
+    fields=(
+        GROUP,
+        f.uint32("MsgSeq", required=True, min_value=1),
+        f.msg_body(),
+        f.string("CloudCustomData", max_bytes=CLOUD_DATA_MAX_BYTES),
+    ),
+)
+def modify_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    gid = group_id(body)
+    seq = body.integer("MsgSeq", required=True, min_value=1)
+    new_body = None
+    if "MsgBody" in body:
+        new_body = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES)
+    cloud = body.string("CloudCustomData", max_bytes=CLOUD_DATA_MAX_BYTES)
+    if new_body is None and cloud is None:
+        raise errors.error(10004, "modify_group_msg needs MsgBody or CloudCustomData")
+    services().group_edits.modify(ctx.app, ctx.identifier, ctx.is_admin, gid, seq, body=new_body, cloud=cloud)
+    return {}
 
 
 @command("group_open_http_svc/delete_group_msg_by_sender", fields=(GROUP, f.account("Sender_Account", required=True)))

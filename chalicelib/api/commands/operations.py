@@ -1,4 +1,5 @@
-"""openconfigsvr: getappinfo (the last 30 days of operations data), setnospeaking / getnospeaking (global mute)."""
+"""openconfigsvr: getappinfo (the last 30 days of operations data), setnospeaking / getnospeaking (global mute);
+ConfigSvc/GetIPList."""
 
 from __future__ import annotations
 
@@ -59,3 +60,10 @@ def getnospeaking(ctx: AuthContext, body: Body) -> dict[str, Any]:
     user = body.user("Get_Account", required=True, code=130005)
     c2c, group = services().mute.get(ctx.sdkappid, user)
     return {"C2CmsgNospeakingTime": c2c, "GroupmsgNospeakingTime": group}
+
+
+@command("ConfigSvc/GetIPList", fields=())
+def get_ip_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    """Tencent lists the addresses its servers call the app's callbacks from, for the app's firewall. Yuntong runs on
+    Lambda (no fixed egress address) and sends no callbacks: the list is empty, in Tencent's shape."""
+    return {"IPList": []}

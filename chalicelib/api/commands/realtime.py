@@ -20,9 +20,11 @@ PRESENCE_BATCH = 500
 ONLINE, OFFLINE = "Online", "Offline"  # PushOnline needs push tokens, which Yuntong does not keep
 
 
-@command("im_open_login_svc/kick", fields=(f.account("UserID", required=True),))
+@command("im_open_login_svc/kick", fields=(f.account("UserID"), f.account("Identifier", alias_of="UserID")))
 def kick(ctx: AuthContext, body: Body) -> dict[str, Any]:
-    services().realtime.kick_account(ctx.app, body.user("UserID", required=True))
+    # Current clients send `UserID`, older ones (timsdk) `Identifier`.
+    field = "Identifier" if body.raw("UserID") is None and body.raw("Identifier") is not None else "UserID"
+    services().realtime.kick_account(ctx.app, body.user(field, required=True))
     return {}
 
 

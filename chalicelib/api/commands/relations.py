@@ -37,7 +37,8 @@ def _optional_text(item: Body, name: str, max_bytes: int) -> str:
 
 def _group(item: Body) -> str:
     value = item.raw("GroupName")
-    return "" if value is None else rel.check_group_name(value)
+    # tencentcloud-sdk-python-im sends GroupName "" for "no friend group": the same as leaving it out
+    return "" if value is None or value == "" else rel.check_group_name(value)
 
 
 def _add_items(body: Body) -> list[rel.AddRequest]:
