@@ -19,6 +19,7 @@ from chalicelib.services.group_attrs import GroupAttrService
 from chalicelib.services.group_edits import GroupMessageEdits
 from chalicelib.services.group_fanout import FanoutLimits, GroupFanout
 from chalicelib.services.group_messages import GroupMessageService
+from chalicelib.services.group_recent import GroupRecentTimes
 from chalicelib.services.groups import GroupService
 from chalicelib.services.limits import RequestGuard
 from chalicelib.services.mute import GlobalMuteService
@@ -221,6 +222,7 @@ def build(
             clock,
             sources={C2C: c2c, GROUP: group_messages},
             cleaners={C2C: c2c, GROUP: group_messages},
+            activity={GROUP: GroupRecentTimes(group_access.repo, group_message_repo)},
         ),
         groups=groups,
         group_messages=group_messages,

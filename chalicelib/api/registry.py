@@ -108,6 +108,8 @@ def dispatch(ctx: AuthContext, cmd: Command, data: Any) -> dict[str, Any]:
             named = data.get(cmd.acting_field)
             if named is not None and named != ctx.identifier:
                 raise errors.NotSelf(f"{ctx.identifier!r} may act only as itself in {cmd.acting_field}")
+            if named is None:  # an account acting for itself never has to name itself (From_Account...)
+                data = {**data, cmd.acting_field: ctx.identifier}
     if cmd.fields:
         check(cmd.fields, data, cmd.invalid_code)
     result = cmd.handler(ctx, Body(data, cmd.invalid_code))

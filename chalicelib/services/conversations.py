@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from chalicelib.domain import errors
@@ -61,6 +61,12 @@ class ConversationSource(Protocol):
         ...
 
 
+class ActivityTimes(Protocol):
+    """For a Type whose rows are not written per message (groups): each peer's last message time."""
+
+    def last_times(self, sdkappid: int, rows: Sequence[Conversation]) -> dict[str, int]: ...
+
+
 class RoamingCleaner(Protocol):
     """ClearRamble for one conversation Type: take the conversation out of the owner's history."""
 
@@ -85,8 +91,10 @@ class ConversationService:
         clock: Clock,
         sources: Mapping[int, ConversationSource],
         cleaners: Mapping[int, RoamingCleaner],
+        activity: Mapping[int, ActivityTimes] | None = None,
     ) -> None:
         self._repo = repo
+        self.activity = dict(activity or {})
         self._accounts = accounts
         self._notifier = notifier
         self._clock = clock
@@ -100,7 +108,7 @@ class ConversationService:
     def get_list(self, app: App, owner: str, request: ListRequest) -> Listed:
         """One page of recent contacts, each with its last message and unread count (one Query, one BatchGet)."""
         self._require_account(app.sdkappid, owner)
-        page = session_page(self._repo.list(app.sdkappid, owner), request, limit=app.config.recent_contacts)
+        page = session_page(self._active(app.sdkappid, owner), request, limit=app.config.recent_contacts)
         described: dict[tuple[int, str], Description] = {}
         shown = page.top_items + page.items
         for type_ in {r.type for r in shown}:
@@ -109,6 +117,18 @@ class ConversationService:
                 rows = [r for r in shown if r.type == type_]
                 described.update({(type_, peer): d for peer, d in source.describe(app.sdkappid, owner, rows).items()})
         return Listed(page, described)
+
+    def _active(self, sdkappid: int, owner: str) -> list[Conversation]:
+        """The owner's rows, each timed by its last activity: group rows by their group's last message."""
+        rows = self._repo.list(sdkappid, owner)
+        for type_, source in self.activity.items():
+            times = source.last_times(sdkappid, [r for r in rows if r.type == type_ and not r.gone])
+            if times:
+                rows = [
+                    replace(r, time=max(r.time, times[r.peer])) if r.type == type_ and r.peer in times else r
+                    for r in rows
+                ]
+        return rows
 
     def delete(self, app: App, owner: str, type_: int, peer: str, *, clear_roaming: bool) -> None:
         """Remove the conversation (and its unread count) until a new message brings it back."""

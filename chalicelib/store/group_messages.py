@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
@@ -289,6 +289,19 @@ class DynamoGroupMessageRepo:
         for m in rows:
             return _to_msg(m)
         return None
+
+    def last_times(self, sdkappid: int, streams: Sequence[tuple[str, str]]) -> dict[str, int]:
+        """(GroupId, incarnation) → send time (s) of its last message, from the watermarks' rings: one BatchGet
+        (per 100 groups) for a recent-contacts list, however many messages each group has."""
+        keys = [(msg_pk(sdkappid, gid, inc), SEQ_SK) for gid, inc in streams]
+        by_pk = {msg_pk(sdkappid, gid, inc): gid for gid, inc in streams}
+        out: dict[str, int] = {}
+        for i in range(0, len(keys), 100):
+            for m in SeqModel.batch_get(keys[i : i + 100]):
+                seq = int(m.seq)
+                if seq:
+                    out[by_pk[m.pk]] = int(m.ring[seq % RING_SIZE]) // 1000
+        return out
 
     def stream_ref(self, sdkappid: int, gid: str, inc: str) -> MessageRef:
         """What a member's recent-contacts row points at: the group's stream (its watermark item), whose latest
