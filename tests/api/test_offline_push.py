@@ -230,7 +230,11 @@ def test_the_send_adds_no_dynamodb_request_only_one_task(push_app, task_queue):
     ours = [c for c in usage.calls if {"chalicelib.services.offline_push", "chalicelib.store.devices"} & set(c.callers)]
     assert ours == []
     assert any("chalicelib.services.c2c" in m for c in usage.calls for m in c.callers)  # the recorder sees sends
-    task_queue.drain()  # the task itself: one Query of alice's devices and preferences, then the badge's reads
+    with count_dynamodb(measure_capacity=False) as task:
+        task_queue.drain()  # the task itself: one Query of alice's devices and preferences, then the badge's reads
+    device_reads = [c.operation for c in task.calls if "chalicelib.store.devices" in c.callers]
+    assert device_reads == ["Query"]
+    assert not any(c.operation in ("Scan", "PutItem", "DeleteItem") for c in task.calls)
 
 
 def test_all_member_pushes_reach_offline_devices_too(push_app, ws, clock):
