@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 # One queue name for every stage: host one stage per AWS account and region (app.py needs it at import time).
 FANOUT_QUEUE = "yuntong-fanout"
+# Every queue has a dead-letter queue `{queue}-dlq`: a task that failed MAX_RECEIVES times is moved there by SQS
+# (its redrive policy), kept 14 days, alarmed on, listed and redriven with `yuntong dlq list|redrive`.
+DLQ_SUFFIX = "-dlq"
+MAX_RECEIVES = 3
 TABLE_KEYS = ("apps", "entities", "messages", "connections", "counters")
 
 

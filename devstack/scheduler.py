@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import time
@@ -10,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.config import DLQ_SUFFIX, MAX_RECEIVES
 from devstack import events
 from devstack.lambdas import Invoker, QueueConsumer, ScheduledFunction
 from devstack.schedule import Schedule, parse
 
 log = logging.getLogger("devstack.scheduler")
 
+DLQ_RETENTION_S = 14 * 24 * 3600  # SQS's maximum, as in deploy/template.py
 MAX_SLEEP = 30.0  # re-read the wall clock at least this often (it may jump)
 
 
@@ -72,6 +75,26 @@ class Scheduler:
             await asyncio.sleep(max(0.0, min(due - self._clock(), MAX_SLEEP)))
 
 
+def failed_ids(result: Any, batch: set[str]) -> set[str] | None:
+    """The messages a consumer's response reports as failed; None (all failed) if the response is malformed.
+
+    Lambda's rules: no response, or one without `batchItemFailures` or with an empty list, means all succeeded;
+    an identifier that is empty or not in the batch fails the whole batch.
+    """
+    if not isinstance(result, dict) or not result.get("batchItemFailures"):
+        return set()
+    failures = result["batchItemFailures"]
+    if not isinstance(failures, list):
+        return None
+    ids: set[str] = set()
+    for item in failures:
+        message_id = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not message_id or message_id not in batch:
+            return None
+        ids.add(str(message_id))
+    return ids
+
+
 def _log_failure(name: str) -> Callable[[Any], None]:
     def done(future: Any) -> None:
         if not future.cancelled() and future.exception() is not None:
@@ -81,23 +104,45 @@ def _log_failure(name: str) -> Callable[[Any], None]:
 
 
 class QueuePoller:
-    """Lambda's SQS event source mapping: receive a batch, invoke the consumer, delete the batch if it returned.
+    """Lambda's SQS event source mapping: receive a batch, invoke the consumer, delete what succeeded.
 
-    A batch whose handler raised is left in the queue and comes back after the visibility timeout, as on AWS.
+    Like a mapping with `FunctionResponseTypes: [ReportBatchItemFailures]`: a returned `{"batchItemFailures":
+    [{"itemIdentifier": messageId}, ...]}` leaves only those messages in the queue; a handler that raised, or a
+    response naming a message not in the batch, leaves the whole batch. Left messages come back after the visibility
+    timeout, and after `MAX_RECEIVES` receives SQS moves them to the dead-letter queue, as on AWS.
     """
 
-    def __init__(self, invoker: Invoker, consumer: QueueConsumer, client: Any, region: str, wait_s: int = 1) -> None:
+    def __init__(
+        self,
+        invoker: Invoker,
+        consumer: QueueConsumer,
+        client: Any,
+        region: str,
+        wait_s: int = 1,
+        visibility_timeout: int = 30,
+    ) -> None:
         self._invoker = invoker
         self.consumer = consumer
         self._client = client
         self._region = region
         self._wait_s = wait_s
+        self._visibility_timeout = visibility_timeout
         self.queue_url = ""
+        self.dlq_url = ""
         self.arn = events.queue_arn(region, consumer.queue)
 
     def create_queue(self) -> str:
-        """Chalice never creates the queue it consumes (the deploy needs it to exist): the local stack does."""
-        self.queue_url = self._client.create_queue(QueueName=self.consumer.queue)["QueueUrl"]
+        """Chalice never creates the queue it consumes (the deploy needs it to exist): the local stack does, with
+        its dead-letter queue and redrive policy as deploy/template.py declares them."""
+        dlq_name = self.consumer.queue + DLQ_SUFFIX
+        self.dlq_url = self._client.create_queue(
+            QueueName=dlq_name, Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
+        )["QueueUrl"]
+        redrive = {"deadLetterTargetArn": events.queue_arn(self._region, dlq_name), "maxReceiveCount": MAX_RECEIVES}
+        self.queue_url = self._client.create_queue(
+            QueueName=self.consumer.queue,
+            Attributes={"RedrivePolicy": json.dumps(redrive), "VisibilityTimeout": str(self._visibility_timeout)},
+        )["QueueUrl"]
         return self.queue_url
 
     def receive(self) -> list[dict[str, Any]]:
@@ -112,20 +157,30 @@ class QueuePoller:
         return messages
 
     def delete(self, messages: list[dict[str, Any]]) -> None:
+        if not messages:
+            return
         entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
         self._client.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
 
     async def poll_once(self) -> int:
+        """One batch; returns how many messages were done (deleted)."""
         messages = await asyncio.to_thread(self.receive)
         if not messages:
             return 0
         try:
-            await self._invoker.invoke(self.consumer.name, events.sqs_batch(messages, self.arn, self._region))
+            result = await self._invoker.invoke(self.consumer.name, events.sqs_batch(messages, self.arn, self._region))
         except Exception:
             log.exception("queue consumer %s failed: batch of %d left in the queue", self.consumer.name, len(messages))
             return 0
-        await asyncio.to_thread(self.delete, messages)
-        return len(messages)
+        failed = failed_ids(result, {m["MessageId"] for m in messages})
+        if failed is None:
+            log.error("queue consumer %s: bad batchItemFailures %r: batch left", self.consumer.name, result)
+            return 0
+        if failed:
+            log.warning("queue consumer %s: %d of %d message(s) failed", self.consumer.name, len(failed), len(messages))
+        done = [m for m in messages if m["MessageId"] not in failed]
+        await asyncio.to_thread(self.delete, done)
+        return len(done)
 
     async def run(self) -> None:
         while True:

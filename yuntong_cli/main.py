@@ -21,7 +21,7 @@ from chalicelib.domain import errors, usersig
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.ids import check_user_id
-from yuntong_cli import usage
+from yuntong_cli import dlq, usage
 
 LOCAL_STAGE = "local"
 LOCAL_DYNAMODB = "http://127.0.0.1:8002"  # the local stack's moto server (`make run`)
@@ -42,7 +42,9 @@ def target_settings(
     if stage == LOCAL_STAGE:
         # moto keeps one state per region: use the local stack's, whatever the shell's AWS_REGION says
         region = region or LOCAL_REGION
-        endpoint = endpoint or e.get("YUNTONG_DYNAMODB_ENDPOINT") or LOCAL_DYNAMODB
+        aws_port = e.get("YUNTONG_AWS_PORT")  # the local stack's moto port, as `make run` reads it
+        local = f"http://127.0.0.1:{aws_port}" if aws_port else LOCAL_DYNAMODB
+        endpoint = endpoint or e.get("YUNTONG_DYNAMODB_ENDPOINT") or local
     region = region or e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1"
     return Settings(
         stage=stage,
@@ -216,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yuntong", description="Manage Yuntong apps and make UserSigs.", parents=[target]
     )
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{app,sig,usage}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{app,sig,usage,dlq}")
 
     app = groups.add_parser("app", help="manage apps (tenants)")
     cmds = app.add_subparsers(dest="command", required=True)
@@ -261,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--expire", type=int, default=usersig.DEFAULT_EXPIRE, help="validity in seconds (default 180 days)")
     s.set_defaults(func=sig)
     usage.register(groups, parents=[target])
+    dlq.register(groups, parents=[target])
     return parser
 
 

@@ -1,8 +1,10 @@
 """Background tasks: kind → handler, fed by the one SQS queue (`@app.on_sqs_message`) or run inline in tests.
 
 Features register with `@task("kind")` in their api/commands module (auto-imported with the command registry).
-A task that fails is logged and does not fail the rest of its batch: deliveries are best effort and clients
-recover anything missed through sync, whereas retrying a whole batch would duplicate every other push in it.
+A task that fails is logged and reported back to Lambda as a partial batch failure (`batchItemFailures`, with
+`ReportBatchItemFailures` on the event source mapping): only that message is redelivered after the visibility
+timeout, and after `MAX_RECEIVES` receives SQS moves it to the dead-letter queue (`yuntong dlq list|redrive`).
+Its batch-mates are deleted as done, so a poisoned task neither drops nor redelivers them.
 """
 
 from __future__ import annotations
@@ -44,12 +46,24 @@ def run(kind: str, payload: Mapping[str, Any]) -> None:
 
 def handle_messages(bodies: Iterable[str]) -> int:
     """Run each SQS message body; returns how many failed (logged, not raised)."""
-    failed = 0
-    for body in bodies:
+    return len(handle_batch((str(i), body) for i, body in enumerate(bodies)))
+
+
+def handle_batch(messages: Iterable[tuple[str, str]]) -> list[str]:
+    """Run each (message id, body); returns the ids of those that failed (each logged with its id and kind)."""
+    failed: list[str] = []
+    for message_id, body in messages:
+        kind = "?"
         try:
             doc = json.loads(body)
+            kind = str(doc.get("kind", "?")) if isinstance(doc, dict) else "?"
             run(doc["kind"], doc["payload"])
         except Exception:
-            failed += 1
-            log.exception("task failed")
+            failed.append(message_id)
+            log.exception("task failed", extra={"fields": {"message_id": message_id, "kind": kind}})
     return failed
+
+
+def batch_response(failed_ids: Iterable[str]) -> dict[str, list[dict[str, str]]]:
+    """Lambda's partial batch response: only these messages go back to the queue."""
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed_ids]}
