@@ -14,7 +14,7 @@ from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 
-from devstack.demo import banner, create_demo
+from devstack.demo import Demo, banner, create_demo
 from devstack.pushes import PushLog, configure_demo_push, with_pushes
 from devstack.settings import STAGE, StackSettings
 from devstack.site import demo_site
@@ -60,12 +60,18 @@ def main() -> int:
         os.environ.update(settings.app_env())  # the stage's config.json variables never override the local endpoints
         stack = Stack(app, config, settings)
         pushes = PushLog().install()  # every offline push sent to moto's SNS, at GET /dev/pushes
-        stack.start()
-        demo = create_demo(settings)
-        configure_demo_push(demo.sdkappid)
-        site = demo_site(demo.sdkappid, demo.secret_key, demo.admin, stack.gateway.url)
-        stack.rest.site = with_pushes(site, pushes)
-        print(banner(stack, demo), flush=True)
+        demos: list[Demo] = []
+
+        def prepare(stack: Stack = stack) -> None:
+            # before the REST and websocket ports open: a call never meets a missing demo app (nor caches its absence)
+            demo = create_demo(settings)
+            configure_demo_push(demo.sdkappid)
+            site = demo_site(demo.sdkappid, demo.secret_key, demo.admin, stack.gateway.url)
+            stack.rest.site = with_pushes(site, pushes)
+            demos.append(demo)
+
+        stack.start(before_serving=prepare)
+        print(banner(stack, demos[0]), flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

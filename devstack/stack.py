@@ -106,7 +106,9 @@ class Stack:
             aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
         )
 
-    def start(self) -> None:
+    def start(self, before_serving: Callable[[], None] | None = None) -> None:
+        """Start AWS (moto, the queues), run `before_serving` (devstack/__main__.py creates the demo app there),
+        then open the websocket and REST ports: no call can arrive before the app it names exists."""
         check_ports(self.settings.ports)
         self.moto.start()
         consumers = queue_consumers(self.app)
@@ -116,6 +118,8 @@ class Stack:
                 poller = QueuePoller(self.invoker, consumer, sqs, self.settings.region)
                 poller.create_queue()
                 self.pollers.append(poller)
+        if before_serving is not None:
+            before_serving()
         self._loop.start()
         self._loop.run(self.gateway.start())
         self.rest.start()

@@ -98,18 +98,21 @@ class CachedAppRepo:
     """Per-container read cache in front of the app registry (every request reads its app).
 
     Writes made through this container invalidate at once; other containers see a change within `ttl` seconds.
+    A lookup that found nothing is kept only `miss_ttl` seconds: an app created meanwhile (CLI, console, another
+    container) answers within that, while a flood of calls for an unknown SDKAppID still costs one read per second.
     """
 
-    def __init__(self, inner: AppRepo, clock: Clock, ttl: float = 10.0) -> None:
+    def __init__(self, inner: AppRepo, clock: Clock, ttl: float = 10.0, miss_ttl: float = 1.0) -> None:
         self._inner = inner
         self._clock = clock
         self._ttl = ttl
+        self._miss_ttl = miss_ttl
         self._cache: dict[int, tuple[float, App | None]] = {}
 
     def get(self, sdkappid: int) -> App | None:
         hit = self._cache.get(sdkappid)
         now = self._clock.now()
-        if hit is not None and now - hit[0] < self._ttl:
+        if hit is not None and now - hit[0] < (self._ttl if hit[1] is not None else self._miss_ttl):
             return hit[1]
         app = self._inner.get(sdkappid)
         self._cache[sdkappid] = (now, app)
