@@ -118,5 +118,5 @@ class GroupFanout:
             self._online.remove(app.sdkappid, [ref], [t for t in targets if t.connection_id in stale])
         delivered = len(targets) - len(posted.gone)
         if delivered:
-            self._metrics.incr(app, "GroupDownMsgNum", delivered)
+            self._metrics.later(app, {"GroupDownMsgNum": delivered})  # written in batches
         return delivered

@@ -20,8 +20,8 @@ from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import Conversation, MessageRef
 from chalicelib.domain.group_messages import GroupMessage, Page
-from chalicelib.domain.groups import AVCHATROOM, MEMBER, Group, GroupRef, Member, check_recall
-from chalicelib.domain.ids import check_user_id
+from chalicelib.domain.groups import AVCHATROOM, MEMBER, Group, GroupRef, Member, check_group_id, check_recall
+from chalicelib.domain.ids import check_user_id, is_user_id
 from chalicelib.domain.messages import GROUP_CODES, parse_body, texts
 from chalicelib.domain.profiles import IMAGE, NICK
 from chalicelib.domain.stats import day_of
@@ -33,7 +33,7 @@ from chalicelib.services.group_fanout import GroupFanout
 from chalicelib.services.group_ports import GroupMessageRepo
 from chalicelib.services.notify import Notifier
 from chalicelib.services.offline_push import OfflinePushService
-from chalicelib.services.ports import Metrics
+from chalicelib.services.ports import Metrics, NoReadAhead, ReadAhead
 
 MESSAGE_EVENT, TIP_EVENT, NOTIFICATION_EVENT = "GroupMessage", "GroupTip", "GroupSystemNotification"
 
@@ -100,9 +100,21 @@ class GroupMessageService:
         self._clock = clock
         self._marks = _OncePerDay()
         self.offline_push: OfflinePushService | None = None  # set by wiring
+        self.read_ahead: ReadAhead = NoReadAhead()  # set by wiring
 
     # --- sending ---------------------------------------------------------------------------------
     def send(self, app: App, caller: str, gid: str, out: Outgoing, *, exclude: str | None = None) -> Sent:
+        """The group, the sender's account and member row and the group's seq watermark are read in one request."""
+        sender = out.sender or caller
+        try:
+            check_group_id(gid)
+        except errors.DomainError:
+            return self._send(app, caller, gid, out, exclude=exclude)  # refused by the group's load
+        reader = None if app.is_admin(sender) or not is_user_id(sender) else sender
+        with self.read_ahead.group_send(app.sdkappid, gid, reader):
+            return self._send(app, caller, gid, out, exclude=exclude)
+
+    def _send(self, app: App, caller: str, gid: str, out: Outgoing, *, exclude: str | None) -> Sent:
         group = self._access.load(app, gid)
         sender = out.sender or caller
         now = self._clock.now()
@@ -172,11 +184,13 @@ class GroupMessageService:
         return original
 
     def _count_sent(self, app: App, group: Group, sender: str) -> None:
-        self._metrics.incr(app, "GroupUpMsgNum")
         day = day_of(self._clock.now(), app.config.timezone)
-        for name, member in (("GroupSendMsgUserNum", sender), ("GroupSendMsgGroupNum", group.group_id)):
-            if self._marks.first(day, app.sdkappid, name, member):
-                self._metrics.mark(app, name, member)
+        marks = [
+            (name, member)
+            for name, member in (("GroupSendMsgUserNum", sender), ("GroupSendMsgGroupNum", group.group_id))
+            if self._marks.first(day, app.sdkappid, name, member)
+        ]
+        self._metrics.later(app, {"GroupUpMsgNum": 1}, marks)  # counted in the container, written in batches
 
     def _expires(self, app: App, t: int) -> int:
         return t + app.config.roaming_days * 86400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -132,6 +133,9 @@ class Metrics(Protocol):
     def incr_many(self, app: App, amounts: Mapping[str, int]) -> None: ...  # one write for several counters
     def mark(self, app: App, name: str, member: str) -> bool: ...  # count `member` once per day; True if new
     def peak(self, app: App, name: str, value: int) -> None: ...  # keep the day's maximum
+    # Counted in the container and written in batches (the send path): see store/counters.py
+    def later(self, app: App, amounts: Mapping[str, int], marks: Iterable[tuple[str, str]] = ()) -> None: ...
+    def flush(self, due_only: bool = False) -> None: ...  # write what `later` counted (before any read of it)
     def day(self, sdkappid: int, day: str) -> dict[str, int]: ...
 
 
@@ -146,9 +150,32 @@ class RelationCheck(Protocol):
 class Limits(Protocol):
     """Atomic windows shared by every Lambda instance (rate limits, daily quotas, minimum gaps)."""
 
-    def take(self, sdkappid: int, bucket: str, limit: int, expires: int) -> bool: ...  # False: window is full
+    def take(  # False: the window has no room for `amount` more uses
+        self, sdkappid: int, bucket: str, limit: int, expires: int, amount: int = 1
+    ) -> bool: ...
     def give_back(self, sdkappid: int, bucket: str) -> None: ...
     def space(self, sdkappid: int, bucket: str, now: float, gap: float, expires: int) -> bool: ...  # False: too soon
+
+
+class ReadAhead(Protocol):
+    """The items a send reads by key, fetched in one request before it starts (store/readahead.py)."""
+
+    def c2c_send(
+        self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool
+    ) -> AbstractContextManager[None]: ...
+    def group_send(self, sdkappid: int, gid: str, sender: str | None) -> AbstractContextManager[None]: ...
+
+
+class NoReadAhead:
+    """Every read goes on its own (services built without a store, and tests' fakes)."""
+
+    def c2c_send(
+        self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool
+    ) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def group_send(self, sdkappid: int, gid: str, sender: str | None) -> AbstractContextManager[None]:
+        return nullcontext()
 
 
 class DailyStats(Protocol):

@@ -46,6 +46,7 @@ class StatsService:
 
     def finalize_day(self, app: App, day: str) -> dict[str, int]:
         """Write the day's finalised figures from its raw counters (an overwrite: running it twice changes nothing)."""
+        self._metrics.flush()  # this container's batched counts (and marks) are in before they are read
         previous = self._daily.get(app.sdkappid, rules.shift(day, -1))
         senders = self._daily.marked(app.sdkappid, day, ("C2CSendMsgUserNum", "GroupSendMsgUserNum"))
         figures = rules.finalize(self._metrics.day(app.sdkappid, day), previous, len(senders))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -23,6 +23,20 @@ class TableMeta:
     max_retry_attempts = 3
 
 
+def _nothing_ahead(table: str, pk: str, sk: str) -> tuple[bool, dict[str, Any] | None]:
+    return False, None
+
+
+class _Answered:
+    """Items read ahead in one request (store/readahead.py installs `take`): (read ahead?, raw item or None)."""
+
+    take: Callable[[str, str, str], tuple[bool, dict[str, Any] | None]] = staticmethod(_nothing_ahead)
+
+
+answered = _Answered()
+_M = TypeVar("_M", bound="BaseModel")
+
+
 class BaseModel(Model):
     """All models: `pk`/`sk` string keys. Subclasses set `table_key` and their own `class Meta(TableMeta)`."""
 
@@ -33,6 +47,27 @@ class BaseModel(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def get(
+        cls: type[_M],
+        hash_key: Any,
+        range_key: Any = None,
+        consistent_read: bool = False,
+        attributes_to_get: Sequence[str] | None = None,
+    ) -> _M:
+        """GetItem, unless the item was read ahead for the running operation (store/readahead.py): then that
+        answer, once; an item read ahead as missing is read again when a consistent read was asked for."""
+        hit, item = answered.take(cls.Meta.table_name, str(hash_key), str(range_key))
+        if hit:
+            if item is not None:
+                return cls.from_raw_data(item)
+            if not consistent_read:
+                raise cls.DoesNotExist()
+        got: _M = Model.get.__func__(  # type: ignore[attr-defined]
+            cls, hash_key, range_key, consistent_read=consistent_read, attributes_to_get=attributes_to_get
+        )
+        return got
 
 
 class Gsi1(GlobalSecondaryIndex[Any]):

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from pynamodb.attributes import NumberAttribute
@@ -62,6 +64,9 @@ def _check(name: str) -> None:
 
 
 MARKS_REMEMBERED = 50_000
+# Counts of the send path wait in the container (see `later`) at most this long, or this many events.
+FLUSH_SECONDS = 5.0
+FLUSH_EVENTS = 100
 
 
 class DynamoMetrics:
@@ -70,6 +75,12 @@ class DynamoMetrics:
         # Members this container already marked today: a sender's every message would otherwise spend a
         # (failing) conditional write per "once a day" counter.
         self._marked: set[tuple[int, str, str, str]] = set()
+        # Counts deferred by `later`: (sdkappid, day) → amounts, and "once a day" marks not yet written.
+        self._lock = threading.Lock()
+        self._amounts: dict[tuple[int, str], Counter[str]] = {}
+        self._marks: dict[tuple[int, str], set[tuple[str, str]]] = {}
+        self._events = 0
+        self._since: float | None = None
 
     def _day(self, app: App) -> str:
         return day_of(self._clock.now(), app.config.timezone)
@@ -107,6 +118,88 @@ class DynamoMetrics:
         DayStatsModel(day_pk(app.sdkappid, day), STATS_SK).update(actions=[getattr(DayStatsModel, name).add(1)])
         return True
 
+    def later(self, app: App, amounts: Mapping[str, int], marks: Iterable[tuple[str, str]] = ()) -> None:
+        """Count in this container's buffer (no request): the send path's counters and "once a day" marks.
+
+        The buffer is written by `flush`: by the next call once it is FLUSH_SECONDS old or holds FLUSH_EVENTS
+        events (one UpdateItem per app and day, plus one conditional PutItem per member first marked in this
+        container), before this container reads any counter, and when the process ends. A busy container so
+        writes its statistics about once per FLUSH_SECONDS instead of once per message."""
+        for name in amounts:
+            _check(name)
+        day = self._day(app)
+        key = (app.sdkappid, day)
+        with self._lock:
+            counts = self._amounts.setdefault(key, Counter())
+            for name, n in amounts.items():
+                if n:
+                    counts[name] += n
+            for name, member in marks:
+                _check(name)
+                if (app.sdkappid, day, name, member) not in self._marked:
+                    self._marks.setdefault(key, set()).add((name, member))
+            self._events += 1
+            if self._since is None:
+                self._since = self._clock.now()
+        self.flush(due_only=True)
+
+    def due(self) -> bool:
+        since = self._since
+        return since is not None and (self._events >= FLUSH_EVENTS or self._clock.now() - since >= FLUSH_SECONDS)
+
+    def flush(self, due_only: bool = False) -> None:
+        """Write the buffered counts: marks first (a mark new across containers adds 1 to its counter), then one
+        UpdateItem per app and day. A failed write puts its counts back in the buffer (nothing is lost)."""
+        with self._lock:
+            if self._since is None or (due_only and not self.due()):
+                return
+            amounts, marks = self._amounts, self._marks
+            self._amounts, self._marks, self._events, self._since = {}, {}, 0, None
+        for key in list(dict.fromkeys([*marks, *amounts])):
+            sdkappid, day = key
+            counts = amounts.pop(key, Counter())
+            pending = marks.pop(key, set())
+            try:
+                while pending:
+                    name, member = next(iter(pending))
+                    if self._mark_once(sdkappid, day, name, member):
+                        counts[name] += 1
+                    pending.discard((name, member))
+                actions = [getattr(DayStatsModel, name).add(n) for name, n in sorted(counts.items()) if n]
+                if actions:
+                    DayStatsModel(day_pk(sdkappid, day), STATS_SK).update(actions=actions)
+            except Exception:
+                self._keep(key, counts, pending)
+                for rest in list(dict.fromkeys([*marks, *amounts])):
+                    self._keep(rest, amounts.pop(rest, Counter()), marks.pop(rest, set()))
+                raise
+
+    def _keep(self, key: tuple[int, str], counts: Counter[str], pending: set[tuple[str, str]]) -> None:
+        with self._lock:
+            self._amounts.setdefault(key, Counter()).update(counts)
+            if pending:
+                self._marks.setdefault(key, set()).update(pending)
+            if self._since is None:
+                self._since = self._clock.now()
+
+    def _mark_once(self, sdkappid: int, day: str, name: str, member: str) -> bool:
+        """The conditional PutItem of a "once a day" mark; True if no container had marked `member` that day."""
+        seen = (sdkappid, day, name, member)
+        if seen in self._marked:
+            return False
+        if len(self._marked) >= MARKS_REMEMBERED:
+            self._marked.clear()
+        row = MarkModel(mark_pk(sdkappid, day, name), member, expires=int(self._clock.now()) + MARK_TTL)
+        try:
+            row.save(condition=MarkModel.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            self._marked.add(seen)
+            return False
+        self._marked.add(seen)
+        return True
+
     def peak(self, app: App, name: str, value: int) -> None:
         _check(name)
         attr = getattr(DayStatsModel, name)
@@ -118,6 +211,7 @@ class DynamoMetrics:
                 raise
 
     def day(self, sdkappid: int, day: str) -> dict[str, int]:
+        self.flush()
         try:
             item = DayStatsModel.get(day_pk(sdkappid, day), STATS_SK)
         except DayStatsModel.DoesNotExist:

@@ -35,13 +35,15 @@ def _refused(exc: UpdateError) -> bool:
 
 
 class DynamoLimits:
-    def take(self, sdkappid: int, bucket: str, limit: int, expires: int) -> bool:
-        """Count one use of the window; False (and nothing written) once `limit` uses are counted."""
+    def take(self, sdkappid: int, bucket: str, limit: int, expires: int, amount: int = 1) -> bool:
+        """Count `amount` uses of the window; False (and nothing written) if that would pass `limit` uses."""
         item = LimitModel(limit_pk(sdkappid, bucket), COUNT_SK)
+        if amount > limit:
+            return False
         try:
             item.update(
-                actions=[LimitModel.n.add(1), LimitModel.expires.set(expires)],
-                condition=LimitModel.n.does_not_exist() | (LimitModel.n < limit),
+                actions=[LimitModel.n.add(amount), LimitModel.expires.set(expires)],
+                condition=LimitModel.n.does_not_exist() | (LimitModel.n <= limit - amount),
             )
         except UpdateError as exc:
             if _refused(exc):

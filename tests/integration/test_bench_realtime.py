@@ -22,7 +22,7 @@ def test_realtime_costs_stay_at_their_targets(empty_world):
     # presence reads the terminal counts in batches and queries only the accounts that have terminals
     presence = rows["openim/query_online_status, 150 accounts (12 online in all)"].operations
     assert (presence["BatchGetItem"], presence["Query"]) == (4, 12)
-    assert presence["UpdateItem"] == 1  # the REST call-rate window, not presence
+    assert presence["UpdateItem"] <= 1  # at most the REST call-rate window's lease (a tenth of a second's budget)
     # the sweep is one Query per app when nothing is stale, never a Scan
     assert rows["sweep of one app, nothing stale"].operations == {"Query": 1}
     assert "Scan" not in rows["sweep of one app, 12 stale terminals"].operations
