@@ -45,6 +45,16 @@ class Command:
     fields: tuple[Field, ...] | None  # None: not declared (the bad-input test refuses that)
 
     @property
+    def acting_names(self) -> set[str]:
+        """The acting field and its aliases (admin_getroammsg: Operator_Account or From_Account)."""
+        field = self.acting_field
+        names = {field} if field else set()
+        for f in self.fields or ():
+            if f.alias_of == field or (f.name == field and f.alias_of):
+                names |= {f.name, f.alias_of or f.name}
+        return names
+
+    @property
     def service(self) -> str:
         return self.name.split("/", 1)[0]
 
@@ -108,7 +118,8 @@ def dispatch(ctx: AuthContext, cmd: Command, data: Any) -> dict[str, Any]:
             named = data.get(cmd.acting_field)
             if named is not None and named != ctx.identifier:
                 raise errors.NotSelf(f"{ctx.identifier!r} may act only as itself in {cmd.acting_field}")
-            if named is None:  # an account acting for itself never has to name itself (From_Account...)
+            if not any(data.get(n) is not None for n in cmd.acting_names):
+                # an account acting for itself never has to name itself (From_Account...)
                 data = {**data, cmd.acting_field: ctx.identifier}
     if cmd.fields:
         check(cmd.fields, data, cmd.invalid_code)
