@@ -289,29 +289,41 @@ class OfflinePushService:
         online = self._directory.of_users(app.sdkappid, users) if checks and users else {}
         sent = dropped = 0
         failed: list[Device] = []
+        unread: list[str] = []  # recipients whose devices could not even be read: retried whole
         for user in users:
             conns = online.get(user, [])
             if conns and app.config.offline_push_scope != "platform":
                 continue
             types = {rules.TERMINAL_TYPES.get(c.platform.lower(), "pc") for c in conns}
-            s, d = self._push_user(app, user, payload, info, types, None if walk is None else walk[user], failed)
+            try:
+                s, d = self._push_user(app, user, payload, info, types, None if walk is None else walk[user], failed)
+            except Exception:  # one recipient's failure must not cost the others their push
+                log.exception("offline push failed for one recipient")
+                unread.append(user)
+                continue
             sent, dropped = sent + s, dropped + d
         if sent and payload["kind"] in (C2C, GROUP):
             self._metrics.incr(app, "C2CAPNSMsgNum" if payload["kind"] == C2C else "GroupAPNSMsgNum", sent)
-        if failed:
-            self._retry(payload, failed)
+        if failed or unread:
+            self._retry(payload, failed, unread)
         return Published(sent, dropped)
 
-    def _retry(self, payload: Mapping[str, Any], failed: Sequence[Device]) -> None:
-        """Devices whose publish failed get a new task (each device once: no duplicate on the ones that worked);
-        after MAX_ATTEMPTS the push is given up and logged (no token, no content)."""
+    def _retry(self, payload: Mapping[str, Any], failed: Sequence[Device], users: Sequence[str] = ()) -> None:
+        """Devices whose publish failed get a new task (each device once: no duplicate on the ones that worked), and
+        recipients whose devices could not be read another; after MAX_ATTEMPTS the push is given up and logged (no
+        token, no content)."""
         attempt = int(payload.get("attempt", 0)) + 1
         if attempt >= MAX_ATTEMPTS:
-            log.error("offline push given up after %d attempts for %d device(s)", attempt, len(failed))
+            log.error("offline push given up after %d attempts: %d device(s), %d recipient(s)", attempt,
+                      len(failed), len(users))  # fmt: skip
             return
-        rest = {k: v for k, v in payload.items() if k not in ("everyone", "after", "retry", "attempt")}
-        retry = [[d.user, d.platform, d.token] for d in failed]
-        self._tasks.enqueue(rules.TASK, {**rest, "users": [d.user for d in failed], "retry": retry, "attempt": attempt})
+        rest = {k: v for k, v in payload.items() if k not in ("everyone", "after", "retry", "attempt", "users")}
+        if failed:
+            retry = [[d.user, d.platform, d.token] for d in failed]
+            users_of = list(dict.fromkeys(d.user for d in failed))
+            self._tasks.enqueue(rules.TASK, {**rest, "users": users_of, "retry": retry, "attempt": attempt})
+        if users:
+            self._tasks.enqueue(rules.TASK, {**rest, "users": list(users), "attempt": attempt})
 
     def _split_group(self, app: App, payload: Mapping[str, Any]) -> Published:
         """Offline members with push on (MsgFlag AcceptAndNotify), in tasks of GROUP_PAGE recipients."""

@@ -148,3 +148,24 @@ def test_a_failed_publish_is_retried_for_that_device_only_then_given_up(built, a
     flaky.failing["flaky-token"] = 10
     _send(built, app, random=2)
     assert len(flaky.to("flaky-token")) == 1 and flaky.failing["flaky-token"] == 10 - service.MAX_ATTEMPTS
+
+
+def test_a_recipient_whose_devices_cannot_be_read_is_retried_without_costing_the_others(built, app, sns, task_queue):
+    from chalicelib.domain.offline_push import PushInfo
+
+    for user in ("alice", "carol"):
+        built.offline_push.register(app, user, "APNS", f"{user}-token")
+    repo = built.offline_push._devices
+    real, calls = repo.of_user, {"alice": 0}
+
+    def flaky(sdkappid, user):
+        if user == "alice" and calls["alice"] == 0:
+            calls["alice"] += 1
+            raise RuntimeError("ProvisionedThroughputExceeded")
+        return real(sdkappid, user)
+
+    repo.of_user = flaky
+    payload = built.offline_push._payload(app, "AllMember", "bob", "", TEXT, PushInfo(), users=["alice", "carol"])
+    built.offline_push.run(payload)
+    assert len(sns.to("carol-token")) == 1 and len(sns.to("alice-token")) == 1  # alice through the retry
+    assert [p.get("attempt") for k, p in task_queue.enqueued if k == rules.TASK] == [1]
