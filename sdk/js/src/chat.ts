@@ -384,6 +384,16 @@ export class YuntongChat {
       case "blacklist_deleted":
         void this.refreshBlacklist();
         return;
+      case "GroupMessageModified": {
+        // an edit is stored in place (no MsgSeq of its own): history shows it, online members are told
+        const gid = String(data.GroupId ?? "");
+        const m = fromGroupWire(data, gid, this.userID);
+        if (this.store.find(m.conversationID, m.ID)?.isRevoked) return;
+        const out = this.store.update(m);
+        out.isModified = true;
+        this.store.queueModified(out);
+        return;
+      }
       case "GroupSystemNotification":
       case "GroupJoinApplication":
       case "GroupJoinApplicationResult": {
@@ -608,7 +618,12 @@ export class YuntongChat {
   async modifyMessage(message: Message): Promise<Result<{ message: Message }>> {
     if (!(message instanceof Message)) throw chatError(ERR.INVALID_PARAMETERS, "not a message");
     if (message.conversationType === TYPES.CONV_GROUP) {
-      throw chatError(ERR.INVALID_PARAMETERS, "editing group messages is not supported by the server");
+      const gbody: Json = { GroupId: message.to, MsgSeq: message.sequence, MsgBody: [elementOf(message.type, message.payload)] };
+      if (message.cloudCustomData) gbody.CloudCustomData = message.cloudCustomData;
+      await this.request("openim/modify_group_msg", gbody);
+      message._elements = gbody.MsgBody as Message["_elements"];
+      message.isModified = true;
+      return ok({ message });
     }
     const body: Json = {
       From_Account: message.from,

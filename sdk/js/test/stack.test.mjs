@@ -297,6 +297,13 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
     const aUnread = (await A.getConversationProfile(`GROUP${gid}`)).data.conversation.unreadCount;
     assert.equal(aUnread, 0, "own messages are not unread");
 
+    const modified = once(B, EVENT.MESSAGE_MODIFIED);
+    hello.data.message.payload = { text: "hello team (edited)" };
+    await A.modifyMessage(hello.data.message);
+    const mod = await modified;
+    assert.equal(mod.data[0].ID, hello.data.message.ID);
+    assert.equal(got.payload.text, "hello team (edited)");
+
     const revoked = once(B, EVENT.MESSAGE_REVOKED);
     await A.revokeMessage(hello.data.message);
     assert.equal((await revoked).data[0].ID, hello.data.message.ID);
