@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
@@ -246,6 +247,7 @@ def services() -> Services:
 
         _current = build()
         logs.configure(_current.settings.log_level)
+        atexit.register(_current.metrics.flush)  # the send path's batched statistics, when the process ends
     return _current
 
 
