@@ -61,6 +61,10 @@ class GroupMembers(Protocol):
     def push_members(self, app: App, gid: str, inc: str) -> tuple[str, str, list[tuple[str, str]]] | None: ...
 
 
+class PushFailed(RuntimeError):
+    """A push kept failing: the task is left to the queue's redelivery and dead-letter queue."""
+
+
 @dataclass(frozen=True)
 class Published:
     sent: int
@@ -314,9 +318,9 @@ class OfflinePushService:
         token, no content)."""
         attempt = int(payload.get("attempt", 0)) + 1
         if attempt >= MAX_ATTEMPTS:
-            log.error("offline push given up after %d attempts: %d device(s), %d recipient(s)", attempt,
-                      len(failed), len(users))  # fmt: skip
-            return
+            # The task (by now only the failing devices) fails: SQS redelivers it, then moves it to the dead-letter
+            # queue (api/tasks.py), from where `yuntong dlq redrive` replays it.
+            raise PushFailed(f"offline push failed {attempt} times: {len(failed)} device(s), {len(users)} recipient(s)")
         rest = {k: v for k, v in payload.items() if k not in ("everyone", "after", "retry", "attempt", "users")}
         if failed:
             retry = [[d.user, d.platform, d.token] for d in failed]
