@@ -22,14 +22,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import FANOUT_QUEUE
+from chalicelib.config import DLQ_SUFFIX, FANOUT_QUEUE
 from chalicelib.store.schema import cloudformation_resource
 from chalicelib.store.tables import TABLES
-from deploy import site
+from deploy import ops, site
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"
 DEPLOYED_STAGES = ("dev", "prod")
+APP_NAME = "yuntong"
 
 # Every DynamoDB action chalicelib makes at run time. tests/iam_guard.py fails the test run when the code uses one
 # that is missing here: add it, then run `python -m deploy.template policies`.
@@ -93,9 +94,17 @@ def table_logical_id(key: str) -> str:
     return f"{key.capitalize()}Table"
 
 
-def tables(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
-    prefix = table_prefix(stage, config_path)
-    return {table_logical_id(spec.key): cloudformation_resource(spec, f"{prefix}-{spec.key}") for spec in TABLES}
+def tables(stage: str, config_path: Path = CONFIG, prefix: Any = None) -> dict[str, Any]:
+    """Table resources named `{prefix}-{key}`: the stage's prefix from config.json, or with `prefix` the name of a
+    template parameter holding it."""
+
+    out: dict[str, Any] = {}
+    for spec in TABLES:
+        resource = cloudformation_resource(spec, f"{table_prefix(stage, config_path)}-{spec.key}")
+        if prefix is not None:
+            resource["Properties"]["TableName"] = {"Fn::Sub": f"${{{prefix}}}-{spec.key}"}
+        out[table_logical_id(spec.key)] = resource
+    return out
 
 
 def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
@@ -112,10 +121,14 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             {
+                # chalice deploy names every function {app}-{stage}-{handler}: only their log groups
                 "Sid": "Logs",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": "arn:aws:logs:*:*:*",
+                "Resource": [
+                    f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}-*",
+                    f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}-*:*",
+                ],
             },
             {
                 "Sid": "Tables",
@@ -135,6 +148,13 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": [f"sqs:{action}" for action in SQS_ACTIONS],
                 "Resource": f"arn:aws:sqs:*:*:{FANOUT_QUEUE}",
+            },
+            {
+                # the Tracing parameter (X-Ray has no resource-level permissions)
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
             },
             {
                 # Only this stage's apps' platform applications, their endpoints and webhook topics.
@@ -176,38 +196,115 @@ def _consumes_queue(function: dict[str, Any], queue_name: str) -> bool:
     return False
 
 
+def cfn_policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
+    """`policy(stage)` pinned to this stack: its region and account, its tables (TablePrefix parameter), its
+    websocket API, its queues and its functions' log groups (CloudFormation names them {stack}-{logical id}-...)."""
+    ws_stage = stage_config(stage, config_path).get("api_gateway_stage", "api")
+    here = "arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}"
+
+    def arn(service: str, rest: str) -> dict[str, str]:
+        return {"Fn::Sub": here.replace("{service}", service) + rest}
+
+    doc = policy(stage, config_path)
+    by_sid = {statement["Sid"]: statement for statement in doc["Statement"]}
+    by_sid["Logs"]["Action"] = ["logs:CreateLogStream", "logs:PutLogEvents"]  # the groups are the stack's
+    by_sid["Logs"]["Resource"] = [
+        arn("logs", ":log-group:/aws/lambda/${AWS::StackName}-*"),
+        arn("logs", ":log-group:/aws/lambda/${AWS::StackName}-*:*"),
+    ]
+    tables_arns: list[Any] = []
+    for spec in TABLES:
+        tables_arns.append(arn("dynamodb", f":table/${{TablePrefix}}-{spec.key}"))
+        if spec.gsis:
+            tables_arns.append(arn("dynamodb", f":table/${{TablePrefix}}-{spec.key}/index/*"))
+    by_sid["Tables"]["Resource"] = tables_arns
+    by_sid["WebsocketPush"]["Resource"] = arn("execute-api", f":${{WebsocketAPI}}/{ws_stage}/*/@connections/*")
+    by_sid["FanoutQueue"]["Resource"] = [
+        arn("sqs", f":{FANOUT_QUEUE}"),
+        arn("sqs", f":{FANOUT_QUEUE}{DLQ_SUFFIX}"),
+    ]
+    by_sid["OfflinePush"]["Resource"] = [
+        arn("sns", ":app/*/${TablePrefix}-*"),
+        arn("sns", ":endpoint/*/${TablePrefix}-*/*"),
+        arn("sns", ":${TablePrefix}-*"),
+    ]
+    return doc
+
+
 def merge_template(raw: dict[str, Any], stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
     """What to merge into the template `chalice package` emitted (`raw`) for `stage`."""
-    resources: dict[str, Any] = dict(tables(stage, config_path))
-    outputs: dict[str, Any] = {
-        f"{logical_id}Name": {"Value": {"Ref": logical_id}} for logical_id in tables(stage, config_path)
+    config = stage_config(stage, config_path)
+    table_resources = tables(stage, config_path, prefix="TablePrefix")
+    resources: dict[str, Any] = dict(table_resources)
+    outputs: dict[str, Any] = {f"{logical_id}Name": {"Value": {"Ref": logical_id}} for logical_id in table_resources}
+    parameters: dict[str, Any] = {
+        "Stage": {"Type": "String", "Default": stage, "Description": "YUNTONG_STAGE of every function"},
+        "TablePrefix": {
+            "Type": "String",
+            "Default": table_prefix(stage, config_path),
+            "Description": "tables are {TablePrefix}-apps, -entities, ...; retained when the stack is deleted, so a "
+            "new stack needs a new prefix or the old tables imported",
+        },
+        **ops.parameters(),
     }
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"YUNTONG_STAGE": {"Ref": "Stage"}, "YUNTONG_TABLE_PREFIX": {"Ref": "TablePrefix"}}
     raw_resources = raw.get("Resources", {})
-    if "WebsocketAPI" in raw_resources:
+    websocket_api = "WebsocketAPI" in raw_resources
+    if websocket_api:
         ws_stage = raw_resources["WebsocketAPIStage"]["Properties"]["StageName"]
         # REST handlers, jobs and the queue consumer have no websocket event to learn the endpoint from.
         env["YUNTONG_WS_ENDPOINT"] = {
             "Fn::Sub": f"https://${{WebsocketAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{ws_stage}"
         }
     functions = _functions(raw)
-    consumers = [f for f in functions.values() if _consumes_queue(f, FANOUT_QUEUE)]
+    consumers = {name: f for name, f in functions.items() if _consumes_queue(f, FANOUT_QUEUE)}
+    function_props: dict[str, dict[str, Any]] = {name: {} for name in functions}
     if consumers:
-        timeout = max(int(f.get("Properties", {}).get("Timeout", 60)) for f in consumers)
-        resources["FanoutQueue"] = {
-            "Type": "AWS::SQS::Queue",
-            # AWS requires the visibility timeout to be at least the consumer's timeout; 6x is its advice.
-            "Properties": {"QueueName": FANOUT_QUEUE, "VisibilityTimeout": 6 * timeout},
-        }
+        timeout = max(int(f.get("Properties", {}).get("Timeout", 60)) for f in consumers.values())
+        resources.update(ops.queues(timeout))
         # The Ref also orders creation: queue, then functions, then SAM's event source mapping.
         env["YUNTONG_FANOUT_QUEUE_URL"] = {"Ref": "FanoutQueue"}
         outputs["FanoutQueueUrl"] = {"Value": {"Ref": "FanoutQueue"}}
-    if env:
-        for name in functions:
-            resources[name] = {"Properties": {"Environment": {"Variables": dict(env)}}}
+        outputs["FanoutDeadLetterQueueUrl"] = {"Value": {"Ref": "FanoutDeadLetterQueue"}}
+        for name, function in consumers.items():
+            # Chalice cannot set it: only the failed messages of a batch go back to the queue (app.py returns them)
+            function_props[name]["Events"] = {
+                event_name: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+                for event_name, event in (function.get("Properties", {}).get("Events") or {}).items()
+                if event.get("Type") == "SQS"
+            }
+    role_policy = cfn_policy(stage, config_path)
+    if not websocket_api:
+        role_policy["Statement"] = [s for s in role_policy["Statement"] if s["Sid"] != "WebsocketPush"]
+    if not consumers:
+        role_policy["Statement"] = [s for s in role_policy["Statement"] if s["Sid"] != "FanoutQueue"]
+    for name, function in functions.items():
+        props = function_props[name]
+        props["Environment"] = {"Variables": dict(env)}
+        props["Tracing"] = {"Ref": "Tracing"}
+        resources[name] = {"Properties": props}
+        role = function.get("Properties", {}).get("Role")
+        role_id = str(role.get("Fn::GetAtt", [""])[0]) if isinstance(role, dict) else ""
+        if role_id in raw_resources:
+            # a list (chalice's deep merge replaces it whole): the same statements, pinned to this stack
+            policy_doc = {"PolicyName": f"{role_id}Policy", "PolicyDocument": role_policy}
+            resources[role_id] = {"Properties": {"Policies": [policy_doc]}}
+    resources.update(
+        ops.resources(
+            sorted(functions),
+            sorted(table_resources),
+            rest_api="RestAPI" in raw_resources,
+            websocket_api=websocket_api,
+            queue=bool(consumers),
+            app_name=str(config.get("app_name", APP_NAME)),
+            rest_stage=str(config.get("api_gateway_stage", "api")),
+        )
+    )
+    outputs["AlarmTopicArn"] = {"Value": {"Ref": "AlarmTopic"}}
+    outputs["DashboardName"] = {"Value": {"Ref": "Dashboard"}}
     resources.update(site.resources())  # the web app: S3 + CloudFront (deploy/site.py)
     outputs.update(site.outputs())
-    return {"Resources": resources, "Outputs": outputs}
+    return {"Parameters": parameters, "Conditions": ops.conditions(), "Resources": resources, "Outputs": outputs}
 
 
 def write_policies(config_path: Path = CONFIG) -> list[Path]:

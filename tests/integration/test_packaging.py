@@ -40,7 +40,7 @@ def test_make_package_builds_a_linted_prod_template_with_tables_policy_and_a_zip
     for spec in TABLES:
         table = resources[template.table_logical_id(spec.key)]
         assert table["Type"] == "AWS::DynamoDB::Table"
-        assert table["Properties"]["TableName"] == f"yuntong-prod-{spec.key}"
+        assert table["Properties"]["TableName"] == {"Fn::Sub": f"${{TablePrefix}}-{spec.key}"}
         assert table["DeletionPolicy"] == "Retain"
     assert _functions(sam), "chalice emitted no function"
     consumes_queue = any(
@@ -49,9 +49,10 @@ def test_make_package_builds_a_linted_prod_template_with_tables_policy_and_a_zip
     assert ("FanoutQueue" in resources) == consumes_queue
     for name, function in _functions(sam).items():
         role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
-        assert [p["PolicyDocument"] for p in role["Properties"]["Policies"]] == [template.policy("prod")], name
+        assert [p["PolicyDocument"] for p in role["Properties"]["Policies"]] == [template.cfn_policy("prod")], name
         env = function["Properties"]["Environment"]["Variables"]
-        assert env["YUNTONG_TABLE_PREFIX"] == "yuntong-prod"
+        assert env["YUNTONG_TABLE_PREFIX"] == {"Ref": "TablePrefix"}
+    assert sam["Parameters"]["TablePrefix"]["Default"] == "yuntong-prod"
 
     with zipfile.ZipFile(out / "deployment.zip") as zf:
         tops = {n.split("/", 1)[0] for n in zf.namelist()}
@@ -146,7 +147,7 @@ def test_package_of_an_app_with_websocket_queue_and_schedule_wires_endpoint_and_
             "Fn::Sub": f"https://${{WebsocketAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{ws_stage}"
         }, name
         assert env["YUNTONG_FANOUT_QUEUE_URL"] == {"Ref": "FanoutQueue"}, name
-        assert env["YUNTONG_STAGE"] == "prod", name
+        assert env["YUNTONG_STAGE"] == {"Ref": "Stage"}, name
     queue = sam["Resources"]["FanoutQueue"]["Properties"]
     assert queue["QueueName"] == "yuntong-fanout"
     assert queue["VisibilityTimeout"] >= functions["Fanout"]["Properties"]["Timeout"]
@@ -177,3 +178,41 @@ def test_make_package_adds_the_web_site_and_no_dev_usersig_endpoint(prod_package
     assert "usersig" not in sam_text.lower() and "/dev" not in sam_text  # the dev endpoint is the devstack's alone
     site = prod_package / "site"
     assert (site / "index.html").is_file() and (site / "sdk" / "yuntong-chat.mjs").is_file()
+
+
+def test_prod_template_has_dead_letters_retention_alarms_dashboard_and_scoped_iam(prod_package):
+    sam = json.loads((prod_package / "sam.json").read_text())  # cfn-lint clean (the fixture fails otherwise)
+    resources = sam["Resources"]
+    functions = _functions(sam)
+    assert sam["Parameters"]["LogRetentionDays"]["Default"] == 30
+    assert set(sam["Parameters"]["Tracing"]["AllowedValues"]) == {"Active", "PassThrough"}
+    queue = resources["FanoutQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]}
+    sqs_events = [e for e in functions["Fanout"]["Properties"]["Events"].values() if e["Type"] == "SQS"]
+    assert [e["Properties"]["FunctionResponseTypes"] for e in sqs_events] == [["ReportBatchItemFailures"]]
+    for name, function in functions.items():
+        group = resources[f"{name}LogGroup"]["Properties"]
+        assert group == {
+            "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{name}}}"},
+            "RetentionInDays": {"Ref": "LogRetentionDays"},
+        }
+        assert function["Properties"]["Tracing"] == {"Ref": "Tracing"}
+        for kind in ("Errors", "Throttles"):
+            assert resources[f"{name}{kind}Alarm"]["Properties"]["MetricName"] == kind
+    alarms = {r["Properties"].get("MetricName") for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {
+        "5XXError",
+        "ReadThrottleEvents",
+        "WriteThrottleEvents",
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateAgeOfOldestMessage",
+    } <= alarms
+    assert resources["MessagesTableSystemErrorsAlarm"]["Properties"]["Metrics"][-1]["Expression"].startswith("SUM(")
+    assert resources["Dashboard"]["Type"] == "AWS::CloudWatch::Dashboard"
+    doc = resources["FanoutRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    push = by_sid["WebsocketPush"]["Resource"]["Fn::Sub"]
+    assert push.startswith("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketAPI}/")
+    assert all("${AWS::StackName}-" in r["Fn::Sub"] for r in by_sid["Logs"]["Resource"])
+    assert "logs:CreateLogGroup" not in by_sid["Logs"]["Action"]  # the stack makes the groups, with retention
+    assert all(":table/${TablePrefix}-" in r["Fn::Sub"] for r in by_sid["Tables"]["Resource"])

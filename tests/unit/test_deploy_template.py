@@ -81,11 +81,19 @@ def _function(env=None, events=None):
     return {"Type": "AWS::Serverless::Function", "Properties": props}
 
 
-def test_merge_adds_tables_but_touches_no_function_when_there_is_no_websocket_api_or_queue():
+def test_merge_adds_tables_and_parameters_and_no_queue_when_nothing_consumes_it():
     raw = {"Resources": {"APIHandler": _function(), "RestAPI": {"Type": "AWS::Serverless::Api"}}}
     merged = template.merge_template(raw, "prod")
-    assert set(merged["Resources"]) == {template.table_logical_id(s.key) for s in TABLES}
-    assert "FanoutQueue" not in merged["Resources"]
+    assert {template.table_logical_id(s.key) for s in TABLES} <= set(merged["Resources"])
+    assert "FanoutQueue" not in merged["Resources"] and "DeadLettersAlarm" not in merged["Resources"]
+    assert merged["Parameters"]["TablePrefix"]["Default"] == "yuntong-prod"
+    assert merged["Parameters"]["Stage"]["Default"] == "prod"
+    assert merged["Parameters"]["LogRetentionDays"]["Default"] == 30
+    table = merged["Resources"]["AppsTable"]["Properties"]["TableName"]
+    assert table == {"Fn::Sub": "${TablePrefix}-apps"}
+    env = merged["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env == {"YUNTONG_STAGE": {"Ref": "Stage"}, "YUNTONG_TABLE_PREFIX": {"Ref": "TablePrefix"}}
+    assert merged["Resources"]["APIHandler"]["Properties"]["Tracing"] == {"Ref": "Tracing"}
 
 
 def test_merge_points_every_function_at_the_websocket_management_endpoint():
@@ -112,10 +120,23 @@ def test_merge_creates_the_fanout_queue_only_for_a_consumer_of_it():
     consumer["Properties"]["Timeout"] = 30
     merged = template.merge_template({"Resources": {"Fanout": consumer, "APIHandler": _function()}}, "prod")
     queue_res = merged["Resources"]["FanoutQueue"]
-    assert queue_res["Properties"] == {"QueueName": "yuntong-fanout", "VisibilityTimeout": 180}
+    assert queue_res["Properties"] == {
+        "QueueName": "yuntong-fanout",
+        "VisibilityTimeout": 180,
+        "RedrivePolicy": {
+            "deadLetterTargetArn": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]},
+            "maxReceiveCount": 3,
+        },
+    }
+    assert merged["Resources"]["FanoutDeadLetterQueue"]["Properties"]["QueueName"] == "yuntong-fanout-dlq"
     for name in ("Fanout", "APIHandler"):
         env = merged["Resources"][name]["Properties"]["Environment"]["Variables"]
-        assert env == {"YUNTONG_FANOUT_QUEUE_URL": {"Ref": "FanoutQueue"}}
+        assert env["YUNTONG_FANOUT_QUEUE_URL"] == {"Ref": "FanoutQueue"}
+    events = merged["Resources"]["Fanout"]["Properties"]["Events"]
+    assert events == {"FanoutSqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
+    assert "Events" not in merged["Resources"]["APIHandler"]["Properties"]
+    alarm = merged["Resources"]["DeadLettersAlarm"]["Properties"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Threshold"] == 0
 
     other = _function(events={"E": {"Type": "SQS", "Properties": {"Queue": "arn:aws:sqs:us-east-1:1:elsewhere"}}})
     assert "FanoutQueue" not in template.merge_template({"Resources": {"Other": other}}, "prod")["Resources"]

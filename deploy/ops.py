@@ -1,0 +1,254 @@
+"""Operations resources merged into the packaged template: dead-letter queue, log groups, alarms, dashboard.
+
+Everything here is generated from what `chalice package` emitted (the raw template), so a new handler gets its log
+group, its alarms and its dashboard line without anyone editing this file.
+
+- Parameters: `LogRetentionDays` (30 by default), `Tracing` (`PassThrough` or `Active`: X-Ray), `AlarmEmail`
+  (optional: subscribed to the `AlarmTopic` every alarm notifies).
+- Log groups `/aws/lambda/<function>` with that retention, one per function (the role may only write to them).
+- Alarms: each function's Errors and Throttles; the REST API's 5XXError; the websocket API's integration errors;
+  each table's read/write throttle events and system errors; any message in the dead-letter queue; the fan-out
+  queue's oldest message older than `FANOUT_AGE_ALARM_S`.
+- A CloudWatch dashboard `<stack>-ops` with the same metrics.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.config import DLQ_SUFFIX, FANOUT_QUEUE, MAX_RECEIVES
+
+DLQ_RETENTION_S = 14 * 24 * 3600  # SQS's maximum: two weeks to notice, fix and redrive
+FANOUT_AGE_ALARM_S = 300  # fan-out is meant to take seconds; five minutes behind means the consumer is failing
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288)
+# DynamoDB reports SystemErrors per operation (no table-wide metric): the operations the code uses.
+DDB_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem")
+
+
+def parameters() -> dict[str, Any]:
+    return {
+        "LogRetentionDays": {
+            "Type": "Number",
+            "Default": 30,
+            "AllowedValues": list(RETENTION_DAYS),
+            "Description": "days CloudWatch Logs keeps each function's logs",
+        },
+        "Tracing": {
+            "Type": "String",
+            "Default": "PassThrough",
+            "AllowedValues": ["PassThrough", "Active"],
+            "Description": "Active: X-Ray traces every invocation",
+        },
+        "AlarmEmail": {
+            "Type": "String",
+            "Default": "",
+            "Description": "optional: an address subscribed to the alarm topic (confirm the mail AWS sends)",
+        },
+    }
+
+
+def queues(consumer_timeout: int) -> dict[str, Any]:
+    """The fan-out queue with its redrive policy, and its dead-letter queue."""
+    return {
+        "FanoutDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": FANOUT_QUEUE + DLQ_SUFFIX, "MessageRetentionPeriod": DLQ_RETENTION_S},
+        },
+        "FanoutQueue": {
+            "Type": "AWS::SQS::Queue",
+            # AWS requires the visibility timeout to be at least the consumer's timeout; 6x is its advice.
+            "Properties": {
+                "QueueName": FANOUT_QUEUE,
+                "VisibilityTimeout": 6 * consumer_timeout,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]},
+                    "maxReceiveCount": MAX_RECEIVES,
+                },
+            },
+        },
+    }
+
+
+def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "AlarmDescription": description,
+        "Namespace": namespace,
+        "MetricName": metric,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "AlarmTopic"}],
+        "OKActions": [{"Ref": "AlarmTopic"}],
+    }
+    props.update(extra)
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+
+
+def _ddb_system_errors(table_id: str) -> dict[str, Any]:
+    metrics: list[dict[str, Any]] = [
+        {
+            "Id": f"op{i}",
+            "ReturnData": False,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/DynamoDB",
+                    "MetricName": "SystemErrors",
+                    "Dimensions": [
+                        {"Name": "TableName", "Value": {"Ref": table_id}},
+                        {"Name": "Operation", "Value": op},
+                    ],
+                },
+                "Period": 60,
+                "Stat": "Sum",
+            },
+        }
+        for i, op in enumerate(DDB_OPERATIONS)
+    ]
+    ids = ",".join(m["Id"] for m in metrics)
+    metrics.append({"Id": "total", "Expression": f"SUM([{ids}])", "ReturnData": True, "Label": "SystemErrors"})
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": f"DynamoDB system errors on {table_id}",
+            "Metrics": metrics,
+            "EvaluationPeriods": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}],
+        },
+    }
+
+
+def resources(
+    functions: list[str],
+    table_ids: list[str],
+    *,
+    rest_api: bool,
+    websocket_api: bool,
+    queue: bool,
+    app_name: str = "yuntong",
+    rest_stage: str = "api",
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}},
+        },
+    }
+    for fn in functions:
+        out[f"{fn}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{fn}}}"},
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+            },
+        }
+        dims: dict[str, Any] = {"FunctionName": {"Ref": fn}}
+        out[f"{fn}ErrorsAlarm"] = _alarm(f"{fn}: invocations that failed", "AWS/Lambda", "Errors", dims)
+        out[f"{fn}ThrottlesAlarm"] = _alarm(f"{fn}: invocations throttled", "AWS/Lambda", "Throttles", dims)
+    if rest_api:
+        # API Gateway reports REST metrics by API name, which chalice sets to the app name
+        rest_dims: dict[str, Any] = {"ApiName": app_name, "Stage": rest_stage}
+        out["RestApi5xxAlarm"] = _alarm("REST API answered 5xx", "AWS/ApiGateway", "5XXError", rest_dims)
+    if websocket_api:
+        out["WebsocketErrorsAlarm"] = _alarm(
+            "websocket API integration errors", "AWS/ApiGateway", "IntegrationError", {"ApiId": {"Ref": "WebsocketAPI"}}
+        )
+    for table_id in table_ids:
+        dims = {"TableName": {"Ref": table_id}}
+        out[f"{table_id}ReadThrottlesAlarm"] = _alarm(
+            f"{table_id}: reads throttled", "AWS/DynamoDB", "ReadThrottleEvents", dims
+        )
+        out[f"{table_id}WriteThrottlesAlarm"] = _alarm(
+            f"{table_id}: writes throttled", "AWS/DynamoDB", "WriteThrottleEvents", dims
+        )
+        out[f"{table_id}SystemErrorsAlarm"] = _ddb_system_errors(table_id)
+    if queue:
+        out["DeadLettersAlarm"] = _alarm(
+            "tasks in the dead-letter queue: `yuntong dlq list`, fix the cause, `yuntong dlq redrive`",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "QueueName"]}},
+            Statistic="Maximum",
+        )
+        out["FanoutAgeAlarm"] = _alarm(
+            f"fan-out queue's oldest task older than {FANOUT_AGE_ALARM_S} s",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            {"QueueName": {"Fn::GetAtt": ["FanoutQueue", "QueueName"]}},
+            Statistic="Maximum",
+            Threshold=FANOUT_AGE_ALARM_S,
+            EvaluationPeriods=3,
+        )
+    out["Dashboard"] = dashboard(functions, table_ids, rest_api=rest_api, queue=queue, app_name=app_name)
+    return out
+
+
+def dashboard(
+    functions: list[str], table_ids: list[str], *, rest_api: bool, queue: bool, app_name: str = "yuntong"
+) -> dict[str, Any]:
+    """One dashboard; its body is a Fn::Sub string so that function, table and queue names resolve at deploy."""
+
+    def widget(title: str, metrics: list[list[Any]], stat: str = "Sum") -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "width": 12,
+            "height": 6,
+            "properties": {"title": title, "metrics": metrics, "stat": stat, "period": 60, "region": "${AWS::Region}"},
+        }
+
+    widgets = [
+        widget("Lambda errors", [["AWS/Lambda", "Errors", "FunctionName", f"${{{fn}}}"] for fn in functions]),
+        widget("Lambda throttles", [["AWS/Lambda", "Throttles", "FunctionName", f"${{{fn}}}"] for fn in functions]),
+        widget(
+            "Lambda duration p99",
+            [["AWS/Lambda", "Duration", "FunctionName", f"${{{fn}}}"] for fn in functions],
+            stat="p99",
+        ),
+        widget(
+            "DynamoDB throttles",
+            [
+                ["AWS/DynamoDB", m, "TableName", f"${{{t}}}"]
+                for t in table_ids
+                for m in ("ReadThrottleEvents", "WriteThrottleEvents")
+            ],
+        ),
+    ]
+    if rest_api:
+        rest = [["AWS/ApiGateway", m, "ApiName", app_name] for m in ("4XXError", "5XXError")]
+        widgets.append(widget("REST 4xx/5xx", rest))
+    if queue:
+        widgets.append(
+            widget(
+                "Fan-out queue: oldest task (s), dead letters",
+                [
+                    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "${FanoutQueue.QueueName}"],
+                    [
+                        "AWS/SQS",
+                        "ApproximateNumberOfMessagesVisible",
+                        "QueueName",
+                        "${FanoutDeadLetterQueue.QueueName}",
+                    ],
+                ],
+                stat="Maximum",
+            )
+        )
+    body = json.dumps({"widgets": widgets})
+    return {
+        "Type": "AWS::CloudWatch::Dashboard",
+        "Properties": {"DashboardName": {"Fn::Sub": "${AWS::StackName}-ops"}, "DashboardBody": {"Fn::Sub": body}},
+    }
+
+
+def conditions() -> dict[str, Any]:
+    return {"HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}}
