@@ -22,6 +22,8 @@ from chalicelib.api import envelope, registry
 from chalicelib.api.context import AuthContext
 from chalicelib.api.rest import credentials, parse_json
 from chalicelib.domain import errors
+from chalicelib.push import endpoint as learned_endpoint
+from chalicelib.push.gateway import ApiGatewayPusher
 from chalicelib.wiring import services
 
 log = logging.getLogger("yuntong.ws")
@@ -101,6 +103,7 @@ def connect(event: WebsocketEvent) -> dict[str, Any]:
     and the connection's first frame is answered with the refusal's code, then closed (see RealtimeService.session).
     """
     query: Mapping[str, str] = event.to_dict().get("queryStringParameters") or {}
+    _learn_endpoint(event)
     try:
         sdkappid, identifier, sig = credentials(query)
         services().realtime.login(sdkappid, identifier, sig, query.get("platform"), event.connection_id)
@@ -113,6 +116,16 @@ def connect(event: WebsocketEvent) -> dict[str, Any]:
         log.exception("websocket login failed")
         return {"statusCode": 500, "body": json.dumps(envelope.fail(errors.Internal()))}
     return ACCEPTED
+
+
+def _learn_endpoint(event: WebsocketEvent) -> None:
+    """`chalice deploy` sets no YUNTONG_WS_ENDPOINT: the first `$connect` of a container records it for the rest."""
+    pusher = services().pusher
+    if isinstance(pusher, ApiGatewayPusher) and pusher.learns_endpoint:
+        try:
+            learned_endpoint.learn(event.to_dict().get("requestContext") or {})
+        except Exception:
+            log.exception("recording the websocket endpoint failed")
 
 
 def _refusal_status(code: int) -> int:

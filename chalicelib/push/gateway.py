@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from chalicelib.push import endpoint as learned_endpoint  # imported here so that wiring binds its model
+
 log = logging.getLogger("yuntong.push")
 
 
@@ -31,8 +33,10 @@ class ApiGatewayPusher:
             import boto3
             from botocore.config import Config
 
+            if not self._endpoint:  # `chalice deploy`: learned from the websocket events (push/endpoint.py)
+                self._endpoint = learned_endpoint.current()
             if not self._endpoint:
-                raise RuntimeError("YUNTONG_WS_ENDPOINT is not configured: cannot push to websocket clients")
+                raise RuntimeError("no websocket endpoint yet (YUNTONG_WS_ENDPOINT unset, no connection seen)")
             self._client = boto3.client(
                 "apigatewaymanagementapi",
                 endpoint_url=self._endpoint,
@@ -41,6 +45,11 @@ class ApiGatewayPusher:
                 config=Config(max_pool_connections=self._workers, retries={"max_attempts": 2, "mode": "standard"}),
             )
         return self._client
+
+    @property
+    def learns_endpoint(self) -> bool:
+        """No endpoint configured: the websocket handlers teach it (push/endpoint.py)."""
+        return not self._endpoint and self._client is None
 
     def send(self, connection_id: str, frame: Mapping[str, Any]) -> bool:
         """False when the connection is gone (the caller prunes it); other errors are logged, not raised."""
