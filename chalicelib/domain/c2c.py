@@ -246,7 +246,8 @@ class Message:
         return replace(self, flags=self.flags | RECALLED, body=[], cloud=None)
 
     def history(self) -> dict[str, Any]:
-        """An admin_getroammsg MsgList item."""
+        """An admin_getroammsg MsgList item (also LastMsg in recent contacts and the log's entries): with the
+        sender's nick and avatar as they were when it was sent (the FAQ's "message sender profile")."""
         out: dict[str, Any] = {
             "From_Account": self.sender,
             "To_Account": self.recipient,
@@ -256,6 +257,7 @@ class Message:
             "MsgFlagBits": self.flags,
             "MsgKey": self.key,
             "MsgBody": self.body,
+            "SenderProfile": {"Nick": self.nick, "FaceUrl": self.face},
         }
         if self.cloud is not None:
             out["CloudCustomData"] = self.cloud
@@ -267,7 +269,6 @@ class Message:
         Online-only messages carry `OnlineOnlyFlag: 1` and no position (they are not in the conversation's log).
         """
         out = self.history()
-        out["SenderProfile"] = {"Nick": self.nick, "FaceUrl": self.face}
         if position is None:
             out["OnlineOnlyFlag"] = 1
         else:

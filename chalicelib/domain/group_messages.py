@@ -80,6 +80,8 @@ class GroupMessage:
     is_system: bool = False
     state: str = LIVE
     expires: int | None = None
+    nick: str = ""  # the sender's nick and avatar when it was sent (a member's message; the App admin's: none)
+    face: str = ""
 
     def expired(self, now: float) -> bool:
         return self.expires is not None and self.expires <= now
@@ -107,6 +109,8 @@ def row(group_id: str, msg: GroupMessage) -> dict[str, Any]:
     }
     if msg.cloud_custom_data:
         out["CloudCustomData"] = msg.cloud_custom_data
+    if not msg.is_system:  # the FAQ's "message sender profile": as it was when sent, in history and pushes alike
+        out["SenderProfile"] = {"Nick": msg.nick, "FaceUrl": msg.face}
     return out
 
 

@@ -9,6 +9,7 @@ members.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.domain import errors, mute
@@ -66,15 +67,10 @@ class GroupMessageEdits:
             self._dirty.check(app, texts(body), what="MsgBody")
         if not self._repo.rewrite(app.sdkappid, group.group_id, group.incarnation, seq, body, cloud):
             raise errors.error(NOT_EDITABLE, f"message {seq} of group {gid!r} was recalled meanwhile")
-        edited = rules.GroupMessage(
-            msg.seq,
-            msg.random,
-            msg.time,
-            msg.sender,
-            msg.priority,
-            msg.body if body is None else body,
-            msg.cloud_custom_data if cloud is None else cloud,
-            expires=msg.expires,
+        edited = replace(
+            msg,
+            body=msg.body if body is None else body,
+            cloud_custom_data=msg.cloud_custom_data if cloud is None else cloud,
         )
         self._fanout.deliver(app, GroupRef.of(group), MODIFY_EVENT, rules.row(group.group_id, edited))
 

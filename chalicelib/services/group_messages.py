@@ -131,6 +131,8 @@ class GroupMessageService:
         msg = GroupMessage(
             0, out.random, t, sender, out.priority, out.body, out.cloud_custom_data, expires=self._expires(app, t)
         )
+        if profile is not None:  # stored with the message (no request of its own: _check_sender read it)
+            msg = dataclasses.replace(msg, nick=str(profile.get(NICK) or ""), face=str(profile.get(IMAGE) or ""))
         if out.online_only and group.kind != AVCHATROOM:
             seq = 0  # online only: delivered, never stored, takes no seq
         else:

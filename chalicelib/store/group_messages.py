@@ -65,6 +65,8 @@ class GroupMsgModel(ExpiringModel):
     ccd = UnicodeAttribute(null=True)
     system = NumberAttribute(null=True)
     state = UnicodeAttribute(null=True)
+    nick = UnicodeAttribute(attr_name="n", null=True)  # the sender's profile when it was sent
+    face = UnicodeAttribute(attr_name="a", null=True)
 
 
 class SeqModel(BaseModel):
@@ -98,6 +100,8 @@ def _to_msg(m: GroupMsgModel) -> GroupMessage:
         is_system=bool(m.system),
         state=m.state or LIVE,
         expires=None if m.expires is None else int(m.expires),
+        nick=m.nick or "",
+        face=m.face or "",
     )
 
 
@@ -150,6 +154,8 @@ class DynamoGroupMessageRepo:
                 ccd=msg.cloud_custom_data or None,
                 system=1 if msg.is_system else None,
                 expires=msg.expires,
+                nick=msg.nick or None,
+                face=msg.face or None,
             )
             try:
                 item.save(condition=GroupMsgModel.pk.does_not_exist())

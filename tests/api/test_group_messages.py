@@ -38,7 +38,8 @@ def test_send_returns_time_and_seq_and_pushes_with_the_senders_profile(svc, api,
         "MsgBody": text("hello"), "CloudCustomData": "cc", "SenderProfile": {"Nick": "Bobby", "FaceUrl": "http://b.png"},
     }  # fmt: skip
     (row,) = history(api, gid)
-    assert row["MsgBody"] == text("hello") and "SenderProfile" not in row  # history keeps none (FAQ)
+    assert row["MsgBody"] == text("hello")
+    assert row["SenderProfile"] == {"Nick": "Bobby", "FaceUrl": "http://b.png"}  # as it was when sent (issue 19)
 
 
 def test_an_account_sends_as_itself_only(api, people):
