@@ -25,6 +25,10 @@ class Settings:
     ws_endpoint: str | None = None
     sqs_endpoint: str | None = None
     sns_endpoint: str | None = None  # offline push (None: boto3's own, AWS_ENDPOINT_URL_SNS or AWS)
+    # Media (images, files, sounds, videos): the bucket, and S3's endpoint (moto in the local stack, where
+    # presigned URLs point at it too). Bucket names are global in AWS: deploy sets YUNTONG_MEDIA_BUCKET.
+    media_bucket: str = ""
+    s3_endpoint: str | None = None
     fanout_queue_url: str | None = None
     fanout_queue_name: str = FANOUT_QUEUE
     log_level: str = "INFO"
@@ -35,6 +39,11 @@ class Settings:
 
     def table_name(self, key: str) -> str:
         return f"{self.table_prefix}-{key}"
+
+    @property
+    def bucket(self) -> str:
+        """The media bucket: YUNTONG_MEDIA_BUCKET, else `{table prefix}-media`."""
+        return self.media_bucket or f"{self.table_prefix}-media"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +57,8 @@ class Settings:
             ws_endpoint=e.get("YUNTONG_WS_ENDPOINT") or None,
             sqs_endpoint=e.get("YUNTONG_SQS_ENDPOINT") or None,
             sns_endpoint=e.get("YUNTONG_SNS_ENDPOINT") or None,
+            media_bucket=e.get("YUNTONG_MEDIA_BUCKET", ""),
+            s3_endpoint=e.get("YUNTONG_S3_ENDPOINT") or None,
             fanout_queue_url=e.get("YUNTONG_FANOUT_QUEUE_URL") or None,
             log_level=e.get("YUNTONG_LOG_LEVEL", "INFO"),
             push_workers=int(e.get("YUNTONG_PUSH_WORKERS", "32")),

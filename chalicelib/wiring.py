@@ -23,6 +23,7 @@ from chalicelib.services.group_messages import GroupMessageService
 from chalicelib.services.group_recent import GroupRecentTimes
 from chalicelib.services.groups import GroupService
 from chalicelib.services.limits import RequestGuard
+from chalicelib.services.media import MediaService
 from chalicelib.services.mute import GlobalMuteService
 from chalicelib.services.notify import Notifier
 from chalicelib.services.offline_push import GroupPushMembers, OfflinePushService, PushGateway
@@ -73,6 +74,7 @@ class Services:
     offline_push: OfflinePushService
     group_attrs: GroupAttrService
     group_edits: GroupMessageEdits
+    media: MediaService
 
 
 def build(
@@ -83,6 +85,8 @@ def build(
     tasks: TaskQueue | None = None,
     push_gateway: PushGateway | None = None,
 ) -> Services:
+    from chalicelib.blobs.images import PillowImages
+    from chalicelib.blobs.s3 import S3Blobs
     from chalicelib.push.gateway import ApiGatewayPusher
     from chalicelib.push.queue import SqsTaskQueue
     from chalicelib.push.sns import SnsPush
@@ -100,6 +104,7 @@ def build(
     from chalicelib.store.group_online import DynamoGroupOnlineIndex
     from chalicelib.store.groups import DynamoGroupRepo
     from chalicelib.store.limits import DynamoLimits
+    from chalicelib.store.media import DynamoMediaRepo
     from chalicelib.store.push import DynamoPushStore
     from chalicelib.store.readahead import DynamoReadAhead
     from chalicelib.store.relations import DynamoRelationCheck, DynamoRelationRepo
@@ -231,6 +236,13 @@ def build(
         offline_push=offline_push,
         group_attrs=GroupAttrService(group_access, DynamoGroupAttrRepo(), fanout),
         group_edits=GroupMessageEdits(group_access, group_message_repo, fanout, accounts, dirty_words, clock),
+        media=MediaService(
+            DynamoMediaRepo(),
+            S3Blobs(settings.bucket, settings.region, settings.s3_endpoint),
+            PillowImages(),
+            tasks,
+            clock,
+        ),
     )
 
 

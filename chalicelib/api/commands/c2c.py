@@ -34,7 +34,9 @@ INT32_LIMIT = 2**31
 
 
 def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
-    return parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=C2C_CODES)
+    parsed = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=C2C_CODES)
+    # media elements name stored objects of this app (one BatchGetItem; none for other bodies): 90010 otherwise
+    return services().media.resolve_body(ctx.app, parsed, C2C_CODES.bad_content)
 
 
 def _msg_seq(body: Body) -> int:

@@ -25,6 +25,12 @@ CLOUD_DATA_MAX_BYTES = 12 * 1024
 IMPORT_BATCH = 20
 
 
+def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
+    parsed = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES)
+    # media elements name stored objects of this app (one BatchGetItem; none for other bodies): 10004 otherwise
+    return services().media.resolve_body(ctx.app, parsed, GROUP_CODES.bad_content)
+
+
 @command(
     "group_open_http_svc/send_group_msg",
     acting_field="From_Account",
@@ -46,7 +52,7 @@ def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     out = Outgoing(
         sender=body.user("From_Account"),
         random=body.integer("Random", required=True),
-        body=parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES),
+        body=_msg_body(ctx, body),
         priority=rules.check_priority(body.raw("MsgPriority", rules.NORMAL)),
         cloud_custom_data=body.string("CloudCustomData", default="", max_bytes=CLOUD_DATA_MAX_BYTES),
         online_only=body.integer("OnlineOnlyFlag", default=0, min_value=0, max_value=1) == 1,
@@ -105,7 +111,7 @@ def modify_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     seq = body.integer("MsgSeq", required=True, min_value=1)
     new_body = None
     if "MsgBody" in body:
-        new_body = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES)
+        new_body = _msg_body(ctx, body)
     cloud = body.string("CloudCustomData", max_bytes=CLOUD_DATA_MAX_BYTES)
     if new_body is None and cloud is None:
         raise errors.error(10004, "modify_group_msg needs MsgBody or CloudCustomData")
