@@ -26,13 +26,16 @@ DEMO_ACCOUNTS: dict[str, str] = {"alice": "Alice", "bob": "Bob", "carol": "Carol
 
 def create_demo(settings: StackSettings) -> Demo:
     """Create the tables and the demo app through the app's own services (idempotent if the app exists)."""
+    from chalicelib.blobs.s3 import create_bucket
     from chalicelib.config import Settings
     from chalicelib.domain import usersig
     from chalicelib.store.apps import AppExists
     from chalicelib.store.schema import create_tables
     from chalicelib.wiring import services
 
-    create_tables(Settings.from_env())
+    env = Settings.from_env()
+    create_tables(env)
+    create_bucket(env.bucket, env.region, env.s3_endpoint)  # media, with the deployed bucket's CORS and lifecycle
     apps = services().apps
     note = ""
     try:

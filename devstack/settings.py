@@ -89,5 +89,6 @@ class StackSettings:
             "YUNTONG_TABLE_PREFIX": TABLE_PREFIX,
             "YUNTONG_DYNAMODB_ENDPOINT": self.aws_endpoint,
             "YUNTONG_SQS_ENDPOINT": self.aws_endpoint,
+            "YUNTONG_S3_ENDPOINT": self.aws_endpoint,  # media: presigned URLs point at moto's port
             "YUNTONG_WS_ENDPOINT": self.ws_endpoint,
         }
