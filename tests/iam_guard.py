@@ -1,4 +1,4 @@
-"""Pytest plugin: fails the run when chalicelib makes a DynamoDB request its IAM policy does not grant.
+"""Pytest plugin: fails the run when chalicelib makes a DynamoDB, SNS or S3 request its IAM policy does not grant.
 
 Every DynamoDB request of the session is recorded (bench/counting.py, requests only); at the end, actions made
 from chalicelib code (not from tests, nor from the table creation the local stack and tests do) must all be in
@@ -17,6 +17,7 @@ import pytest
 from botocore.client import BaseClient
 
 from bench.counting import Usage, count_dynamodb
+from deploy.media import S3_ACTIONS, S3_OPERATIONS
 from deploy.template import DYNAMODB_ACTIONS, SNS_ACTIONS
 
 # Table creation is done by CloudFormation in AWS (and by the local stack / tests here), never by the Lambdas.
@@ -49,6 +50,7 @@ def _record_dynamodb_actions() -> Iterator[None]:
 
 
 _sns_used: dict[str, str] = {}  # SNS operation -> the chalicelib module that made it
+_s3_used: dict[str, str] = {}  # the same for S3 (media)
 _sns_lock = threading.Lock()
 
 
@@ -58,13 +60,16 @@ def _record_sns_actions() -> Iterator[None]:
     raw = BaseClient._make_api_call
 
     def recorded(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "sns":
+        service = client.meta.service_model.service_name
+        if service in ("sns", "s3"):
             frame: Any = sys._getframe(1)
             while frame is not None:
                 name = str(frame.f_globals.get("__name__", ""))
                 if name.startswith("chalicelib."):
+                    if frame.f_code.co_name == "create_bucket":
+                        break  # the bucket is the stack's (CloudFormation), made here only by tests and the devstack
                     with _sns_lock:
-                        _sns_used.setdefault(operation, name)
+                        (_sns_used if service == "sns" else _s3_used).setdefault(operation, name)
                     break
                 frame = frame.f_back
         return raw(client, operation, params)
@@ -87,6 +92,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "chalicelib uses SNS actions the Lambda policy does not grant:\n  "
             + "\n  ".join(missing_sns)
             + "\nadd them to deploy/template.SNS_ACTIONS and run `.venv/bin/python -m deploy.template policies`"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
+    missing_s3 = [
+        f"s3:{action} (from {where} via {op})"
+        for op, where in sorted(_s3_used.items())
+        for action in S3_OPERATIONS.get(op, (op,))
+        if action not in S3_ACTIONS
+    ]
+    if missing_s3:
+        _problem = (
+            "chalicelib uses S3 actions the Lambda policy does not grant:\n  "
+            + "\n  ".join(missing_s3)
+            + "\nadd them to deploy/media.S3_ACTIONS (and S3_OPERATIONS) and run `.venv/bin/python -m deploy.template"
+            " policies`"
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return

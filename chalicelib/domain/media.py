@@ -65,7 +65,7 @@ class UploadRequest:
         if self.size < 1:
             raise errors.error(INVALID, "Size must be at least 1 byte")
         if self.size > MAX_BYTES[self.kind]:
-            raise errors.error(TOO_LARGE, f"a {self.kind} holds at most {MAX_BYTES[self.kind]} bytes")
+            raise errors.error(TOO_LARGE, f"Type {self.kind} holds at most {MAX_BYTES[self.kind]} bytes")
         if not _CONTENT_TYPE.match(self.content_type):
             raise errors.error(INVALID, "ContentType must be a MIME type such as image/png")
         if self.kind == IMAGE and not self.content_type.startswith("image/"):
