@@ -31,6 +31,9 @@ class Settings:
     s3_endpoint: str | None = None
     fanout_queue_url: str | None = None
     fanout_queue_name: str = FANOUT_QUEUE
+    # The queue's event source mapping has FunctionResponseTypes ReportBatchItemFailures (the packaged template and
+    # the local stack); `chalice deploy` cannot set it, so without this the consumer deletes what it did and raises.
+    batch_item_failures: bool = False
     log_level: str = "INFO"
     push_workers: int = 32
     # Group fan-out: terminals posted inline by the sending request, and per queued task beyond that.
@@ -60,6 +63,7 @@ class Settings:
             media_bucket=e.get("YUNTONG_MEDIA_BUCKET", ""),
             s3_endpoint=e.get("YUNTONG_S3_ENDPOINT") or None,
             fanout_queue_url=e.get("YUNTONG_FANOUT_QUEUE_URL") or None,
+            batch_item_failures=e.get("YUNTONG_BATCH_ITEM_FAILURES") == "1",
             log_level=e.get("YUNTONG_LOG_LEVEL", "INFO"),
             push_workers=int(e.get("YUNTONG_PUSH_WORKERS", "32")),
             group_inline_fanout=int(e.get("YUNTONG_GROUP_INLINE_FANOUT", "200")),

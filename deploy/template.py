@@ -25,7 +25,7 @@ from typing import Any
 from chalicelib.config import DLQ_SUFFIX, FANOUT_QUEUE
 from chalicelib.store.schema import cloudformation_resource
 from chalicelib.store.tables import TABLES
-from deploy import ops, site
+from deploy import media, ops, site
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"
@@ -94,13 +94,15 @@ def table_logical_id(key: str) -> str:
     return f"{key.capitalize()}Table"
 
 
-def tables(stage: str, config_path: Path = CONFIG, prefix: Any = None) -> dict[str, Any]:
+def tables(
+    stage: str, config_path: Path = CONFIG, prefix: str | None = None, default_prefix: str | None = None
+) -> dict[str, Any]:
     """Table resources named `{prefix}-{key}`: the stage's prefix from config.json, or with `prefix` the name of a
     template parameter holding it."""
 
     out: dict[str, Any] = {}
     for spec in TABLES:
-        resource = cloudformation_resource(spec, f"{table_prefix(stage, config_path)}-{spec.key}")
+        resource = cloudformation_resource(spec, f"{default_prefix or table_prefix(stage, config_path)}-{spec.key}")
         if prefix is not None:
             resource["Properties"]["TableName"] = {"Fn::Sub": f"${{{prefix}}}-{spec.key}"}
         out[table_logical_id(spec.key)] = resource
@@ -167,6 +169,7 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                     f"arn:aws:sns:*:*:{prefix}-*",
                 ],
             },
+            media.chalice_statement(prefix),  # the media bucket's uploads/ and objects/ (deploy/media.py)
         ],
     }
 
@@ -228,6 +231,7 @@ def cfn_policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
         arn("sns", ":endpoint/*/${TablePrefix}-*/*"),
         arn("sns", ":${TablePrefix}-*"),
     ]
+    by_sid["Media"]["Resource"] = media.cfn_statement()["Resource"]
     return doc
 
 
@@ -248,6 +252,9 @@ def merge_template(raw: dict[str, Any], stage: str, config_path: Path = CONFIG) 
         **ops.parameters(),
     }
     env: dict[str, Any] = {"YUNTONG_STAGE": {"Ref": "Stage"}, "YUNTONG_TABLE_PREFIX": {"Ref": "TablePrefix"}}
+    env.update(media.environment())
+    resources.update(media.resources())  # the media bucket: lifecycle, CORS (deploy/media.py)
+    outputs.update(media.outputs())
     raw_resources = raw.get("Resources", {})
     websocket_api = "WebsocketAPI" in raw_resources
     if websocket_api:
@@ -264,6 +271,7 @@ def merge_template(raw: dict[str, Any], stage: str, config_path: Path = CONFIG) 
         resources.update(ops.queues(timeout))
         # The Ref also orders creation: queue, then functions, then SAM's event source mapping.
         env["YUNTONG_FANOUT_QUEUE_URL"] = {"Ref": "FanoutQueue"}
+        env["YUNTONG_BATCH_ITEM_FAILURES"] = "1"  # set on the mapping below
         outputs["FanoutQueueUrl"] = {"Value": {"Ref": "FanoutQueue"}}
         outputs["FanoutDeadLetterQueueUrl"] = {"Value": {"Ref": "FanoutDeadLetterQueue"}}
         for name, function in consumers.items():

@@ -91,4 +91,5 @@ class StackSettings:
             "YUNTONG_SQS_ENDPOINT": self.aws_endpoint,
             "YUNTONG_S3_ENDPOINT": self.aws_endpoint,  # media: presigned URLs point at moto's port
             "YUNTONG_WS_ENDPOINT": self.ws_endpoint,
+            "YUNTONG_BATCH_ITEM_FAILURES": "1",  # the queue poller honours batchItemFailures (devstack/scheduler.py)
         }

@@ -67,8 +67,10 @@ def test_the_queue_has_a_dead_letter_queue_after_three_receives(poller: QueuePol
     assert int(redrive["maxReceiveCount"]) == MAX_RECEIVES == 3
 
 
-def test_the_consumer_reports_only_the_failed_message() -> None:
+def test_the_consumer_reports_only_the_failed_message(monkeypatch: pytest.MonkeyPatch) -> None:
     from app import app
+
+    monkeypatch.setenv("YUNTONG_BATCH_ITEM_FAILURES", "1")
 
     event = {
         "Records": [
@@ -83,6 +85,19 @@ def test_the_consumer_reports_only_the_failed_message() -> None:
     }
 
 
+def test_without_reported_failures_the_consumer_deletes_its_successes_and_raises() -> None:
+    records = [
+        {"messageId": "m1", "receiptHandle": "r1", "body": tasks.encode("dlq_test_ok", {"n": 1})},
+        {"messageId": "m2", "receiptHandle": "r2", "body": tasks.encode("dlq_test_poison", {"n": 2})},
+    ]
+    deleted: list[str] = []
+    poisoned["on"] = True
+    with pytest.raises(tasks.BatchFailed):
+        tasks.consume(records, reported=False, delete=lambda done: deleted.extend(r["receiptHandle"] for r in done))
+    assert deleted == ["r1"]
+    assert tasks.consume(records[:1], reported=False, delete=deleted.extend) == {"batchItemFailures": []}
+
+
 def test_lambda_rules_for_a_partial_batch_response() -> None:
     batch = {"a", "b"}
     assert failed_ids(None, batch) == set()
@@ -92,9 +107,14 @@ def test_lambda_rules_for_a_partial_batch_response() -> None:
     assert failed_ids({"batchItemFailures": [{}]}, batch) is None
 
 
+# "1": the mapping reports batch item failures (packaged template, local stack); "0": `chalice deploy`, which
+# cannot set it: the consumer deletes its successes itself and raises.
+@pytest.mark.parametrize("reported", ["1", "0"])
 def test_a_poisoned_task_goes_to_the_dlq_its_batch_mates_run_once_and_the_cli_redrives_it(
-    poller: QueuePoller, capsys: pytest.CaptureFixture[str]
+    poller: QueuePoller, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, reported: str
 ) -> None:
+    monkeypatch.setenv("YUNTONG_BATCH_ITEM_FAILURES", reported)
+    monkeypatch.delenv("YUNTONG_SQS_ENDPOINT", raising=False)
     for n in (1, 2, 3):
         _send(poller, "dlq_test_ok", n)
     _send(poller, "dlq_test_poison", 99)
@@ -102,7 +122,7 @@ def test_a_poisoned_task_goes_to_the_dlq_its_batch_mates_run_once_and_the_cli_re
     done = 0
     for _ in range(MAX_RECEIVES + 2):
         done += asyncio.run(poller.poll_once())
-    assert done == 3
+    assert done == (3 if reported == "1" else 0)  # "0": the consumer deleted them itself, then raised
     assert sorted(ran) == [1, 2, 3]  # each once: the poisoned one never made them come back
     assert _count(poller, poller.queue_url) == 0
     assert _count(poller, poller.dlq_url) == 1
