@@ -211,7 +211,12 @@ class C2CService:
             return self._send(app, sender, out, by_admin=by_admin, exclude=exclude, batch=batch)
         check = not by_admin
         ahead = self.read_ahead.c2c_send(
-            app.sdkappid, sender, out.recipients[0], relations=check, friends=check and app.config.c2c_friend_check
+            app.sdkappid,
+            sender,
+            out.recipients[0],
+            relations=check,
+            friends=check and app.config.c2c_friend_check,
+            terminals=exclude is not None and not by_admin and out.mode is SyncMode.ECHO,  # its own terminal
         )
         with ahead:
             return self._send(app, sender, out, by_admin=by_admin, exclude=exclude, batch=batch)
@@ -355,7 +360,8 @@ class C2CService:
                 app, sender=sender, recipient=recipient, nick=message.nick, body=message.body, info=out.push_info,
                 online=posted,
             )  # fmt: skip
-        if out.mode is SyncMode.ECHO:
+        # the echo to the sender's other terminals; none when the sending terminal is its only one (read ahead)
+        if out.mode is SyncMode.ECHO and not (exclude is not None and self.read_ahead.terminals(sdk, sender) == 1):
             self._notifier.to_users(sdk, [sender], C2C_MSG, message.push(got), exclude=exclude)
         return got.time, got
 

@@ -161,21 +161,25 @@ class ReadAhead(Protocol):
     """The items a send reads by key, fetched in one request before it starts (store/readahead.py)."""
 
     def c2c_send(
-        self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool
+        self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool, terminals: bool = False
     ) -> AbstractContextManager[None]: ...
     def group_send(self, sdkappid: int, gid: str, sender: str | None) -> AbstractContextManager[None]: ...
+    def terminals(self, sdkappid: int, user: str) -> int | None: ...  # as read ahead; None: not read
 
 
 class NoReadAhead:
     """Every read goes on its own (services built without a store, and tests' fakes)."""
 
     def c2c_send(
-        self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool
+        self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool, terminals: bool = False
     ) -> AbstractContextManager[None]:
         return nullcontext()
 
     def group_send(self, sdkappid: int, gid: str, sender: str | None) -> AbstractContextManager[None]:
         return nullcontext()
+
+    def terminals(self, sdkappid: int, user: str) -> int | None:
+        return None
 
 
 class DailyStats(Protocol):

@@ -24,6 +24,7 @@ from chalicelib.domain.c2c import conversation_pair
 from chalicelib.domain.conversations import C2C
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import BaseModel, answered
+from chalicelib.store.connections import ONLINE_SK, AccountOnlineModel
 from chalicelib.store.conversations import ConversationModel, conversation_sk
 from chalicelib.store.group_messages import SEQ_SK, SeqModel, msg_pk
 from chalicelib.store.groups import META_SK, GroupModel, MemberModel, group_pk, member_sk, members_pk
@@ -86,9 +87,12 @@ class DynamoReadAhead:
         self._incarnations: dict[tuple[int, str], str] = {}
 
     @contextmanager
-    def c2c_send(self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool) -> Iterator[None]:
+    def c2c_send(
+        self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool, terminals: bool = False
+    ) -> Iterator[None]:
         """The sender's account, the recipient's, the conversation's lower row; with `relations` whether the
-        recipient blocked the sender, with `friends` both friend rows."""
+        recipient blocked the sender, with `friends` both friend rows, with `terminals` the sender's terminal
+        count (a send from the sender's only terminal has no other terminal to echo to: no Query for them)."""
         lo, hi = conversation_pair(sender, recipient)
         keys: list[Key] = [
             (AccountModel, user_pk(sdkappid, sender), ACCOUNT_SK),
@@ -100,8 +104,18 @@ class DynamoReadAhead:
         if friends:
             keys.append((RelationRowModel, user_pk(sdkappid, sender), friend_sk(recipient)))
             keys.append((RelationRowModel, user_pk(sdkappid, recipient), friend_sk(sender)))
+        if terminals:
+            keys.append((AccountOnlineModel, user_pk(sdkappid, sender), ONLINE_SK))
         with reading_ahead(keys):
             yield
+
+    def terminals(self, sdkappid: int, user: str) -> int | None:
+        """The account's terminal count as read ahead (it also counts terminals expired but not yet swept);
+        None when it was not read ahead (or was already answered)."""
+        hit, item = answered.take(AccountOnlineModel.Meta.table_name, user_pk(sdkappid, user), ONLINE_SK)
+        if not hit:
+            return None
+        return int((item or {}).get("n", {}).get("N", "0"))
 
     @contextmanager
     def group_send(self, sdkappid: int, gid: str, sender: str | None) -> Iterator[None]:

@@ -100,3 +100,23 @@ def test_statistics_stay_exact_when_batched(api, svc, tenant, clock):
     assert figures["C2CUpMsgNum"] == 30 and figures["C2CDownMsgNum"] == 30
     assert figures["C2CSendMsgUserNum"] == 2
     assert figures["GroupUpMsgNum"] == 7 and figures["GroupSendMsgUserNum"] == 1
+
+
+def test_the_send_cost_benchmark_holds_the_targets_over_rest_and_websocket(aws):
+    """bench/send_cost.py: every table, 20 sends a row; websocket sends make no rate-window lease."""
+    from bench import send_cost
+    from bench.sandbox import sandbox
+    from tests.conftest import _empty_aws
+
+    _empty_aws()
+    with sandbox() as sb:
+        rows = {m.label: m for m in send_cost.measure(sb)}
+    for label, m in rows.items():
+        # the app registry's cache is refreshed every 10 s per container (the bench's clock moves): not the send's
+        own = Usage([c for c in _steady(m.usage).calls if not any(t.endswith("-apps") for t in c.tables)])
+        assert own.requests == 5 * SENDS, (label, own.summary())
+        assert own.rcu <= 3 * SENDS, (label, own.summary())
+        if "200 B" in label:  # group messages are stored uncompressed: 900 B of text is a 2-unit item
+            assert own.wcu == 3 * SENDS, (label, own.summary())
+        if "C2C" in label:
+            assert own.wcu == 3 * SENDS, (label, own.summary())
