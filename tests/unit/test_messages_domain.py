@@ -70,10 +70,12 @@ def test_dirty_words_are_checked_in_text_elements_only():
     assert texts(body) == ["hi"]
 
 
-def test_matcher_finds_words_anywhere_case_insensitively_and_scales():
-    m = Matcher(["he", "she", "hers", "傻逼"])
-    assert m.find("uSHErs") in ("she", "he")
-    assert m.find("你是傻逼吗") == "傻逼"
+def test_matcher_finds_latin_words_whole_chinese_anywhere_case_insensitively_and_scales():
+    m = Matcher(["he", "she", "hers", "傻逼", "他妈的", "妈的x"])
+    assert m.find("u SHE rs") == "she" and m.find("HERS!") == "hers"
+    assert m.find("uSHErs") is None and m.find("these") is None  # Latin words match whole words only
+    assert m.find("你是傻逼吗") == "傻逼" and m.find("去他妈的") == "他妈的"
+    assert m.find("妈的X") == "妈的x" and m.find("妈的xy") is None
     assert m.find("nothing to see") is None
     big = Matcher([f"w{i:05d}x" for i in range(5000)] + list(DEFAULT_WORDS))
     assert big.find("clean text " * 100) is None

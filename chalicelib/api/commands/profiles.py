@@ -9,6 +9,7 @@ from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
 from chalicelib.domain import errors
+from chalicelib.domain.profiles import IMAGE
 from chalicelib.services.profiles import GET_MAX_ACCOUNTS, ProfileResult
 from chalicelib.wiring import services
 
@@ -36,6 +37,9 @@ def portrait_set(ctx: AuthContext, body: Body) -> dict[str, Any]:
         if item.raw("Value") is None:
             raise errors.error(40001, f"ProfileItem {tag} needs a Value")
         items[tag] = item.raw("Value")
+    # the nick and every other text a profile shows (not the avatar's URL): no dirty word of the app's list (40005)
+    shown = [v for t, v in items.items() if isinstance(v, str) and t != IMAGE]
+    services().dirty_words.check(ctx.app, shown, code=40005, what="ProfileItem")
     declared = ctx.app.config.custom_tags()
     services().profiles.set(ctx.sdkappid, user, items, is_admin=ctx.is_admin, declared=declared)
     return {}

@@ -5,6 +5,7 @@ Every command acts as `From_Account`: an account manages only its own relations,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.api import fields as f
@@ -25,6 +26,12 @@ PEERS = f.accounts("To_Account", required=True)
 def _owner(ctx: AuthContext, body: Body) -> str:
     """The acting account: required from the admin, the caller itself otherwise."""
     return ctx.acting_user(body.user(ACTING, required=ctx.is_admin))
+
+
+def _clean(ctx: AuthContext, texts: Iterable[str | None], what: str) -> None:
+    """Friend remarks, request wordings and friend group names hold no dirty word of the app's list: 30005, the
+    relation chain's code for it (reference §4), before anything is written."""
+    services().dirty_words.check(ctx.app, [t for t in texts if t], code=30005, what=what)
 
 
 def _peers(body: Body, name: str = "To_Account", max_items: int = rel.BATCH_MAX) -> list[str]:
@@ -171,6 +178,7 @@ def _request_item(request: rel.FriendRequest, owner: str) -> dict[str, Any]:
 def friend_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     items = _add_items(body)
+    _clean(ctx, (t for i in items for t in (i.remark, i.add_wording, i.group)), "Remark, AddWording or GroupName")
     add_type = body.string("AddType", default=rel.ADD_BOTH, choices=rel.ADD_TYPES)
     force = body.integer("ForceAddFlags", default=0, min_value=0, max_value=1) == 1
     if force and not ctx.is_admin:
@@ -202,6 +210,7 @@ def friend_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
 def friend_import(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     friends = _import_items(body, int(services().clock.now()))
+    _clean(ctx, (t for i in friends for t in (i.remark, i.add_wording, *i.groups)), "Remark, AddWording or GroupName")
     return _results(services().relations.import_friends(ctx.app, owner, friends, origin=ctx.connection_id))
 
 
@@ -227,6 +236,7 @@ def friend_update(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     items = body.objects("UpdateItem", required=True, min_items=1, max_items=rel.SMALL_BATCH_MAX) or []
     edits = [_edit(item) for item in items]
+    _clean(ctx, (t for _, e in edits for t in (e.remark, *(e.groups or ()))), "Tag_SNS_IM_Remark or Tag_SNS_IM_Group")
     return _results(services().relations.update_friends(ctx.app, owner, edits, origin=ctx.connection_id))
 
 
@@ -371,6 +381,7 @@ def friend_response(ctx: AuthContext, body: Body) -> dict[str, Any]:
         )
         for item in items
     ]
+    _clean(ctx, (t for r in responses for t in (r.remark, r.group)), "Remark or GroupName")
     return _results(services().relations.respond(ctx.app, owner, responses, origin=ctx.connection_id))
 
 
@@ -440,6 +451,7 @@ def black_list_check(ctx: AuthContext, body: Body) -> dict[str, Any]:
 def group_add(ctx: AuthContext, body: Body) -> dict[str, Any]:
     owner = _owner(ctx, body)
     names = rel.check_group_names(body.array("GroupName", required=True, min_items=1))
+    _clean(ctx, names, "GroupName")
     peers = body.users("To_Account", max_items=rel.BATCH_MAX) or []
     results, seq = services().relations.add_groups(ctx.app, owner, names, peers, origin=ctx.connection_id)
     return {**(_results(results) if peers else {}), "CurrentSequence": seq}
