@@ -4,6 +4,7 @@ download URLs (renewable), and the objects a message names (resolved, their fiel
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import replace
@@ -111,14 +112,18 @@ class MediaService:
         try:
             if head.size != obj.size:
                 raise errors.error(m.MISMATCH, f"{head.size} bytes were uploaded, {obj.size} were declared")
+            # an image (≤ 28 MB) is read once, for its hash and its header; other kinds are hashed as a stream
+            data = self.blobs.read(key) if obj.kind == m.IMAGE else b""
             if head.sha256_b64 is not None:
                 digest = base64.b64decode(head.sha256_b64).hex()
+            elif obj.kind == m.IMAGE:
+                digest = hashlib.sha256(data).hexdigest()
             else:
                 digest = self.blobs.sha256(key)
             if digest != sha256:
                 raise errors.error(m.MISMATCH, "the uploaded bytes do not have the declared SHA-256")
             if obj.kind == m.IMAGE:
-                width, height, pillow_format = self.images.probe(self.blobs.read(key))
+                width, height, pillow_format = self.images.probe(data)
                 image_format = m.image_format(pillow_format)
         except errors.DomainError:
             self.blobs.delete(key)  # nothing usable is left behind
@@ -135,7 +140,7 @@ class MediaService:
         )
         if self.repo.complete(done) and obj.kind == m.IMAGE:
             self.tasks.enqueue(DERIVE_TASK, {"SdkAppId": app.sdkappid, "UUID": sha256})
-        return self.describe(self.repo.get(app.sdkappid, sha256, now) or done)
+        return self.describe(done)  # the derived versions' Size is 0 until the task ran (get_urls tells)
 
     def derive(self, sdkappid: int, sha256: str) -> bool:
         """Make an image's large and thumbnail versions, once (a redelivered task finds them made)."""
