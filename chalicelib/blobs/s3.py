@@ -7,6 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain import media
+
 CHUNK = 1024 * 1024
 
 
@@ -92,10 +94,20 @@ class S3Blobs:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
+    def touch(self, key: str) -> None:
+        """Copy an object onto itself: S3's lifecycle counts its age from now (a reused object lives on)."""
+        self.client.copy_object(
+            Bucket=self.bucket,
+            Key=key,
+            CopySource={"Bucket": self.bucket, "Key": key},
+            MetadataDirective="REPLACE",
+            ContentType=self.client.head_object(Bucket=self.bucket, Key=key)["ContentType"],
+        )
+
 
 # The bucket's rules, used by the local stack and tests (create_bucket) and by deploy/template.py (CloudFormation).
 UPLOAD_DAYS = 1  # uploads/ never completed
-OBJECT_DAYS = 30 + 7  # objects/: the longest roaming period (30 days) + the margin; rows expire per app before that
+OBJECT_DAYS = media.OBJECT_DAYS  # objects/: 30 days of roaming + the margin; rows expire per app, never later
 CORS_RULES: list[dict[str, Any]] = [
     {
         "AllowedMethods": ["GET", "HEAD", "POST"],

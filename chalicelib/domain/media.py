@@ -40,6 +40,13 @@ NAME_MAX_BYTES = 255
 UPLOAD_SECONDS = 15 * 60  # a presigned upload is valid this long
 URL_SECONDS = 24 * 3600  # a download URL is valid this long (renewed by yuntong_media/get_urls)
 LIFECYCLE_MARGIN_DAYS = 7  # objects outlive the app's roaming period by this much
+OBJECT_DAYS = 30 + LIFECYCLE_MARGIN_DAYS  # the bucket's lifecycle on objects/ (S3 counts from the last write)
+
+
+def object_days(roaming_days: int) -> int:
+    """How long an object row lives from its last write: the app's roaming period plus the margin, at most what the
+    bucket's lifecycle keeps the bytes."""
+    return min(roaming_days + LIFECYCLE_MARGIN_DAYS, OBJECT_DAYS)
 
 
 def check_object_id(value: object, code: int = INVALID) -> str:

@@ -38,6 +38,7 @@ class Blobs(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def copy(self, source: str, target: str) -> None: ...
     def delete(self, key: str) -> None: ...
+    def touch(self, key: str) -> None: ...
 
 
 class Images(Protocol):
@@ -51,6 +52,7 @@ class MediaRepo(Protocol):
     def put_pending(self, obj: m.StoredObject, now: int) -> bool: ...
     def complete(self, obj: m.StoredObject) -> bool: ...
     def set_derived(self, sdkappid: int, sha256: str, large_size: int, thumb_size: int) -> None: ...
+    def extend(self, sdkappid: int, sha256: str, expires: int) -> None: ...
 
 
 class MediaService:
@@ -70,7 +72,7 @@ class MediaService:
         now = self._now()
         found = self.repo.get(app.sdkappid, req.sha256, now)
         if found is not None and found.complete:
-            return {"Stored": 1, **self.describe(found)}
+            return {"Stored": 1, **self.describe(self._kept(app, found, now))}
         pending = m.StoredObject(
             sdkappid=app.sdkappid,
             sha256=req.sha256,
@@ -133,7 +135,7 @@ class MediaService:
         done = replace(
             obj,
             state=m.COMPLETE,
-            expires=now + (app.config.roaming_days + m.LIFECYCLE_MARGIN_DAYS) * DAY,
+            expires=now + m.object_days(app.config.roaming_days) * DAY,
             width=width,
             height=height,
             image_format=image_format,
@@ -141,6 +143,18 @@ class MediaService:
         if self.repo.complete(done) and obj.kind == m.IMAGE:
             self.tasks.enqueue(DERIVE_TASK, {"SdkAppId": app.sdkappid, "UUID": sha256})
         return self.describe(done)  # the derived versions' Size is 0 until the task ran (get_urls tells)
+
+    def _kept(self, app: App, obj: m.StoredObject, now: int) -> m.StoredObject:
+        """A reused object that would expire within the app's roaming period (plus the margin) is copied onto
+        itself, so S3's lifecycle and the row count its life from now: a message sent with it stays viewable."""
+        keep = m.object_days(app.config.roaming_days) * DAY
+        if obj.expires - now >= keep - DAY:  # at most one refresh a day
+            return obj
+        variants = ("", "large", "thumb") if obj.derived else ("",)
+        for variant in variants:
+            self.blobs.touch(m.object_key(obj.sdkappid, obj.sha256, variant))
+        self.repo.extend(obj.sdkappid, obj.sha256, now + keep)
+        return replace(obj, expires=now + keep)
 
     def derive(self, sdkappid: int, sha256: str) -> bool:
         """Make an image's large and thumbnail versions, once (a redelivered task finds them made)."""

@@ -100,7 +100,7 @@ def test_image_upload_is_checked_derived_and_sent_with_its_stored_sizes(media_ap
     assert content["ImageInfoArray"][2]["Size"] > 0
 
 
-def test_same_bytes_from_another_account_are_already_stored(media_api: RestCaller, svc: Any) -> None:
+def test_same_bytes_from_another_account_are_already_stored(media_api: RestCaller, svc: Any, clock: Any) -> None:
     data = png(300, 300)
     upload(media_api, svc, data, identifier="alice")
     sha = hashlib.sha256(data).hexdigest()
@@ -111,6 +111,15 @@ def test_same_bytes_from_another_account_are_already_stored(media_api: RestCalle
     )
     assert again["ErrorCode"] == 0 and again["Stored"] == 1 and "Upload" not in again
     assert again["ImageInfoArray"][0]["Width"] == 300
+    # days later it is reused again: copied onto itself in S3 (its lifecycle restarts), still the same object
+    clock.advance(3 * 86400)
+    later = media_api.call(
+        "yuntong_media/upload",
+        {"SHA256": sha, "Size": len(data), "Type": "image", "ContentType": "image/png"},
+        identifier="bob",
+    )
+    assert later["Stored"] == 1 and later["ImageInfoArray"][0]["Width"] == 300
+    assert s3_get(svc, m.object_key(1400000001, sha)) == data
 
 
 def test_another_apps_object_is_unknown_there(media_api: RestCaller, svc: Any, clock: Any) -> None:

@@ -42,6 +42,9 @@ class InMemoryMediaRepo:
         self.rows[(obj.sdkappid, obj.sha256)] = obj
         return True
 
+    def extend(self, sdkappid: int, sha256: str, expires: int) -> None:
+        self.rows[(sdkappid, sha256)] = replace(self.rows[(sdkappid, sha256)], expires=expires)
+
     def set_derived(self, sdkappid: int, sha256: str, large_size: int, thumb_size: int) -> None:
         row = self.rows[(sdkappid, sha256)]
         self.rows[(sdkappid, sha256)] = replace(row, derived=True, large_size=large_size, thumb_size=thumb_size)
@@ -56,6 +59,7 @@ class FakeHead:
 class InMemoryBlobs:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.touched: list[str] = []
 
     def presign_post(self, key: str, size: int, content_type: str, seconds: int) -> dict[str, Any]:
         return {"URL": "https://s3/bucket", "Fields": {"key": key, "Content-Type": content_type}}
@@ -80,6 +84,10 @@ class InMemoryBlobs:
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
+
+    def touch(self, key: str) -> None:
+        assert key in self.objects
+        self.touched.append(key)
 
 
 class FakeImages:
@@ -169,3 +177,17 @@ def test_a_text_body_costs_no_read_and_a_media_body_one_batch_get(parts: Any) ->
     assert repo.batch_gets == 1
     assert out[0]["MsgContent"]["ImageFormat"] == 3 and len(out[0]["MsgContent"]["ImageInfoArray"]) == 3
     assert out[1]["MsgContent"]["FileSize"] == 4 and out[1]["MsgContent"]["Url"].startswith("https://s3/")
+
+
+def test_a_reused_object_near_its_end_is_copied_onto_itself_so_it_outlives_the_new_message(parts: Any) -> None:
+    svc, repo, blobs, _ = parts
+    done = _upload(svc, blobs, _app(), b"IMG-6")
+    svc.derive(1400000001, done["UUID"])
+    request = m.UploadRequest(done["UUID"], 5, "image", "image/png", "")
+    svc.clock.advance(86400 / 2)
+    assert svc.upload(_app(), request)["Stored"] == 1 and blobs.touched == []  # fresh enough: nothing copied
+    svc.clock.advance(3 * 86400)
+    assert svc.upload(_app(), request)["Stored"] == 1
+    assert sorted(blobs.touched) == sorted(m.object_key(1400000001, done["UUID"], v) for v in ("", "large", "thumb"))
+    row = repo.get(1400000001, done["UUID"], 0)
+    assert row.expires == int(svc.clock.now()) + m.object_days(7) * 86400
