@@ -21,7 +21,7 @@ from chalicelib.domain import errors, usersig
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.ids import check_user_id
-from yuntong_cli import dlq, usage
+from yuntong_cli import dlq, infra, usage
 
 LOCAL_STAGE = "local"
 LOCAL_DYNAMODB = "http://127.0.0.1:8002"  # the local stack's moto server (`make run`)
@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yuntong", description="Manage Yuntong apps and make UserSigs.", parents=[target]
     )
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{app,sig,usage,dlq}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{app,sig,usage,dlq,infra}")
 
     app = groups.add_parser("app", help="manage apps (tenants)")
     cmds = app.add_subparsers(dest="command", required=True)
@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=sig)
     usage.register(groups, parents=[target])
     dlq.register(groups, parents=[target])
+    infra.register(groups, parents=[target])
     return parser
 
 
