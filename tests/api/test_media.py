@@ -217,3 +217,19 @@ def test_get_urls_renews_download_urls(media_api: RestCaller, svc: Any) -> None:
     assert [i["UUID"] for i in urls["MediaList"]] == [done["UUID"]]
     assert urls["MediaList"][0]["URL"].startswith("https://")
     assert urls["ErrorList"] == [{"UUID": "a" * 64, "ErrorCode": m.UNKNOWN}]
+
+
+def test_over_the_websocket_an_account_uploads_completes_and_sends_an_image(
+    media_api: RestCaller, svc: Any, ws: Any
+) -> None:
+    data = png(64, 32)
+    sha = hashlib.sha256(data).hexdigest()
+    alice = ws.login("alice", "Android")
+    declared = {"SHA256": sha, "Size": len(data), "Type": "image", "ContentType": "image/png"}
+    answer = ws.ok(alice, "yuntong_media/upload", declared)
+    put_upload(svc, answer, data)
+    done = ws.ok(alice, "yuntong_media/complete", {"SHA256": sha, "UploadId": answer["UploadId"]})
+    assert done["ImageInfoArray"][0]["Width"] == 64
+    body = [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": sha, "ImageFormat": 3}}]
+    ws.ok(alice, "openim/sendmsg", {"To_Account": "bob", "MsgRandom": 3, "MsgBody": body})
+    ws.fails(alice, "yuntong_media/get_urls", {"UUIDList": ["nope"]}, m.INVALID)
