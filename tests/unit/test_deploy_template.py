@@ -92,7 +92,11 @@ def test_merge_adds_tables_and_parameters_and_no_queue_when_nothing_consumes_it(
     table = merged["Resources"]["AppsTable"]["Properties"]["TableName"]
     assert table == {"Fn::Sub": "${TablePrefix}-apps"}
     env = merged["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert env == {"YUNTONG_STAGE": {"Ref": "Stage"}, "YUNTONG_TABLE_PREFIX": {"Ref": "TablePrefix"}}
+    assert env == {
+        "YUNTONG_STAGE": {"Ref": "Stage"},
+        "YUNTONG_TABLE_PREFIX": {"Ref": "TablePrefix"},
+        "YUNTONG_MEDIA_BUCKET": {"Ref": "MediaBucket"},
+    }
     assert merged["Resources"]["APIHandler"]["Properties"]["Tracing"] == {"Ref": "Tracing"}
 
 
@@ -160,3 +164,19 @@ def test_policy_grants_sns_only_on_the_stage_apps_platform_applications_endpoint
     ]
     assert not any(r == "*" or r.endswith(":*") for r in sns["Resource"])
     assert "sns:DeletePlatformApplication" not in sns["Action"] and "sns:ListTopics" not in sns["Action"]
+
+
+def test_merge_adds_the_media_bucket_with_lifecycle_cors_and_an_s3_statement_on_its_prefixes_only():
+    raw = {"Resources": {"APIHandler": _function(), "RestAPI": {"Type": "AWS::Serverless::Api"}}}
+    merged = template.merge_template(raw, "prod")
+    bucket = merged["Resources"]["MediaBucket"]["Properties"]
+    rules = {r["Prefix"]: r["ExpirationInDays"] for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules == {"uploads/": 1, "objects/": 37}
+    assert bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["GET", "HEAD", "POST"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    statements = {s["Sid"]: s for s in template.cfn_policy("prod")["Statement"]}
+    assert statements["Media"]["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert [r["Fn::Sub"].rsplit(":::", 1)[1] for r in statements["Media"]["Resource"]] == [
+        "${MediaBucket}/uploads/*",
+        "${MediaBucket}/objects/*",
+    ]
