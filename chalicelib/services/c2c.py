@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -171,6 +172,17 @@ def decode_message(data: Mapping[str, Any]) -> Message:
     fields = dict(data)
     fields["hidden_for"] = frozenset(fields.get("hidden_for") or ())
     return Message(**fields)
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _lookups() -> ThreadPoolExecutor:
+    """Lookups that run beside a send's writes (a few threads per container, made on first use)."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="c2c-lookup")
+    return _pool
 
 
 class C2CService:
@@ -345,6 +357,9 @@ class C2CService:
             lo_side = replace(lo_side, received=0)  # the first attempt's count stands (its token was never released)
             # (`counted` keeps it: if this attempt fails too, releasing the token takes that count back)
         message = replace(message, time=got.time)
+        # the recipient's terminals are looked up while the message and the other row are written (one round trip
+        # less on the send's critical path); the push still goes only after both writes
+        terminals = _lookups().submit(self._notifier.directory.of_users, sdk, [recipient])
         try:
             ref = self._store.put(sdk, KIND_MSG, got, message)
         except Exception:
@@ -354,7 +369,8 @@ class C2CService:
             ref = self._store.message_ref(sdk, lo, hi, got)  # stored after all: go on
         if hi == recipient or out.mode is not SyncMode.NONE:  # the rows sync lists conversations by
             self._store.touch(sdk, hi, lo, hi_side, got.time, ref if hi_side.time is not None else None)
-        posted = self._notifier.to_users(sdk, [recipient], C2C_MSG, message.push(got))
+        found = terminals.result()
+        posted = self._notifier.to_connections((c for cs in found.values() for c in cs), C2C_MSG, message.push(got))
         if self.offline_push is not None:  # none posted: the offline push task (one SQS send, no DynamoDB request)
             self.offline_push.after_c2c(
                 app, sender=sender, recipient=recipient, nick=message.nick, body=message.body, info=out.push_info,
