@@ -58,7 +58,8 @@ def test_make_package_builds_a_linted_prod_template_with_tables_policy_and_a_zip
         tops = {n.split("/", 1)[0] for n in zf.namelist()}
     assert {"app.py", "chalicelib", "pynamodb"} <= tops
     assert not {t for t in tops if t.startswith(("boto3", "botocore", "s3transfer"))}
-    assert (out / "deployment.zip").stat().st_size < 1_000_000
+    # Pillow (media thumbnails, with its bundled image libraries) is ~8 MB of it; the rest stays ~0.2 MB
+    assert (out / "deployment.zip").stat().st_size < 10_000_000
 
 
 # What the Lambda Python runtime provides besides the standard library.
