@@ -14,8 +14,10 @@ import {
   fromC2CWire,
   fromGroupWire,
   groupMessageID,
+  payloadOf,
   randomUint32,
 } from "./message";
+import { blobOf, mediaElement, uploadBlob } from "./media";
 import { type KeyValueStorage, indexedDBStorage, restore, snapshot } from "./persist";
 import { Session } from "./session";
 import { type Conversation, Store } from "./store";
@@ -484,13 +486,28 @@ export class YuntongChat {
       latitude: Number(p.latitude ?? 0),
     });
   }
-  /** Image by URL (payload `{imageInfoArray: [{url, width, height, size, type}]}`): Yuntong has no upload yet. */
+  /**
+   * Image: payload `{file}` (a File/Blob or an `<input type="file">`), uploaded by `sendMessage` (hashed with
+   * WebCrypto; not uploaded again when the app already holds the same bytes); or `{uuid, imageFormat}` naming an
+   * object uploaded before (`yuntong_media/upload`).
+   */
   createImageMessage(o: MessageOptions): Message {
-    return this.baseMessage(o, TYPES.MSG_IMAGE, { ...(o?.payload ?? {}) });
+    return this.mediaMessage(o, TYPES.MSG_IMAGE);
   }
-  /** File by URL (payload `{fileUrl, fileName, fileSize}`): Yuntong has no upload yet. */
+  /** File: payload `{file}` as for images, or `{uuid, fileName, fileSize}` naming an uploaded object. */
   createFileMessage(o: MessageOptions): Message {
-    return this.baseMessage(o, TYPES.MSG_FILE, { ...(o?.payload ?? {}) });
+    return this.mediaMessage(o, TYPES.MSG_FILE);
+  }
+  private mediaMessage(o: MessageOptions, type: string): Message {
+    const blob = blobOf(o?.payload?.file);
+    if (o?.payload?.file !== undefined && !blob) throw chatError(ERR.INVALID_PARAMETERS, "payload.file is no file");
+    if (blob && type === TYPES.MSG_IMAGE && blob.type && !blob.type.startsWith("image/")) {
+      throw chatError(ERR.INVALID_PARAMETERS, "payload.file is not an image");
+    }
+    const payload = blob ? { fileName: (blob as { name?: string }).name ?? "", fileSize: blob.size } : o?.payload;
+    const m = this.baseMessage(o, type, { ...(payload ?? {}) });
+    m._file = blob;
+    return m;
   }
 
   /**
@@ -525,6 +542,21 @@ export class YuntongChat {
     message.status = "unSend";
     message.from = this.userID;
     message._onlineOnly = onlineOnly;
+    const file = message._file;
+    if (file) {
+      // the bytes first (or 秒传), once: a resend after a failed send names the object already stored
+      try {
+        const kind = message.type === TYPES.MSG_IMAGE ? "image" : "file";
+        const object = await uploadBlob((c, b) => this.request(c, b), file, kind);
+        message._elements = [mediaElement(message.type, object, file)];
+        message.payload = payloadOf(message._elements[0]);
+        message._file = undefined;
+      } catch (e) {
+        message.status = "fail";
+        const err = e as ChatError;
+        throw chatError(typeof err.code === "number" ? err.code : ERR.NETWORK, String(err.message), { message });
+      }
+    }
     let cmd: string;
     let body: Json;
     if (isGroup) {

@@ -47,6 +47,8 @@ export class Message {
   _msgKey = "";
   /** online-only (MsgLifeTime 0 / OnlineOnlyFlag) */
   _onlineOnly = false;
+  /** an image or file still to upload: `sendMessage` uploads it first (src/media.ts) */
+  _file: Blob | undefined = undefined;
 
   getElemList(): Element[] {
     return this._elements;
