@@ -100,6 +100,7 @@ def build(
     from chalicelib.store.devices import DynamoDeviceRepo
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
     from chalicelib.store.group_attrs import DynamoGroupAttrRepo
+    from chalicelib.store.group_mentions import DynamoMentionRepo
     from chalicelib.store.group_messages import DynamoGroupMessageRepo
     from chalicelib.store.group_online import DynamoGroupOnlineIndex
     from chalicelib.store.groups import DynamoGroupRepo
@@ -198,6 +199,7 @@ def build(
     all_member_push = AllMemberPushService(DynamoPushStore(), account_repo, notifier, limits, metrics, tasks, clock)
     all_member_push.offline_push = offline_push
     group_messages.offline_push = offline_push
+    group_messages.mentions = DynamoMentionRepo()  # GroupAtInfo: "@me" until read
     return Services(
         settings=settings,
         clock=clock,

@@ -82,6 +82,7 @@ class GroupMessage:
     expires: int | None = None
     nick: str = ""  # the sender's nick and avatar when it was sent (a member's message; the App admin's: none)
     face: str = ""
+    at_info: list[dict[str, Any]] = field(default_factory=list)  # GroupAtInfo: whom it mentions (domain/mentions)
 
     def expired(self, now: float) -> bool:
         return self.expires is not None and self.expires <= now
@@ -111,6 +112,8 @@ def row(group_id: str, msg: GroupMessage) -> dict[str, Any]:
         out["CloudCustomData"] = msg.cloud_custom_data
     if not msg.is_system:  # the FAQ's "message sender profile": as it was when sent, in history and pushes alike
         out["SenderProfile"] = {"Nick": msg.nick, "FaceUrl": msg.face}
+    if msg.at_info:
+        out["GroupAtInfo"] = msg.at_info
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from chalicelib.domain import errors
@@ -48,6 +48,7 @@ class ConversationRepo(Protocol):
 class Description:
     last: dict[str, Any] | None  # the last message as history shows it; None when there is none (or it expired)
     unread: int
+    at: list[dict[str, int]] = field(default_factory=list)  # groups: unread mentions (GroupAtInfoList)
 
 
 class ConversationSource(Protocol):

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain import errors, mute
+from chalicelib.domain import errors, mentions, mute
 from chalicelib.domain import group_messages as rules
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
@@ -22,6 +22,7 @@ from chalicelib.domain.conversations import Conversation, MessageRef
 from chalicelib.domain.group_messages import GroupMessage, Page
 from chalicelib.domain.groups import AVCHATROOM, MEMBER, Group, GroupRef, Member, check_group_id, check_recall
 from chalicelib.domain.ids import check_user_id, is_user_id
+from chalicelib.domain.mentions import NO_MENTIONS, Mentions
 from chalicelib.domain.messages import GROUP_CODES, parse_body, texts
 from chalicelib.domain.profiles import IMAGE, NICK
 from chalicelib.domain.stats import day_of
@@ -30,7 +31,7 @@ from chalicelib.services.conversations import Description
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.group_access import GroupAccess
 from chalicelib.services.group_fanout import GroupFanout
-from chalicelib.services.group_ports import GroupMessageRepo
+from chalicelib.services.group_ports import GroupMessageRepo, MentionRepo
 from chalicelib.services.notify import Notifier
 from chalicelib.services.offline_push import OfflinePushService
 from chalicelib.services.ports import Metrics, NoReadAhead, ReadAhead
@@ -49,6 +50,7 @@ class Outgoing:
     cloud_custom_data: str = ""
     online_only: bool = False
     push_info: dict[str, Any] | None = None  # OfflinePushInfo (services/offline_push.py)
+    mentions: Mentions = NO_MENTIONS  # GroupAtInfo
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class GroupMessageService:
         self._clock = clock
         self._marks = _OncePerDay()
         self.offline_push: OfflinePushService | None = None  # set by wiring
+        self.mentions: MentionRepo | None = None  # set by wiring
         self.read_ahead: ReadAhead = NoReadAhead()  # set by wiring
 
     # --- sending ---------------------------------------------------------------------------------
@@ -133,6 +136,8 @@ class GroupMessageService:
         )
         if profile is not None:  # stored with the message (no request of its own: _check_sender read it)
             msg = dataclasses.replace(msg, nick=str(profile.get(NICK) or ""), face=str(profile.get(IMAGE) or ""))
+        if out.mentions:
+            msg = dataclasses.replace(msg, at_info=out.mentions.wire())
         if out.online_only and group.kind != AVCHATROOM:
             seq = 0  # online only: delivered, never stored, takes no seq
         else:
@@ -145,6 +150,9 @@ class GroupMessageService:
                 # the message was not stored: a retry with the same Random must not be taken for a duplicate
                 self._repo.release_random(app.sdkappid, group.group_id, group.incarnation, sender, out.random)
                 raise
+        if seq and out.mentions and self.mentions is not None:  # only a message that mentions someone writes these
+            mentioned = [u for u in out.mentions.users if u != sender]
+            self.mentions.record(group, seq, mentioned, out.mentions.everyone)
         data = rules.row(group.group_id, dataclasses.replace(msg, seq=seq))
         if profile is not None:  # the sender's profile at sending time, as C2C pushes it (FAQ); history has none
             data["SenderProfile"] = {"Nick": profile.get(NICK, ""), "FaceUrl": profile.get(IMAGE, "")}
@@ -325,6 +333,7 @@ class GroupMessageService:
         members = {gid: self._groups.member(g, owner) for gid, g in groups.items()}
         joined = [g for gid, g in groups.items() if members[gid] is not None]
         reads = self._groups.read_seqs(sdkappid, owner, joined)
+        ats = self.mentions.latest(sdkappid, owner, joined) if self.mentions is not None and joined else {}
         now = self._clock.now()
         out: dict[str, Description] = {r.peer: Description(None, 0) for r in rows}
         for group in joined:
@@ -335,8 +344,10 @@ class GroupMessageService:
             shown = None
             if msg is not None and last >= member.visible_from and not msg.expired(now) and msg.state == rules.LIVE:
                 shown = rules.row(group.group_id, msg)
-            unread = rules.unread(group.rules, last, reads.get(group.group_id, 0), member.visible_from)
-            out[group.group_id] = Description(shown, unread)
+            read = reads.get(group.group_id, 0)
+            unread = rules.unread(group.rules, last, read, member.visible_from)
+            mine, everyone = ats.get(group.group_id, (0, 0))
+            out[group.group_id] = Description(shown, unread, mentions.unread(mine, everyone, read, member.visible_from))
         return out
 
     def check_peer(self, sdkappid: int, owner: str, peer: str, *, pin: bool) -> None:

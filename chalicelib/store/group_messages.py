@@ -67,6 +67,7 @@ class GroupMsgModel(ExpiringModel):
     state = UnicodeAttribute(null=True)
     nick = UnicodeAttribute(attr_name="n", null=True)  # the sender's profile when it was sent
     face = UnicodeAttribute(attr_name="a", null=True)
+    at = UnicodeAttribute(null=True)  # GroupAtInfo, JSON
 
 
 class SeqModel(BaseModel):
@@ -102,6 +103,7 @@ def _to_msg(m: GroupMsgModel) -> GroupMessage:
         expires=None if m.expires is None else int(m.expires),
         nick=m.nick or "",
         face=m.face or "",
+        at_info=json.loads(m.at) if m.at else [],
     )
 
 
@@ -156,6 +158,7 @@ class DynamoGroupMessageRepo:
                 expires=msg.expires,
                 nick=msg.nick or None,
                 face=msg.face or None,
+                at=json.dumps(msg.at_info, ensure_ascii=False, separators=(",", ":")) if msg.at_info else None,
             )
             try:
                 item.save(condition=GroupMsgModel.pk.does_not_exist())

@@ -30,6 +30,8 @@ def _item(row: Conversation, about: Description, with_top: bool) -> dict[str, An
     item["UnreadMsgNum"] = about.unread
     if about.last is not None:
         item["LastMsg"] = about.last
+    if about.at:  # "@me" / "@all" until the member reads past them (domain/mentions.py)
+        item["GroupAtInfoList"] = about.at
     return item
 
 

@@ -13,7 +13,7 @@ from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
 from chalicelib.api.tasks import task
-from chalicelib.domain import errors
+from chalicelib.domain import errors, mentions
 from chalicelib.domain import group_messages as rules
 from chalicelib.domain.groups import BATCH_ACCOUNTS
 from chalicelib.domain.messages import GROUP_CODES, parse_body
@@ -45,6 +45,7 @@ def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
         f.array("SendMsgControl"),
         f.array("ForbidCallbackControl"),
         f.obj("OfflinePushInfo"),
+        f.objects("GroupAtInfo", f.flag("GroupAtAllFlag"), f.user_id("GroupAt_Account")),
     ),
 )
 def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
@@ -57,6 +58,7 @@ def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
         cloud_custom_data=body.string("CloudCustomData", default="", max_bytes=CLOUD_DATA_MAX_BYTES),
         online_only=body.integer("OnlineOnlyFlag", default=0, min_value=0, max_value=1) == 1,
         push_info=dict(push.data) if (push := body.obj("OfflinePushInfo")) is not None else None,
+        mentions=mentions.parse([item.data for item in body.objects("GroupAtInfo") or []]),
     )
     sent = services().group_messages.send(ctx.app, ctx.identifier, gid, out, exclude=ctx.connection_id)
     return {"MsgTime": sent.time, "MsgSeq": sent.seq}
