@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Rate, Response
-from chalice.app import CloudWatchEvent, SQSEvent, WebsocketEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent, WebsocketEvent
 
+from chalicelib import logs
 from chalicelib.api import rest, tasks, ws
 from chalicelib.config import FANOUT_QUEUE
 from chalicelib.jobs import connections, daily_stats, group_offline_kick
@@ -17,6 +17,13 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])  # `chalice package` refus
 # Tencent clients send no Content-Type, text/plain, form types or anything else; the body is always read raw as
 # JSON, and Chalice would answer an unlisted type with HTTP 415 where Tencent answers 200 with an envelope.
 _BODY_TYPES = ["*/*"]
+
+
+# Every handler's log lines carry its Lambda request id and cold-start flag (chalicelib/logs.py).
+@app.middleware("all")
+def invocation(event: Any, get_response: Any) -> Any:
+    logs.bind_invocation(event)
+    return get_response(event)
 
 
 @app.route("/v4/{service}/{command}", methods=["POST", "GET"], content_types=_BODY_TYPES)

@@ -7,6 +7,7 @@ the extra fields with "[redacted]" as a second line of defence.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import sys
@@ -59,6 +60,33 @@ def scrub(value: Any) -> Any:
     return value
 
 
+# The invocation a line belongs to: Lambda's request id and whether it was the container's first (cold start).
+# By hand rather than Powertools' Logger: these two fields are all we need from it, on our own JSON formatter and
+# level gate, without a dependency in the zip. A ContextVar, so that the local stack's concurrent handlers (threads
+# of one process) each log their own.
+_invocation: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
+    "yuntong_invocation", default=None
+)
+
+
+class _ColdStart:
+    pending = True
+
+
+_cold = _ColdStart()
+
+
+def bind_invocation(event: Any) -> None:
+    """Called first by every handler (app.py's middleware) with its Chalice event or request."""
+    context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
+    request_id = getattr(context, "aws_request_id", None)
+    fields: dict[str, Any] = {"cold_start": _cold.pending}
+    _cold.pending = False
+    if request_id:
+        fields["request_id"] = str(request_id)
+    _invocation.set(fields)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
@@ -66,6 +94,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
+            **(_invocation.get() or {}),
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, Mapping):

@@ -1,11 +1,12 @@
 import io
 import json
 import logging
+from typing import Any
 
 from chalicelib import logs
 
 
-def _lines(stream: io.StringIO) -> list[dict]:
+def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
@@ -51,3 +52,24 @@ def test_an_apps_level_overrides_the_stage_level_for_its_lines():
     logs.event(log, logging.INFO, "default app", app_log_level="")  # "" = the stage's level
     logs.event(log, logging.WARNING, "quiet app", app_log_level="ERROR")
     assert [line["msg"] for line in _lines(stream)] == ["debugged app"]
+
+
+def test_lines_carry_the_lambda_request_id_and_the_cold_start_flag_of_their_invocation():
+    import io
+    import json
+    import logging
+    from types import SimpleNamespace
+
+    from chalicelib import logs
+
+    stream = io.StringIO()
+    logs.configure("INFO", stream)
+    log = logging.getLogger("yuntong.test_invocation")
+    logs._cold.pending = True
+    logs.bind_invocation(SimpleNamespace(lambda_context=SimpleNamespace(aws_request_id="req-1")))
+    log.info("first")
+    logs.bind_invocation(SimpleNamespace(context=SimpleNamespace(aws_request_id="req-2")))  # an SQS/scheduled event
+    log.info("second")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (first["request_id"], first["cold_start"]) == ("req-1", True)
+    assert (second["request_id"], second["cold_start"]) == ("req-2", False)
