@@ -33,11 +33,11 @@ def count_s3() -> Iterator[Counter[str]]:
             seen[operation] += 1
         return raw(client, operation, params)
 
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    BaseClient._make_api_call = counted  # type: ignore[method-assign,unused-ignore]
     try:
         yield seen
     finally:
-        BaseClient._make_api_call = raw  # type: ignore[method-assign]
+        BaseClient._make_api_call = raw  # type: ignore[method-assign,unused-ignore]
 
 
 def _png(seed: int) -> bytes:

@@ -114,7 +114,7 @@ def test_account_import_without_a_user_id_is_70402(api: RestCaller, subtests: py
             assert "UserID is required" in out["ErrorInfo"]
 
 
-BAD_SEEDS = {
+BAD_SEEDS: dict[str, dict[str, Any]] = {
     "nick_int": {"Nick": 5},
     "nick_list": {"Nick": ["a"]},
     "face_int": {"FaceUrl": 1},

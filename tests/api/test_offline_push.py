@@ -17,7 +17,7 @@ APNS_KEY = "-----BEGIN PRIVATE KEY-----secret-apns-key-----END PRIVATE KEY-----"
 
 
 def _sns() -> Any:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
     from moto.sns.models import sns_backends
 
     return sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]

@@ -122,7 +122,8 @@ def set_fails(api: RestCaller, value_items: dict[str, Any], code: int, **kw: Any
 
 
 def test_the_admin_must_name_from_account_40002(users: RestCaller, subtests: pytest.Subtests) -> None:
-    for body in [{}, {"From_Account": None}, {"From_Account": ""}]:
+    bodies: list[dict[str, Any]] = [{}, {"From_Account": None}, {"From_Account": ""}]
+    for body in bodies:
         with subtests.test(body=body):
             users.rejects(SET, {**body, "ProfileItem": items({NICK: "who?"})}, 40002)
 
@@ -226,12 +227,13 @@ def test_an_account_writing_an_admin_only_tag_is_40008(users: RestCaller, subtes
 
 def test_a_failed_portrait_set_writes_none_of_its_items(users: RestCaller, subtests: pytest.Subtests) -> None:
     users.ok(SET, {"From_Account": "alice", "ProfileItem": items({NICK: "before"})})
-    for bad, code in [
+    cases: list[tuple[dict[str, Any], int]] = [
         ({"Tag_Profile_IM_Gender": "nope"}, 40605),
         ({"Tag_Profile_Custom_": "x"}, 40009),
         ({NICK: 1}, 40610),
         ({"Tag_Profile_IM_Location": "x" * 501}, 40601),
-    ]:
+    ]
+    for bad, code in cases:
         with subtests.test(code=code):
             set_fails(users, {NICK: "after", "Tag_Profile_IM_Language": 9, **bad}, code)
             assert read(users, "alice", [NICK, "Tag_Profile_IM_Language"]) == {

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from chalice.config import Config
@@ -39,7 +40,7 @@ class InProcess:
     def rest_url(self) -> str:
         return self.stack.rest.url
 
-    def connect(self, identifier: str = "alice", platform: str = "Web", **options: object) -> WsClient:
+    def connect(self, identifier: str = "alice", platform: str = "Web", **options: Any) -> WsClient:
         return WsClient(f"{self.ws_url}/?sdkappid=1&identifier={identifier}&usersig=x&platform={platform}", **options)
 
 

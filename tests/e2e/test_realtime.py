@@ -199,6 +199,7 @@ def test_the_same_usersig_reconnects_after_the_socket_drops(stack: LocalStack, c
     tenant = _tenant(stack, "single")
     first = tenant.login("alice", "iPhone")
     assert _call(first, 1, "realtime/heartbeat")["ErrorCode"] == 0
+    assert first.ws.sock is not None
     first.ws.sock.close()  # the network goes away: no close frame is sent
     again = tenant.login("alice", "iPhone")
     clients.append(again)

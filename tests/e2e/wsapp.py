@@ -9,8 +9,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-from chalice import Chalice, Response
-from chalice.app import Rate, SQSEvent, WebsocketEvent
+from chalice.app import Chalice, Rate, Response, SQSEvent, WebsocketEvent
 
 app = Chalice(app_name="wsecho")
 
@@ -70,9 +69,10 @@ def disconnect(event: WebsocketEvent) -> None:
 def echo(service: str, command: str) -> Response:
     request = app.current_request
     assert request is not None
+    raw = request.raw_body or b""
     body = {
         "method": request.method,
-        "raw": (request.raw_body or b"").decode("utf-8"),
+        "raw": raw.decode("utf-8") if isinstance(raw, bytes) else raw,
         "headers": dict(request.headers),
         "query": dict(request.query_params or {}),
     }

@@ -1,11 +1,12 @@
 import json
+from typing import Any
 
 import boto3
 
 from chalicelib.api import tasks
 from chalicelib.push.queue import SqsTaskQueue
 
-seen: list[dict] = []
+seen: list[dict[str, Any]] = []
 
 
 @tasks.task("test_echo")

@@ -60,7 +60,7 @@ def test_fit_scales_the_long_side_and_never_enlarges() -> None:
 
 
 def test_media_ids_are_the_uuids_of_media_elements_only() -> None:
-    body = [
+    body: list[dict[str, object]] = [
         {"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi", "UUID": "x"}},
         {"MsgType": "TIMImageElem", "MsgContent": {"UUID": "a"}},
         {"MsgType": "TIMVideoFileElem", "MsgContent": {"VideoUUID": "v", "ThumbUUID": "t"}},

@@ -1,6 +1,7 @@
 """Offline push rules: platforms and tokens, OfflinePushInfo, defaults, payload limits and truncation, quiet hours."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from chalicelib.domain.offline_push import PushInfo, notice, payload
 TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hello bob"}}]
 
 
-def _apns(body: str) -> dict:
+def _apns(body: str) -> dict[str, Any]:
     return json.loads(body)
 
 
