@@ -30,9 +30,13 @@ $(SDK_STAMP): $(SDK)/package-lock.json
 sdk: $(SDK_STAMP)
 	cd $(SDK) && npm run --silent build
 
-## make test: the full suite (unit, integration, api, e2e incl. the SDK's node tests, packaging check).
+## make test: the full suite (unit, integration, api, e2e incl. the SDK's node tests, packaging check), in parallel:
+## one pytest-xdist worker per core (TEST_WORKERS=1 for one process); a file's tests share a worker (--dist loadfile),
+## so module fixtures (the packaged template, the in-process stack) are built once; each worker has its own moto
+## world and its own local stack on free ports.
+TEST_WORKERS ?= auto
 test: venv sdk
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv
 	$(BIN)/ruff check .

@@ -95,8 +95,6 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "chalicelib", dest / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
     for f in (ROOT / ".chalice").glob("*.json"):
         shutil.copy(f, dest / ".chalice" / f.name)
-    if (ROOT / ".chalice" / "deployments").is_dir():  # chalice's cache of the dependencies' zip: no pip run
-        shutil.copytree(ROOT / ".chalice" / "deployments", dest / ".chalice" / "deployments")
     return dest
 
 
