@@ -152,6 +152,15 @@ def _read_secret(path: str) -> str:
         raise CliError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def app_admins(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
+    """Show the app's admin identifiers, adding and removing some first (it keeps at least one)."""
+    if args.add or args.remove:
+        app = svc.apps.modify_admins(args.sdkappid, args.add or [], args.remove or [])
+    else:
+        app = svc.apps.get(args.sdkappid)
+    print(f"app {app.sdkappid} admins: {', '.join(app.admins)}", file=out)
+
+
 def app_suspend(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
     app = svc.apps.suspend(args.sdkappid)
     print(f"app {app.sdkappid} suspended: its calls fail with 60006 until `yuntong app restore`", file=out)
@@ -245,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--credential-file", help="APNs private key / .p12 key, or the FCM server key (a file)")
     push.add_argument("--principal-file", help="APNs certificate (a file), when the credential is a key")
     push.add_argument("--url", help="WEBHOOK: the vendor gateway's https URL that SNS posts each push to")
+    admins = leaf("admins", app_admins, "show an app's admin identifiers, adding or removing some")
+    admins.add_argument("--add", action="append", metavar="IDENTIFIER", help="an admin identifier to add (repeatable)")
+    admins.add_argument("--remove", action="append", metavar="IDENTIFIER", help="one to remove (repeatable)")
     leaf("suspend", app_suspend, "suspend an app (calls fail with 60006)")
     leaf("restore", app_restore, "make a suspended or deleted (within 30 days) app active again")
     leaf("delete", app_delete, "delete an app (calls fail with 60016; restorable for 30 days)")

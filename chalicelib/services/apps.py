@@ -1,9 +1,10 @@
-"""App registry use cases: create, configure, suspend, restore, delete (restorable 30 days), rotate key."""
+"""App registry use cases: create, configure, suspend, restore, delete (restorable 30 days), rotate key, admins."""
 
 from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Sequence
 
 from chalicelib.domain import apps as rules
 from chalicelib.domain import errors
@@ -11,6 +12,8 @@ from chalicelib.domain.apps import App, AppConfig
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.ids import check_user_id
 from chalicelib.services.ports import AppRepo
+
+MAX_ADMINS = 20
 
 
 def new_secret_key() -> str:
@@ -85,6 +88,22 @@ class AppService:
         app = dataclasses.replace(self.get(sdkappid), admins=tuple(admins))
         self._repo.save(app)
         return app
+
+    def modify_admins(self, sdkappid: int, add: Sequence[str], remove: Sequence[str]) -> App:
+        """Add and remove App admin identifiers (removal first wins for a name in both); an app keeps at least one
+        (70402, nothing changed) and at most MAX_ADMINS. Other Lambda containers see it within the app cache's 10 s."""
+        for admin in (*add, *remove):
+            check_user_id(admin, field="admin identifier")
+        app = self.get(sdkappid)
+        gone = set(remove)
+        admins = tuple(a for a in dict.fromkeys((*app.admins, *add)) if a not in gone)
+        if not admins:
+            raise errors.error(70402, "an app keeps at least one admin identifier")
+        if len(admins) > MAX_ADMINS:
+            raise errors.error(70402, f"an app has at most {MAX_ADMINS} admin identifiers")
+        updated = dataclasses.replace(app, admins=admins)
+        self._repo.save(updated)
+        return updated
 
     def _set_status(self, sdkappid: int, status: str) -> App:
         app = self.get(sdkappid)

@@ -16,6 +16,7 @@ from chalicelib.api.registry import command
 from chalicelib.domain import errors
 from chalicelib.domain import stats as stats_rules
 from chalicelib.domain.apps import AppConfig
+from chalicelib.services.apps import MAX_ADMINS
 from chalicelib.wiring import services
 
 CONFIG_TYPES: dict[str, str] = {f.name: str(f.type) for f in dataclasses.fields(AppConfig)}
@@ -98,6 +99,18 @@ def get_online_list(ctx: AuthContext, body: Body) -> dict[str, Any]:
         "Cursor": following or "",
         "Complete": 0 if following else 1,
     }
+
+
+@command(
+    "openconfigsvr/modify_app_admins",
+    fields=(f.user_ids("AddAdmin_Account"), f.user_ids("DeleteAdmin_Account")),
+)
+def modify_app_admins(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    """Yuntong's own: the app's admin adds or removes App admin identifiers (the CLI: `yuntong app admins`)."""
+    add = body.users("AddAdmin_Account", max_items=MAX_ADMINS) or []
+    remove = body.users("DeleteAdmin_Account", max_items=MAX_ADMINS) or []
+    app = services().apps.modify_admins(ctx.sdkappid, add, remove)
+    return {"AdminList": list(app.admins)}
 
 
 @command("openconfigsvr/get_today_info", fields=())
