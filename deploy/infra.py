@@ -1,22 +1,23 @@
 """The `chalice deploy` path: one small CloudFormation stack for what Chalice cannot make, and config.json updated.
 
 `yuntong infra deploy --stage S` creates or updates the stack `yuntong-S-infra` (the tables, the fan-out queue with
-its dead-letter queue and their alarm topic; nothing else) and records what the app needs into the stage of
-`.chalice/config.json` (`YUNTONG_STAGE`, `YUNTONG_TABLE_PREFIX`, `YUNTONG_FANOUT_QUEUE_URL`) plus its IAM policy
-file, as Chalice's own tutorials do with their resources. Then `chalice deploy --stage S` alone gives a working
-system: the websocket endpoint is learned at run time (chalicelib/push/endpoint.py). Running either twice changes
-nothing. The tables are retained if the stack is deleted: a new stack then needs `--table-prefix` with a new prefix,
-or the old tables imported into it (CloudFormation resource import).
+its dead-letter queue and their alarms, the media bucket `{prefix}-media`; nothing else) and records what the app
+needs into the stage of `.chalice/config.json` (`YUNTONG_STAGE`, `YUNTONG_TABLE_PREFIX`, `YUNTONG_FANOUT_QUEUE_URL`)
+plus its IAM policy file, as Chalice's own tutorials do with their resources. Then `chalice deploy --stage S` alone
+gives a working system: the websocket endpoint is learned at run time (chalicelib/push/endpoint.py). Running either
+twice changes nothing. The tables are retained if the stack is deleted: a new stack then needs `--table-prefix` with
+a new prefix, or the old tables imported into it (CloudFormation resource import).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploy import ops, template
+from deploy import media, ops, template
 
 DEFAULT_TIMEOUT = 60  # chalice's default Lambda timeout, when the stage sets none
 
@@ -36,6 +37,10 @@ def infra_template(table_prefix: str, consumer_timeout: int = DEFAULT_TIMEOUT) -
         "DeadLettersAlarm": dlq_alarm["DeadLettersAlarm"],
         "FanoutAgeAlarm": dlq_alarm["FanoutAgeAlarm"],
     }
+    # the name chalicelib uses when YUNTONG_MEDIA_BUCKET is unset, and the policy file grants (deploy/media.py)
+    bucket = copy.deepcopy(media.resources()[media.LOGICAL_ID])
+    bucket["Properties"]["BucketName"] = {"Fn::Sub": "${TablePrefix}-media"}
+    resources[media.LOGICAL_ID] = bucket
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Yuntong: tables and queues for a `chalice deploy` stage",
@@ -46,6 +51,7 @@ def infra_template(table_prefix: str, consumer_timeout: int = DEFAULT_TIMEOUT) -
             "FanoutQueueUrl": {"Value": {"Ref": "FanoutQueue"}},
             "FanoutDeadLetterQueueUrl": {"Value": {"Ref": "FanoutDeadLetterQueue"}},
             "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+            **media.outputs(),
         },
     }
 

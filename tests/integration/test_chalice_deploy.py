@@ -137,6 +137,7 @@ def _inventory(endpoint: str) -> dict[str, Any]:
         "rules": sorted(r["Name"] for r in client("events").list_rules()["Rules"]),
         "tables": sorted(client("dynamodb").list_tables()["TableNames"]),
         "queues": sorted(client("sqs").list_queues().get("QueueUrls", [])),
+        "buckets": sorted(b["Name"] for b in client("s3").list_buckets()["Buckets"]),
     }
 
 
@@ -166,6 +167,7 @@ def test_infra_then_chalice_deploy_twice_the_second_changing_nothing(moto_server
         before["tables"]
     )
     assert any(q.endswith("/yuntong-fanout-dlq") for q in before["queues"])
+    assert f"yuntong-{STAGE}-media" in before["buckets"]
     for name, variables in before["env"].items():
         assert variables["YUNTONG_FANOUT_QUEUE_URL"] == stage_env["YUNTONG_FANOUT_QUEUE_URL"], name
 
@@ -175,7 +177,7 @@ def test_infra_then_chalice_deploy_twice_the_second_changing_nothing(moto_server
     assert _inventory(moto_server) == before
 
 
-def test_the_infra_template_is_cfn_lint_clean_with_dead_letter_queue_and_alarm(tmp_path: Path) -> None:
+def test_the_infra_template_is_cfn_lint_clean_with_dead_letter_queue_alarm_and_media_bucket(tmp_path: Path) -> None:
     body = infra.infra_template("yuntong-x")
     path = tmp_path / "infra.json"
     path.write_text(json.dumps(body))
@@ -185,3 +187,4 @@ def test_the_infra_template_is_cfn_lint_clean_with_dead_letter_queue_and_alarm(t
     assert resources["FanoutQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 3
     assert resources["DeadLettersAlarm"]["Type"] == "AWS::CloudWatch::Alarm"
     assert resources["AppsTable"]["DeletionPolicy"] == "Retain"
+    assert resources["MediaBucket"]["Properties"]["BucketName"] == {"Fn::Sub": "${TablePrefix}-media"}
