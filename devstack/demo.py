@@ -75,6 +75,7 @@ def banner(stack: Stack, demo: Demo) -> str:
         lines.append(f"  Schedule      {job.function.name}: {job.function.expression}")
     for poller in stack.pollers:
         lines.append(f"  Queue         {poller.consumer.name} <- {poller.queue_url}")
+        lines.append(f"  Dead letters  {poller.dlq_url}  (yuntong dlq list|redrive)")
     lines += [
         "",
         "Try:",
