@@ -307,6 +307,34 @@ def friend_get(ctx: AuthContext, body: Body) -> dict[str, Any]:
 
 
 @command(
+    "sns/friend_get_all",
+    acting_field=ACTING,
+    fields=(
+        OWNER,
+        f.uint32("TimeStamp"),
+        f.uint32("StartIndex"),
+        f.strings("TagList"),
+        f.uint64("LastStandardSequence"),
+        f.uint32("GetCount"),
+    ),
+)
+def friend_get_all(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    """The legacy (pre-friend_get) listing old clients still call: pages of friend_get's size, every standard
+    field, always in full (NeedUpdateAll_Yes: no incremental update, the client replaces its list)."""
+    owner = _owner(ctx, body)
+    page = services().relations.friend_page(ctx.app, owner, body.integer("StartIndex", default=0), 0, 0)
+    return {
+        "NeedUpdateAll": "NeedUpdateAll_Yes",
+        "TimeStampNow": int(services().clock.now()),
+        "StartIndex": page.next_start,
+        "InfoItem": [{"Info_Account": fr.peer, "SnsProfileItem": fr.standard_items()} for fr in page.friends],
+        "CurrentStandardSequence": page.meta.friend_seq,
+        "FriendNum": page.meta.friends,
+        "CompleteFlag": 0 if page.next_start else 1,
+    }
+
+
+@command(
     "sns/friend_get_list",
     acting_field=ACTING,
     fields=(OWNER, PEERS, f.array("TagList", required=True, sample=["Tag_SNS_IM_Remark"])),
