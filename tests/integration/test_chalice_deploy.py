@@ -141,6 +141,7 @@ def _inventory(endpoint: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.timeout(400)  # two packagings and deploys: over a minute on a loaded two-core machine
 def test_infra_then_chalice_deploy_twice_the_second_changing_nothing(moto_server: str, project: Path) -> None:
     env = _env(moto_server)
     yuntong = [sys.executable, "-m", "yuntong_cli.main", "infra", "deploy", "--stage", STAGE]
