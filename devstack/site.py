@@ -28,8 +28,12 @@ USERSIG_PATH = "/dev/usersig"
 CONFIG_PATH = "/config.json"
 MAX_BODY = 4096
 TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-# The page loads only its own scripts and styles and talks to its own REST origin and the websocket port.
-CSP = "default-src 'self'; img-src 'self' data: https: http:; connect-src 'self' ws: wss:; object-src 'none'"
+# The page loads only its own scripts and styles and talks to its own REST origin, the websocket port and the media
+# storage (moto's port here: the SDK POSTs uploads to presigned URLs there).
+CSP = (
+    "default-src 'self'; img-src 'self' data: https: http:; connect-src 'self' ws: wss: http://127.0.0.1:* https:; "
+    "object-src 'none'"
+)
 
 
 @dataclass(frozen=True)

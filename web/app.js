@@ -557,9 +557,17 @@ function content(m) {
     return h('pre', { class: 'custom', text: shown + (p.description ? `\n${p.description}` : '') });
   }
   if (m.type === T.MSG_IMAGE) {
-    const info = (p.imageInfoArray || []).find((x) => safeURL(x.url || x.URL));
-    const url = info && safeURL(info.url || info.URL);
-    return url ? h('img', { class: 'image', src: url, alt: 'image', loading: 'lazy', referrerpolicy: 'no-referrer' }) : h('span', { text: '[image]' });
+    // the thumbnail (198 px) in the bubble, the large version (720 px) on click; the original until they are made
+    const infos = p.imageInfoArray || [];
+    // (a version whose Size is 0 was not made yet when the message was sent: the original stands in for it)
+    const of = (type) => infos.find((x) => x.type === type && x.size > 0 && safeURL(x.url || x.URL));
+    const urlOf = (info) => info && safeURL(info.url || info.URL);
+    const original = urlOf(of(1) || infos.find((x) => safeURL(x.url || x.URL)));
+    const thumb = urlOf(of(3)) || original;
+    const large = urlOf(of(2)) || original;
+    if (!thumb) return h('span', { text: '[image]' });
+    const img = h('img', { class: 'image', src: thumb, alt: 'image', loading: 'lazy', referrerpolicy: 'no-referrer' });
+    return h('a', { href: large, target: '_blank', rel: 'noopener noreferrer', class: 'image-link', title: 'large version' }, img);
   }
   if (m.type === T.MSG_FILE) {
     const url = safeURL(p.fileUrl);
@@ -616,6 +624,19 @@ async function send(event) {
   }
   input.value = '';
   await sendAndShow(message);
+}
+
+async function sendAttachment() {
+  const input = $('attach-file');
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file || !state.current) return;
+  const image = file.type.startsWith('image/');
+  const message = image
+    ? state.chat.createImageMessage({ ...target(), payload: { file } })
+    : state.chat.createFileMessage({ ...target(), payload: { file } });
+  await sendAndShow(message);
+  $('composer-text').focus();
 }
 
 async function sendFace(index) {
@@ -952,6 +973,8 @@ function wireStatic() {
   });
   $('composer').addEventListener('submit', send);
   $('composer-text').addEventListener('input', typing);
+  $('attach').addEventListener('click', () => $('attach-file').click());
+  $('attach-file').addEventListener('change', sendAttachment);
   $('face-toggle').addEventListener('click', () => {
     $('faces').hidden = !$('faces').hidden;
     if (!$('faces').hidden) $('faces').querySelector('button').focus();
