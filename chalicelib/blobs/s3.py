@@ -6,6 +6,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from chalicelib.domain import media
 
@@ -56,8 +57,8 @@ class S3Blobs:
 
     def presign_get(self, key: str, seconds: int, filename: str = "") -> str:
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
-        if filename:
-            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        if filename:  # RFC 6266/5987: any name (Chinese too) survives as UTF-8, the browser downloads, never renders
+            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
         url: str = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
         return url
 

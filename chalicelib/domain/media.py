@@ -34,6 +34,8 @@ INCOMPLETE = 91003
 MISMATCH = 91004
 NOT_AN_IMAGE = 91005
 
+# what an image, sound or video may be served as (a file is always served as a download: Content-Disposition)
+_FAMILY = {IMAGE: "image/", SOUND: "audio/", VIDEO: "video/"}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
 NAME_MAX_BYTES = 255
@@ -75,8 +77,9 @@ class UploadRequest:
             raise errors.error(TOO_LARGE, f"Type {self.kind} holds at most {MAX_BYTES[self.kind]} bytes")
         if not _CONTENT_TYPE.match(self.content_type):
             raise errors.error(INVALID, "ContentType must be a MIME type such as image/png")
-        if self.kind == IMAGE and not self.content_type.startswith("image/"):
-            raise errors.error(INVALID, "an image's ContentType must be image/*")
+        family = _FAMILY.get(self.kind)
+        if family and not self.content_type.startswith(family):
+            raise errors.error(INVALID, f"a {self.kind}'s ContentType must be {family}*")
         if len(self.name.encode("utf-8")) > NAME_MAX_BYTES or any(c in self.name for c in '\r\n"\\'):
             raise errors.error(INVALID, f"Name must be at most {NAME_MAX_BYTES} bytes without quotes or newlines")
 

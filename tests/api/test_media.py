@@ -162,6 +162,8 @@ def test_group_message_with_a_file(media_api: RestCaller, svc: Any) -> None:
     data = b"%PDF-1.4 hello"
     done = upload(media_api, svc, data, kind="file", ctype="application/pdf")
     assert done["Type"] == "file" and "ImageInfoArray" not in done
+    # a file is always downloaded, under its name (UTF-8 safe), never rendered by the browser
+    assert "response-content-disposition=attachment%3B%20filename%2A%3DUTF-8%27%27a.png" in done["URL"]
     made = media_api.call("group_open_http_svc/create_group", {"Type": "Public", "Name": "g", "Owner_Account": "alice"})
     gid = made["GroupId"]
     body = [{"MsgType": "TIMFileElem", "MsgContent": {"UUID": done["UUID"], "FileName": "x.pdf", "FileSize": 1}}]
