@@ -39,12 +39,18 @@ class PillowImages:
         image = _open(data)
         width, height = image.size  # type: ignore[attr-defined]
         check_dimensions(width, height)
+        # a JPEG (most photos) is decoded at the smallest power-of-two scale still at least twice the target: a
+        # 50-megapixel photo then needs a few MB of memory, not 200 (the queue consumer has 512 MB)
+        image.draft("RGB", (2 * side, 2 * side))  # type: ignore[attr-defined]
         try:
-            frame = image.convert("RGBA")  # type: ignore[attr-defined]
+            if "A" in image.getbands() or image.mode == "P":  # type: ignore[attr-defined]
+                frame = image.convert("RGBA")  # type: ignore[attr-defined]
+                flat = Image.new("RGB", frame.size, (255, 255, 255))  # transparency on white
+                flat.paste(frame, mask=frame.split()[3])
+            else:
+                flat = image.convert("RGB")  # type: ignore[attr-defined]
         except Exception as exc:
             raise errors.error(NOT_AN_IMAGE, "the image could not be decoded") from exc
-        flat = Image.new("RGB", frame.size, (255, 255, 255))
-        flat.paste(frame, mask=frame.split()[3])
         out = io.BytesIO()
         flat.resize(fit(width, height, side), Image.Resampling.LANCZOS).save(out, "JPEG", quality=85)
         return out.getvalue()
