@@ -47,7 +47,10 @@ def _text(size: int) -> list[dict[str, Any]]:
     return [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x" * size}}]
 
 
-def _setup(sb: Sandbox) -> tuple[Callable[[str, int], Any], Callable[[str, int], Any], dict[str, str]]:
+Send = Callable[[str, int], Any]
+
+
+def _setup(sb: Sandbox, group_sizes: tuple[int, ...] = (10, 100)) -> tuple[Send, Send, dict[str, str]]:
     """Accounts, a conversation, groups of 10 and 100 members (a fifth online); two ways to send."""
     from chalicelib.api import registry
     from chalicelib.api.context import AuthContext
@@ -62,7 +65,7 @@ def _setup(sb: Sandbox) -> tuple[Callable[[str, int], Any], Callable[[str, int],
     for user, cid in online:
         svc.connections.add(Connection(cid, app_id, user, "Android", now, now), expires=now + 86400)
     groups = {}
-    for size in (10, 100):
+    for size in group_sizes:
         body = {"Type": "Public", "Name": f"g{size}", "Owner_Account": "alice",
                 "MemberList": [{"Member_Account": m} for m in members[:size]]}  # fmt: skip
         groups[f"group send, {size} members"] = str(api.ok("group_open_http_svc/create_group", body)["GroupId"])
@@ -87,13 +90,15 @@ def _setup(sb: Sandbox) -> tuple[Callable[[str, int], Any], Callable[[str, int],
     return rest, ws, groups
 
 
-def measure(sb: Sandbox) -> list[Measured]:
-    rest, ws, groups = _setup(sb)
+def measure(
+    sb: Sandbox, sizes: tuple[int, ...] = (200, 900), group_sizes: tuple[int, ...] = (10, 100)
+) -> list[Measured]:
+    rest, ws, groups = _setup(sb, group_sizes)
     rows: list[Measured] = []
     cases = [("C2C send", "c2c")] + [(label, label) for label in groups]
     for label, target in cases:
         for via, send in (("REST", rest), ("websocket", ws)):
-            for size in (200, 900):
+            for size in sizes:
                 send(target, 10)  # warm: the conversation / the group's incarnation is known to this container
                 sb.clock.advance(1)
                 with count_dynamodb() as usage:

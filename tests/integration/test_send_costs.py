@@ -110,7 +110,7 @@ def test_the_send_cost_benchmark_holds_the_targets_over_rest_and_websocket(aws):
 
     _empty_aws()
     with sandbox() as sb:
-        rows = {m.label: m for m in send_cost.measure(sb)}
+        rows = {m.label: m for m in send_cost.measure(sb, sizes=(200,), group_sizes=(10,))}
     for label, m in rows.items():
         # the app registry's cache is refreshed every 10 s per container (the bench's clock moves): not the send's
         own = Usage([c for c in _steady(m.usage).calls if not any(t.endswith("-apps") for t in c.tables)])
