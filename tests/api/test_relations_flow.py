@@ -170,6 +170,7 @@ SNS_COMMANDS = [
     "friend_delete_all",
     "friend_check",
     "friend_get",
+    "friend_get_all",
     "friend_get_list",
     "friend_request_list",
     "friend_response",
