@@ -33,6 +33,7 @@ def test_c2c_costs_stay_at_their_measured_figures(empty_world):
     assert c2c.messaging(rows["retried send (answered, not stored)"][0]).wcu == 0
     assert rows["retried send (answered, not stored)"][1] == 0
     assert c2c.messaging(rows["online only (MsgLifeTime 0)"][0]).wcu == 0
-    assert rows["history page"][0].operations == {"Query": 1}
-    assert rows["sync page (one conversation)"][0].operations == {"Query": 2}
+    # Both accounts are checked to exist (unknown ones are refused, issue 11) in one BatchGetItem, then one Query
+    assert rows["history page"][0].operations == {"BatchGetItem": 1, "Query": 1}
+    assert rows["sync page (one conversation)"][0].operations == {"BatchGetItem": 1, "Query": 2}
     assert "Scan" not in {op for usage, _ in rows.values() for op in usage.operations}
