@@ -36,7 +36,9 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in the main thread while it is open, so a later
+# test module that calls asyncio.run() (e.g. the queue poller's tests) would fail if it stayed open all session.
+@pytest.fixture(scope="module")
 def browser(stack: Any) -> Iterator[Any]:  # noqa: F811 — after the stack, so it closes (and its sockets) first
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
