@@ -792,6 +792,13 @@ async function renderGroups() {
   const data = await sdk('Groups', state.chat.getGroupList());
   state.groups = asList(data, 'groupList');
   for (const g of state.groups) state.groupNames.set(g.groupID, g.name || '');
+  // Rebuild the rows only when they change: a rebuild between a click's mousedown and mouseup loses the click.
+  const shape = JSON.stringify(state.groups.map((g) => [g.groupID, g.name, g.type]));
+  if (shape === state.groupsShape && $('group-list').childElementCount) {
+    if (state.group) openGroup(state.group);
+    return;
+  }
+  state.groupsShape = shape;
   const list = clear($('group-list'));
   for (const g of state.groups) {
     list.append(

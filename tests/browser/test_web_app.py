@@ -120,6 +120,7 @@ def test_two_people_chat_read_recall_and_talk_in_a_group(open_page, shots, stack
     expect(group_row).to_be_visible()
     shots.step("group created")
     group_row.get_by_role("button", name="Chat").click()
+    expect(alice.page.locator("#conv")).to_be_visible()
     send(alice, "Welcome to the group")
     group_conv = bob.page.locator(".conv-item", has_text="Hikers")
     expect(group_conv).to_be_visible()
