@@ -134,6 +134,20 @@ class LocalStack:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def cli(self, *args: str) -> str:
+        """Run the `yuntong` CLI against this stack's moto, as an operator would; returns its output."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        done = subprocess.run(
+            [sys.executable, "-m", "yuntong_cli.main", *args, "--endpoint", f"http://127.0.0.1:{self.aws_port}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     def interrupt(self, timeout: float = 60.0) -> int:
         """Ctrl-C (SIGINT to the process group, as a terminal sends it); returns the exit code.
 

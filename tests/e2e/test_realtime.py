@@ -9,8 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,26 +19,12 @@ import requests
 import websocket
 from TLSSigAPIv2 import TLSSigAPIv2
 
-from tests.e2e.harness import ROOT, LocalStack, WsClient
+from tests.e2e.harness import LocalStack, WsClient
 
 pytestmark = pytest.mark.e2e
 
 ADMIN = "administrator"
 _ids = itertools.count(1400000100)
-
-
-def _cli(stack: LocalStack, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    done = subprocess.run(
-        [sys.executable, "-m", "yuntong_cli.main", *args, "--endpoint", f"http://127.0.0.1:{stack.aws_port}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @dataclass
@@ -67,8 +51,8 @@ class Tenant:
 
 def _tenant(stack: LocalStack, policy: str) -> Tenant:
     sdkappid, key = next(_ids), os.urandom(16).hex()
-    _cli(stack, "app", "create", "--sdkappid", str(sdkappid), "--name", f"e2e-{policy}", "--admin", ADMIN, "--key", key)
-    _cli(stack, "app", "config", str(sdkappid), f"login_policy={policy}")
+    stack.cli("app", "create", "--sdkappid", str(sdkappid), "--name", f"e2e-{policy}", "--admin", ADMIN, "--key", key)
+    stack.cli("app", "config", str(sdkappid), f"login_policy={policy}")
     tenant = Tenant(stack, sdkappid, key)
     for user in ("alice", "bob"):
         assert tenant.rest("im_open_login_svc/account_import", {"UserID": user})["ErrorCode"] == 0

@@ -15,10 +15,7 @@ Threads interleave as the scheduler likes, so every assertion is on the final st
 from __future__ import annotations
 
 import itertools
-import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import ROOT, LocalStack
+from tests.e2e.harness import LocalStack
 from tests.e2e.sync_client import Tenant, Terminal
 
 pytestmark = pytest.mark.e2e
@@ -40,19 +37,6 @@ USERS = [f"soak{i}" for i in range(8)]
 MEMBERS = USERS[:6]  # the group: soak0 owns it
 TERMINALS = [(u, "Android") for u in USERS] + [("soak0", "PC"), ("soak1", "Web")]
 REST_SENDERS = 2
-
-
-def _cli(stack: LocalStack, *args: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    done = subprocess.run(
-        [sys.executable, "-m", "yuntong_cli.main", *args, "--endpoint", f"http://127.0.0.1:{stack.aws_port}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def _text(value: str) -> list[dict[str, Any]]:
@@ -232,7 +216,7 @@ def _group_log(tenant: Tenant, gid: str, identifier: str | None = None) -> list[
 def test_soak_nothing_lost_duplicated_or_reordered_and_no_terminal_dropped(stack: LocalStack) -> None:
     phases = [time.monotonic()]
     key = f"soak-{SEED}"
-    _cli(stack, "app", "create", "--sdkappid", str(SOAK_SDKAPPID), "--name", "soak", "--admin", "administrator",
+    stack.cli("app", "create", "--sdkappid", str(SOAK_SDKAPPID), "--name", "soak", "--admin", "administrator",
          "--key", key)  # fmt: skip
     tenant = Tenant(stack.rest_url, stack.ws_url, SOAK_SDKAPPID, key)
     tenant.ok("openconfigsvr/set_app_config", {"AppConfig": {"login_policy": "no_kick"}})
