@@ -78,7 +78,7 @@ def report(app: App, days: Sequence[Any], month: str, usd_cny: float) -> str:
     model = billing.CostModel()
     costs = billing.aws_estimate([d.figures for d in days], model)
     usd = sum(c.usd for c in costs)
-    out += ["", "AWS estimate for the same month (DESIGN.md §4b us-east-1 list prices), USD:"]
+    out += ["", "AWS estimate for the same month (us-east-1 list prices of Nov 2024, cited in domain/billing.py), USD:"]
     out += [f"  {c.item:<30} {c.quantity:>16,.0f}  {c.usd:>10,.2f}" for c in costs]
     out.append(f"  {'total':<30} {'':>16}  {usd:>10,.2f}  (≈ {usd * usd_cny:,.0f} CNY at {usd_cny} CNY/USD)")
     out += ["", "assumptions:"] + [f"  - {line}" for line in model.describe()]

@@ -88,7 +88,11 @@ def monthly_fees(peak_dau: int, config: AppConfig) -> list[FeeLine]:
 
 
 # --- AWS estimate --------------------------------------------------------------------------------------------
-# DESIGN.md §4b us-east-1 list prices (USD). Lambda duration is not in §4b: the public list price is used.
+# us-east-1 list prices (USD) as published by AWS from November 2024 (after DynamoDB on-demand's 1 Nov 2024 price
+# cut); re-check them before relying on the estimate:
+#   API Gateway WebSocket, messages and connection minutes: https://aws.amazon.com/api-gateway/pricing/
+#   DynamoDB on-demand write and read request units:       https://aws.amazon.com/dynamodb/pricing/on-demand/
+#   Lambda requests and GB-seconds (x86):                   https://aws.amazon.com/lambda/pricing/
 WS_FRAME_USD = 1.00 / 1e6
 WS_CONNECTION_MINUTE_USD = 0.25 / 1e6
 WRITE_UNIT_USD = 0.625 / 1e6
