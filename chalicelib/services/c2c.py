@@ -430,6 +430,7 @@ class C2CService:
             "lifetime": out.lifetime,
             "no_unread": out.no_unread,
             "no_last": out.no_last,
+            "push_info": out.push_info,  # the request's OfflinePushInfo: a queued part is pushed like the inline one
         }
 
     def deliver_batch(self, app: App, payload: Mapping[str, Any]) -> None:
@@ -449,6 +450,7 @@ class C2CService:
             mode=SyncMode(payload["mode"]),
             no_unread=bool(payload["no_unread"]),
             no_last=bool(payload["no_last"]),
+            push_info=payload.get("push_info"),  # absent in parts queued before it was carried
         )
         crc = signature(out.body, out.cloud, out.lifetime)
         for recipient in out.recipients:

@@ -260,3 +260,19 @@ def test_deleting_an_account_deletes_its_devices_and_frees_its_tokens(push_app):
     assert arn not in _sns().platform_endpoints
     push_app.ok("offline_push/set_device", {"UserID": "carol", "Platform": "APNS", "Token": t})
     assert len(push_app.ok("offline_push/get_devices", {"UserID": "carol"})["DeviceList"]) == 1
+
+
+def test_queued_parts_of_a_large_batch_carry_the_requests_offline_push_info(push_app, svc, task_queue):
+    tokens = {user: _register(push_app, user) for user in ("alice", "carol")}
+    svc.c2c.inline_recipients = 1  # every recipient after the first goes through the queue
+    info = {"Title": "Sale", "Desc": "Everything half price", "Ext": '{"sale": 1}'}
+    body = {"From_Account": "bob", "To_Account": ["alice", "carol"], "MsgRandom": 9, "MsgBody": TEXT,
+            "OfflinePushInfo": info}  # fmt: skip
+    push_app.ok("openim/batchsendmsg", body)
+    assert "c2c_batch" in [kind for kind, _ in task_queue.enqueued]
+    for user, t in tokens.items():
+        (p,) = pushes(t)
+        assert p["aps"]["alert"] == {"title": "Sale", "body": "Everything half price"}, user
+        assert p["ext"] == {"sale": 1}, user
+    push_app.ok("openim/batchsendmsg", {**body, "MsgRandom": 10, "OfflinePushInfo": {"PushFlag": 1}})
+    assert all(len(pushes(t)) == 1 for t in tokens.values())  # PushFlag 1 holds for the queued part too
