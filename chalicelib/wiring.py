@@ -4,44 +4,41 @@ from __future__ import annotations
 
 import atexit
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chalicelib.config import Settings
-from chalicelib.domain.apps import App
-from chalicelib.domain.clock import Clock, SystemClock
-from chalicelib.domain.conversations import C2C, GROUP
-from chalicelib.services.accounts import AccountService
-from chalicelib.services.apps import AppService, CachedAppRepo
-from chalicelib.services.auth import AuthService
-from chalicelib.services.c2c import C2CService
-from chalicelib.services.conversations import ConversationService
-from chalicelib.services.dirtywords import DirtyWordService
-from chalicelib.services.group_access import GroupAccess
-from chalicelib.services.group_attrs import GroupAttrService
-from chalicelib.services.group_edits import GroupMessageEdits
-from chalicelib.services.group_fanout import FanoutLimits, GroupFanout
-from chalicelib.services.group_messages import GroupMessageService
-from chalicelib.services.group_recent import GroupRecentTimes
-from chalicelib.services.groups import GroupService
-from chalicelib.services.limits import RequestGuard
-from chalicelib.services.media import MediaService
-from chalicelib.services.mute import GlobalMuteService
-from chalicelib.services.notify import Notifier
-from chalicelib.services.offline_push import GroupPushMembers, OfflinePushService, PushGateway
-from chalicelib.services.ports import (
-    ConnectionDirectory,
-    Limits,
-    Metrics,
-    PresenceHook,
-    Pusher,
-    RelationCheck,
-    TaskQueue,
-)
-from chalicelib.services.presence import HookedDirectory
-from chalicelib.services.profiles import ProfileService
-from chalicelib.services.push import AllMemberPushService
-from chalicelib.services.realtime import RealtimeService
-from chalicelib.services.relations import RelationService
-from chalicelib.services.stats import StatsService
+if TYPE_CHECKING:  # imported by build(): a cold start pays for the services with its first request, not at import
+    from chalicelib.config import Settings
+    from chalicelib.domain.apps import App
+    from chalicelib.domain.clock import Clock
+    from chalicelib.services.accounts import AccountService
+    from chalicelib.services.apps import AppService
+    from chalicelib.services.auth import AuthService
+    from chalicelib.services.c2c import C2CService
+    from chalicelib.services.conversations import ConversationService
+    from chalicelib.services.dirtywords import DirtyWordService
+    from chalicelib.services.group_attrs import GroupAttrService
+    from chalicelib.services.group_edits import GroupMessageEdits
+    from chalicelib.services.group_messages import GroupMessageService
+    from chalicelib.services.groups import GroupService
+    from chalicelib.services.limits import RequestGuard
+    from chalicelib.services.media import MediaService
+    from chalicelib.services.mute import GlobalMuteService
+    from chalicelib.services.notify import Notifier
+    from chalicelib.services.offline_push import OfflinePushService, PushGateway
+    from chalicelib.services.ports import (
+        ConnectionDirectory,
+        Limits,
+        Metrics,
+        PresenceHook,
+        Pusher,
+        RelationCheck,
+        TaskQueue,
+    )
+    from chalicelib.services.profiles import ProfileService
+    from chalicelib.services.push import AllMemberPushService
+    from chalicelib.services.realtime import RealtimeService
+    from chalicelib.services.relations import RelationService
+    from chalicelib.services.stats import StatsService
 
 
 @dataclass
@@ -87,9 +84,36 @@ def build(
 ) -> Services:
     from chalicelib.blobs.images import PillowImages
     from chalicelib.blobs.s3 import S3Blobs
+    from chalicelib.config import Settings
+    from chalicelib.domain.clock import SystemClock
+    from chalicelib.domain.conversations import C2C, GROUP
     from chalicelib.push.gateway import ApiGatewayPusher
     from chalicelib.push.queue import SqsTaskQueue
     from chalicelib.push.sns import SnsPush
+    from chalicelib.services.accounts import AccountService
+    from chalicelib.services.apps import AppService, CachedAppRepo
+    from chalicelib.services.auth import AuthService
+    from chalicelib.services.c2c import C2CService
+    from chalicelib.services.conversations import ConversationService
+    from chalicelib.services.dirtywords import DirtyWordService
+    from chalicelib.services.group_access import GroupAccess
+    from chalicelib.services.group_attrs import GroupAttrService
+    from chalicelib.services.group_edits import GroupMessageEdits
+    from chalicelib.services.group_fanout import FanoutLimits, GroupFanout
+    from chalicelib.services.group_messages import GroupMessageService
+    from chalicelib.services.group_recent import GroupRecentTimes
+    from chalicelib.services.groups import GroupService
+    from chalicelib.services.limits import RequestGuard
+    from chalicelib.services.media import MediaService
+    from chalicelib.services.mute import GlobalMuteService
+    from chalicelib.services.notify import Notifier
+    from chalicelib.services.offline_push import GroupPushMembers, OfflinePushService
+    from chalicelib.services.presence import HookedDirectory
+    from chalicelib.services.profiles import ProfileService
+    from chalicelib.services.push import AllMemberPushService
+    from chalicelib.services.realtime import RealtimeService
+    from chalicelib.services.relations import RelationService
+    from chalicelib.services.stats import StatsService
     from chalicelib.store import base
     from chalicelib.store.accounts import DynamoAccountRepo
     from chalicelib.store.apps import DynamoAppRepo

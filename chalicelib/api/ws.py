@@ -22,8 +22,7 @@ from chalicelib.api import envelope, registry
 from chalicelib.api.context import AuthContext
 from chalicelib.api.rest import credentials, parse_json
 from chalicelib.domain import errors
-from chalicelib.push import endpoint as learned_endpoint
-from chalicelib.push.gateway import ApiGatewayPusher
+from chalicelib.services import callbacks
 from chalicelib.wiring import services
 
 log = logging.getLogger("yuntong.ws")
@@ -120,6 +119,9 @@ def connect(event: WebsocketEvent) -> dict[str, Any]:
 
 def _learn_endpoint(event: WebsocketEvent) -> None:
     """`chalice deploy` sets no YUNTONG_WS_ENDPOINT: the first `$connect` of a container records it for the rest."""
+    from chalicelib.push import endpoint as learned_endpoint  # here, not at import: it brings PynamoDB (cold start)
+    from chalicelib.push.gateway import ApiGatewayPusher
+
     pusher = services().pusher
     if isinstance(pusher, ApiGatewayPusher) and pusher.learns_endpoint:
         try:
@@ -177,5 +179,7 @@ def message(event: WebsocketEvent) -> dict[str, Any]:
 
 
 def disconnect(event: WebsocketEvent) -> dict[str, Any]:
-    services().realtime.disconnect(event.connection_id)
+    close_code = (event.to_dict().get("requestContext") or {}).get("disconnectStatusCode")
+    with callbacks.closing(close_code if isinstance(close_code, int) else None):  # State.StateChange's reason
+        services().realtime.disconnect(event.connection_id)
     return ACCEPTED
