@@ -9,7 +9,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent, Webs
 from chalicelib import logs
 from chalicelib.api import rest, tasks, ws
 from chalicelib.config import FANOUT_QUEUE
-from chalicelib.jobs import connections, daily_stats, group_offline_kick
+from chalicelib.jobs import connections, daily_stats, group_offline_kick, purge
 
 app = Chalice(app_name="yuntong")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # `chalice package` refuses ws handlers without it
@@ -71,3 +71,9 @@ def sweep_connections(event: CloudWatchEvent) -> None:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def group_offline_kick_job(event: CloudWatchEvent) -> None:
     group_offline_kick.run()
+
+
+# Deleted apps past their restore period: a bounded share of the purge per run, resumed by the next.
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def app_purge_job(event: CloudWatchEvent) -> None:
+    purge.run()

@@ -39,6 +39,10 @@ class Settings:
     # Group fan-out: terminals posted inline by the sending request, and per queued task beyond that.
     group_inline_fanout: int = 200
     group_fanout_page: int = 500
+    # Tenants: a deleted app is restorable this many days, then the purge job deletes its data, at most
+    # `purge_pages` DynamoDB Scan / S3 list pages per run (the next run resumes).
+    app_restore_days: int = 7
+    purge_pages: int = 100
 
     def table_name(self, key: str) -> str:
         return f"{self.table_prefix}-{key}"
@@ -68,4 +72,6 @@ class Settings:
             push_workers=int(e.get("YUNTONG_PUSH_WORKERS", "32")),
             group_inline_fanout=int(e.get("YUNTONG_GROUP_INLINE_FANOUT", "200")),
             group_fanout_page=int(e.get("YUNTONG_GROUP_FANOUT_PAGE", "500")),
+            app_restore_days=int(e.get("YUNTONG_APP_RESTORE_DAYS", "7")),
+            purge_pages=int(e.get("YUNTONG_PURGE_PAGES", "100")),
         )

@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # imported by build(): a cold start pays for the services wit
     from chalicelib.domain.apps import App
     from chalicelib.domain.clock import Clock
     from chalicelib.services.accounts import AccountService
-    from chalicelib.services.apps import AppService
+    from chalicelib.services.apps import AppPurge, AppService
     from chalicelib.services.auth import AuthService
     from chalicelib.services.c2c import C2CService
     from chalicelib.services.conversations import ConversationService
@@ -72,6 +72,7 @@ class Services:
     group_attrs: GroupAttrService
     group_edits: GroupMessageEdits
     media: MediaService
+    app_purge: AppPurge
 
 
 def build(
@@ -91,7 +92,7 @@ def build(
     from chalicelib.push.queue import SqsTaskQueue
     from chalicelib.push.sns import SnsPush
     from chalicelib.services.accounts import AccountService
-    from chalicelib.services.apps import AppService, CachedAppRepo
+    from chalicelib.services.apps import AppPurge, AppService, CachedAppRepo
     from chalicelib.services.auth import AuthService
     from chalicelib.services.c2c import C2CService
     from chalicelib.services.conversations import ConversationService
@@ -116,7 +117,7 @@ def build(
     from chalicelib.services.stats import StatsService
     from chalicelib.store import base
     from chalicelib.store.accounts import DynamoAccountRepo
-    from chalicelib.store.apps import DynamoAppRepo
+    from chalicelib.store.apps import DynamoAppRepo, DynamoTenantData
     from chalicelib.store.c2c import DynamoMessageStore
     from chalicelib.store.connections import DynamoConnectionDirectory
     from chalicelib.store.conversations import DynamoConversationRepo
@@ -141,7 +142,7 @@ def build(
     pusher = pusher or ApiGatewayPusher(settings.ws_endpoint, settings.region, settings.push_workers)
     app_repo = CachedAppRepo(DynamoAppRepo(), clock)
     account_repo = DynamoAccountRepo()
-    apps = AppService(app_repo, clock)
+    apps = AppService(app_repo, clock, settings.app_restore_days)
     metrics = DynamoMetrics(clock)
     stats = StatsService(apps, metrics, DynamoDailyStats(), clock)
     accounts = AccountService(account_repo, clock, on_registered=stats.count_registered)
@@ -268,6 +269,14 @@ def build(
             PillowImages(),
             tasks,
             clock,
+        ),
+        app_purge=AppPurge(
+            apps,
+            app_repo,
+            DynamoTenantData(),
+            S3Blobs(settings.bucket, settings.region, settings.s3_endpoint),
+            clock,
+            settings.purge_pages,
         ),
     )
 

@@ -21,13 +21,37 @@ S3_OPERATIONS: dict[str, tuple[str, ...]] = {
     "PutObject": ("PutObject",),  # also what a presigned POST is authorised as
     "CopyObject": ("GetObject", "PutObject"),
     "DeleteObject": ("DeleteObject",),
+    "DeleteObjects": ("DeleteObject",),  # a multi-object delete is authorised per key
+    "ListObjectsV2": ("ListBucket",),
 }
-S3_ACTIONS = ("DeleteObject", "GetObject", "PutObject")
+OBJECT_ACTIONS = ("DeleteObject", "GetObject", "PutObject")
+# On the bucket itself, limited to the two prefixes: the purge of a deleted app lists its objects to delete them.
+BUCKET_ACTIONS = ("ListBucket",)
+S3_ACTIONS = OBJECT_ACTIONS + BUCKET_ACTIONS
 LOGICAL_ID = "MediaBucket"
+PREFIXES = ("uploads/*", "objects/*")
 
 
 def statement(bucket_arn: Any) -> dict[str, Any]:
-    return {"Sid": "Media", "Effect": "Allow", "Action": [f"s3:{a}" for a in S3_ACTIONS], "Resource": bucket_arn}
+    return {"Sid": "Media", "Effect": "Allow", "Action": [f"s3:{a}" for a in OBJECT_ACTIONS], "Resource": bucket_arn}
+
+
+def list_statement(bucket_arn: Any) -> dict[str, Any]:
+    return {
+        "Sid": "MediaList",
+        "Effect": "Allow",
+        "Action": [f"s3:{a}" for a in BUCKET_ACTIONS],
+        "Resource": bucket_arn,
+        "Condition": {"StringLike": {"s3:prefix": list(PREFIXES)}},
+    }
+
+
+def chalice_list_statement(table_prefix: str) -> dict[str, Any]:
+    return list_statement(f"arn:aws:s3:::{table_prefix}-media")
+
+
+def cfn_list_statement() -> dict[str, Any]:
+    return list_statement({"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{LOGICAL_ID}}}"})
 
 
 def chalice_statement(table_prefix: str) -> dict[str, Any]:

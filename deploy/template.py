@@ -42,6 +42,7 @@ DYNAMODB_ACTIONS = (
     "GetItem",
     "PutItem",
     "Query",
+    "Scan",  # only the purge of a deleted app past its restore period (chalicelib/store/apps.DynamoTenantData)
     "UpdateItem",
 )
 # The Lambda event source needs Receive/Delete/GetQueueAttributes; producers need SendMessage, and GetQueueUrl
@@ -170,6 +171,7 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                 ],
             },
             media.chalice_statement(prefix),  # the media bucket's uploads/ and objects/ (deploy/media.py)
+            media.chalice_list_statement(prefix),  # listing them: the purge of a deleted app
         ],
     }
 
@@ -232,6 +234,7 @@ def cfn_policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
         arn("sns", ":${TablePrefix}-*"),
     ]
     by_sid["Media"]["Resource"] = media.cfn_statement()["Resource"]
+    by_sid["MediaList"]["Resource"] = media.cfn_list_statement()["Resource"]
     return doc
 
 

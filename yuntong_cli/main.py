@@ -52,6 +52,7 @@ def target_settings(
         table_prefix=f"yuntong-{stage}",
         dynamodb_endpoint=endpoint or None,
         sns_endpoint=endpoint or None,  # the local stack's moto serves every AWS API on one port
+        app_restore_days=int(e.get("YUNTONG_APP_RESTORE_DAYS") or 7),  # the stage's, as its Lambdas have it
     )
 
 
@@ -92,9 +93,10 @@ def _describe(app: App, show_key: bool) -> dict[str, Any]:
     return out
 
 
-def _restorable_until(app: App) -> str:
-    assert app.deleted_at is not None
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(app.deleted_at + app_rules.RESTORE_WINDOW_SECONDS))
+def _restorable_until(app: App, restore_seconds: int) -> str:
+    until = app.restorable_until(restore_seconds)
+    assert until is not None
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(until))
 
 
 def _config_changes(pairs: Sequence[str]) -> dict[str, str]:
@@ -163,7 +165,11 @@ def app_admins(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> N
 
 def app_suspend(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
     app = svc.apps.suspend(args.sdkappid)
-    print(f"app {app.sdkappid} suspended: its calls fail with 60006 until `yuntong app restore`", file=out)
+    print(
+        f"app {app.sdkappid} suspended: its calls fail with 60006 until `yuntong app restore`; "
+        f"`yuntong app delete {app.sdkappid}` deletes it",
+        file=out,
+    )
 
 
 def app_restore(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
@@ -173,9 +179,11 @@ def app_restore(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> 
 
 def app_delete(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
     app = svc.apps.delete(args.sdkappid)
+    until = _restorable_until(app, svc.apps.restore_seconds)
     print(
         f"app {app.sdkappid} deleted: its calls fail with 60016; "
-        f"`yuntong app restore {app.sdkappid}` brings it back until {_restorable_until(app)}",
+        f"`yuntong app restore {app.sdkappid}` brings it back until {until}; "
+        "then its data is purged",
         file=out,
     )
 
@@ -257,9 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
     admins = leaf("admins", app_admins, "show an app's admin identifiers, adding or removing some")
     admins.add_argument("--add", action="append", metavar="IDENTIFIER", help="an admin identifier to add (repeatable)")
     admins.add_argument("--remove", action="append", metavar="IDENTIFIER", help="one to remove (repeatable)")
-    leaf("suspend", app_suspend, "suspend an app (calls fail with 60006)")
-    leaf("restore", app_restore, "make a suspended or deleted (within 30 days) app active again")
-    leaf("delete", app_delete, "delete an app (calls fail with 60016; restorable for 30 days)")
+    leaf("suspend", app_suspend, "suspend an app (calls fail with 60006); the step before deleting it")
+    leaf("restore", app_restore, "make a suspended app, or a deleted one within its restore period, active again")
+    leaf(
+        "delete",
+        app_delete,
+        "delete a suspended app (calls fail with 60016; restorable for YUNTONG_APP_RESTORE_DAYS, default 7, days; "
+        "then the purge job removes its data)",
+    )
     leaf("rotate-key", app_rotate_key, "replace an app's secret key and print the new one")
 
     s = groups.add_parser(

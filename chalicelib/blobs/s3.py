@@ -95,6 +95,20 @@ class S3Blobs:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
+    def delete_prefix(self, prefix: str, max_pages: int) -> tuple[int, bool]:
+        """Delete every object under `prefix`, a listing of at most 1000 keys and one DeleteObjects per page, at
+        most `max_pages` pages: (pages used, whether objects may be left). The purge of a deleted app."""
+        used = 0
+        while used < max_pages:
+            page = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1000)
+            used += 1
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+            if not page.get("IsTruncated"):
+                return used, False
+        return used, True
+
     def touch(self, key: str) -> None:
         """Copy an object onto itself: S3's lifecycle counts its age from now (a reused object lives on)."""
         self.client.copy_object(

@@ -11,7 +11,9 @@ from chalicelib.domain import errors
 
 ACTIVE, SUSPENDED, DELETED = "active", "suspended", "deleted"
 STATUSES = (ACTIVE, SUSPENDED, DELETED)
-RESTORE_WINDOW_SECONDS = 30 * 86400  # FAQ: a removed app is kept for a while and can be restored
+# FAQ: "App 被误删除了, 可以恢复吗 — 可以" names no period; 7 days by default (Settings.app_restore_days): after it a
+# deleted app is gone (70020) and the purge job (chalicelib/jobs/purge.py) removes its data.
+RESTORE_DAYS = 7
 
 # Multi-terminal login policies (FAQ 多终端同时在线), see domain/terminals.py.
 LOGIN_POLICIES = ("no_kick", "mobile_pc", "per_platform", "single")
@@ -126,6 +128,8 @@ class App:
     created_at: int = 0
     deleted_at: int | None = None
     config: AppConfig = field(default_factory=AppConfig)
+    # Where the purge of a deleted app past its restore period got to (opaque to the domain; "" = not started).
+    purge_cursor: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -135,6 +139,12 @@ class App:
 
     def is_admin(self, identifier: str) -> bool:
         return identifier in self.admins
+
+    def restorable_until(self, restore_seconds: int) -> int | None:
+        """A deleted app's last restorable moment (epoch seconds); None for an app that is not deleted."""
+        if self.status != DELETED or self.deleted_at is None:
+            return None
+        return self.deleted_at + restore_seconds
 
     def ensure_usable(self) -> None:
         """Calls to a suspended app fail with 60006, to a deleted one with 60016."""

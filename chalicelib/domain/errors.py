@@ -186,6 +186,13 @@ class AppDeleted(DomainError):
     code = 60016
 
 
+class AppNotSuspended(DomainError):
+    """Deleting an app that is still active: suspend it first (the FAQ's console order: 停用, then 删除). 60006 names
+    the state the deletion needs, as 60016 names the deleted state a suspension is refused in."""
+
+    code = 60006
+
+
 class MissingAppId(DomainError):
     code = 60012
 

@@ -9,4 +9,6 @@ def sweep(svc: Services | None = None) -> int:
     """Remove every app's expired connections (one gsi1 Query per app, never a Scan) and close the `refusal=frame`
     sockets whose refusal expired unread (one more Query); returns how many."""
     svc = svc or services()
-    return sum(svc.realtime.sweep(app.sdkappid) for app in svc.apps.all()) + svc.realtime.sweep_refusals()
+    # an app past its restore period is being purged: a sweep would write its online counters again
+    swept = sum(svc.realtime.sweep(app.sdkappid) for app in svc.apps.all() if not svc.apps.expired(app))
+    return swept + svc.realtime.sweep_refusals()

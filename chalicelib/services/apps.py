@@ -1,11 +1,15 @@
-"""App registry use cases: create, configure, suspend, restore, delete (restorable 30 days), rotate key, admins."""
+"""App registry use cases: create, configure, suspend, restore, delete (suspended first; restorable for a period),
+rotate key, admins; and the purge of a deleted app's data once that period is over."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import secrets
 from collections.abc import Sequence
+from typing import Protocol
 
+from chalicelib import logs
 from chalicelib.domain import apps as rules
 from chalicelib.domain import errors
 from chalicelib.domain.apps import App, AppConfig
@@ -14,6 +18,8 @@ from chalicelib.domain.ids import check_user_id
 from chalicelib.services.ports import AppRepo
 
 MAX_ADMINS = 20
+DAY = 86400
+log = logging.getLogger("yuntong.apps")
 
 
 def new_secret_key() -> str:
@@ -21,9 +27,10 @@ def new_secret_key() -> str:
 
 
 class AppService:
-    def __init__(self, repo: AppRepo, clock: Clock) -> None:
+    def __init__(self, repo: AppRepo, clock: Clock, restore_days: int = rules.RESTORE_DAYS) -> None:
         self._repo = repo
         self._clock = clock
+        self.restore_seconds = restore_days * DAY  # Settings.app_restore_days
 
     def create(self, sdkappid: int, name: str, admins: list[str], secret_key: str | None = None) -> App:
         if not 1 <= sdkappid <= 4_294_967_295:
@@ -44,13 +51,18 @@ class AppService:
         app = self._repo.get(sdkappid)
         if app is None:
             raise errors.AppNotFound(f"SDKAppID {sdkappid} not found")
-        if app.status == rules.DELETED and app.deleted_at is not None:
-            if self._clock.now() > app.deleted_at + rules.RESTORE_WINDOW_SECONDS:
-                raise errors.AppNotFound(f"SDKAppID {sdkappid} was deleted more than 30 days ago")
+        if self.expired(app):
+            days = self.restore_seconds // DAY
+            raise errors.AppNotFound(f"SDKAppID {sdkappid} was deleted more than {days} days ago (its data is purged)")
         return app
 
     def all(self) -> list[App]:
         return sorted(self._repo.list(), key=lambda a: a.sdkappid)
+
+    def expired(self, app: App) -> bool:
+        """Deleted and past its restore period: gone for every caller, its data the purge job's."""
+        until = app.restorable_until(self.restore_seconds)
+        return until is not None and self._clock.now() > until
 
     def configure(self, sdkappid: int, changes: dict[str, str]) -> App:
         app = self.get(sdkappid)
@@ -65,16 +77,28 @@ class AppService:
 
     def suspend(self, sdkappid: int) -> App:
         """A deleted app stays deleted (60016): suspending it would bring it back as a suspended app with no
-        deletion date, out of the 30-day purge; `restore` is the one way back."""
+        deletion date, out of the purge; `restore` is the one way back."""
         if self.get(sdkappid).status == rules.DELETED:
             raise errors.AppDeleted(f"SDKAppID {sdkappid} is deleted: `restore` it first to suspend it")
         return self._set_status(sdkappid, rules.SUSPENDED)
 
     def restore(self, sdkappid: int) -> App:
+        """A suspended app, or a deleted one within the restore period, is active again (after it: 70020)."""
+        if self.get(sdkappid).purge_cursor:  # the period was made longer while its purge was under way
+            raise errors.AppNotFound(f"SDKAppID {sdkappid} is being purged")
         return self._set_status(sdkappid, rules.ACTIVE)
 
     def delete(self, sdkappid: int) -> App:
-        """Soft delete: calls fail with 60016; `restore` brings it back within 30 days (FAQ)."""
+        """Soft delete of a suspended app (an active one: 60006, suspend it first; deleting again keeps the first
+        deletion date): calls fail with 60016; `restore` brings it back within the restore period, after which the
+        purge job removes its data."""
+        app = self.get(sdkappid)
+        if app.status == rules.DELETED:
+            return app
+        if app.status != rules.SUSPENDED:
+            raise errors.AppNotSuspended(
+                f"SDKAppID {sdkappid} is active: suspend it first (`yuntong app suspend {sdkappid}`), then delete it"
+            )
         return self._set_status(sdkappid, rules.DELETED)
 
     def rotate_key(self, sdkappid: int) -> App:
@@ -111,6 +135,81 @@ class AppService:
         updated = dataclasses.replace(app, status=status, deleted_at=deleted_at)
         self._repo.save(updated)
         return updated
+
+
+class TenantData(Protocol):
+    """An app's items in the tables (store/apps.py: DynamoTenantData)."""
+
+    def purge_page(self, sdkappid: int, cursor: str) -> str | None:
+        """Delete the app's items found in one page from `cursor` ("" = the start); the cursor of the next page,
+        None when every table was gone through."""
+        ...
+
+
+class TenantBlobs(Protocol):
+    """An app's media objects (blobs/s3.py: S3Blobs)."""
+
+    def delete_prefix(self, prefix: str, max_pages: int) -> tuple[int, bool]:
+        """Delete the objects under `prefix`, at most `max_pages` listings; (listings made, anything left)."""
+        ...
+
+
+TABLES_PHASE = "T"  # a purge cursor past the bucket: "T" + the tables' cursor
+
+
+def blob_prefixes(sdkappid: int) -> tuple[str, ...]:
+    """Where an app's media live in the bucket (domain/media.object_key, upload_key)."""
+    return (f"objects/{sdkappid}/", f"uploads/{sdkappid}/")
+
+
+class AppPurge:
+    """The purge job: a deleted app past its restore period loses its objects, then its items in every table,
+    then its record; each run does at most `max_pages` pages of work (S3 listings, DynamoDB Scan pages) in all and
+    records where it stopped in the app record, so the next run resumes there."""
+
+    def __init__(
+        self, apps: AppService, repo: AppRepo, data: TenantData, blobs: TenantBlobs, clock: Clock, max_pages: int
+    ) -> None:
+        self._apps = apps
+        self._repo = repo
+        self._data = data
+        self._blobs = blobs
+        self._clock = clock
+        self._max_pages = max_pages
+
+    def due(self) -> list[App]:
+        return [a for a in self._repo.list() if self._apps.expired(a)]
+
+    def run(self) -> dict[int, bool]:
+        """SDKAppID -> purged completely (False: the next run resumes it)."""
+        budget, done = self._max_pages, {}
+        for app in self.due():
+            if budget <= 0:
+                break
+            finished, used = self._purge(app, budget)
+            budget -= used
+            done[app.sdkappid] = finished
+            logs.event(log, logging.INFO, "app purge", sdkappid=app.sdkappid, finished=finished, pages=used)
+        return done
+
+    def _purge(self, app: App, budget: int) -> tuple[bool, int]:
+        used, cursor = 0, app.purge_cursor
+        if not cursor.startswith(TABLES_PHASE):
+            for prefix in blob_prefixes(app.sdkappid):  # objects first: the rows are what find nothing else
+                pages, left = self._blobs.delete_prefix(prefix, budget - used)
+                used += pages
+                if left:
+                    return False, used
+            cursor = TABLES_PHASE
+        while used < budget:
+            following = self._data.purge_page(app.sdkappid, cursor[len(TABLES_PHASE) :])
+            used += 1
+            if following is None:
+                self._repo.purge(app.sdkappid)  # the record last: until then the SDKAppID cannot be created again
+                return True, used
+            cursor = TABLES_PHASE + following
+        self._repo.save(dataclasses.replace(app, purge_cursor=cursor))
+        return False, used
 
 
 class CachedAppRepo:

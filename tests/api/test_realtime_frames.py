@@ -105,7 +105,9 @@ def test_a_session_ends_when_its_usersig_expires(ws, svc, tenant, clock, pusher,
 
 @pytest.mark.parametrize("action,code", [("suspend", 60006), ("delete", 60016)])
 def test_a_session_ends_when_its_app_is_suspended_or_deleted(ws, svc, pusher, alice, action, code):
-    getattr(svc.apps, action)(SDKAPPID)
+    svc.apps.suspend(SDKAPPID)  # an app is suspended before it can be deleted
+    if action == "delete":
+        svc.apps.delete(SDKAPPID)
     ws.fails(alice, "realtime/heartbeat", None, code)
     assert alice in pusher.closed
     assert svc.connections.online(SDKAPPID) == Online(0, 0)

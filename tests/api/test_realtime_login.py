@@ -106,7 +106,9 @@ def test_another_accounts_usersig_is_refused(ws, tenant, accounts):
 
 @pytest.mark.parametrize("action,code", [("suspend", 60006), ("delete", 60016)])
 def test_a_suspended_or_deleted_app_refuses_logins(ws, svc, accounts, action, code):
-    getattr(svc.apps, action)(SDKAPPID)
+    svc.apps.suspend(SDKAPPID)  # an app is suspended before it can be deleted
+    if action == "delete":
+        svc.apps.delete(SDKAPPID)
     shake = ws.connect("alice", "PC")
     assert (shake.status, shake.body["ErrorCode"]) == (403, code)
     assert svc.connections.online(SDKAPPID) == Online(0, 0)

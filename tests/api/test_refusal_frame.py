@@ -94,7 +94,9 @@ def test_an_expired_usersig_is_refused_by_frame(ws, tenant, clock, accounts):
 
 @pytest.mark.parametrize("action,code", [("suspend", 60006), ("delete", 60016)])
 def test_a_suspended_or_deleted_app_is_refused_by_frame(ws, svc, tenant, accounts, action, code):
-    getattr(svc.apps, action)(SDKAPPID)
+    svc.apps.suspend(SDKAPPID)  # an app is suspended before it can be deleted
+    if action == "delete":
+        svc.apps.delete(SDKAPPID)
     shake = ws.connect("alice", query=_query(tenant))
     assert shake.status == 200
     assert ws.send_raw(shake.connection_id, '{"reqId":1,"cmd":"realtime/heartbeat"}')["ErrorCode"] == code

@@ -232,6 +232,7 @@ def test_suspended_app_is_60006_until_restored(api: RestCaller, svc: Services, t
 
 
 def test_deleted_app_is_60016_until_restored(api: RestCaller, svc: Services, tenant: Tenant) -> None:
+    svc.apps.suspend(tenant.sdkappid)
     svc.apps.delete(tenant.sdkappid)
     api.rejects(IMPORT, {"UserID": "alice"}, 60016)
     api.rejects(GET, {"To_Account": ["alice"], "TagList": ["Tag_Profile_IM_Nick"]}, 60016)

@@ -144,6 +144,7 @@ def test_custom_profile_tags_are_declared_per_app_and_only_those_are_written(cli
 
 def test_a_deleted_app_cannot_be_suspended_only_restored(cli, api, tenant, clock, svc):
     """Issue 11: suspend used to bring a deleted app back (as suspended, with no deletion date)."""
+    cli("app", "suspend", str(tenant.sdkappid))
     cli("app", "delete", str(tenant.sdkappid))
     assert "60016" in cli("app", "suspend", str(tenant.sdkappid), code=1)
     app = svc.apps.get(tenant.sdkappid)
@@ -166,8 +167,9 @@ def test_suspend_makes_calls_fail_with_60006_and_restore_brings_them_back(cli, a
 
 
 def test_delete_makes_calls_fail_with_60016_and_says_until_when_it_can_be_restored(cli, api, tenant, clock):
+    cli("app", "suspend", str(tenant.sdkappid))
     out = cli("app", "delete", str(tenant.sdkappid))
-    assert "60016" in out and "2023-12-14 22:13 UTC" in out  # FixedClock 2023-11-14 22:13 + 30 days
+    assert "60016" in out and "2023-11-21 22:13 UTC" in out  # FixedClock 2023-11-14 22:13 + 7 days
     api.fails("im_open_login_svc/account_import", {"UserID": "alice"}, 60016)
     assert json.loads(cli("app", "show", str(tenant.sdkappid)))["status"] == "deleted"
     cli("app", "restore", str(tenant.sdkappid))
@@ -175,10 +177,26 @@ def test_delete_makes_calls_fail_with_60016_and_says_until_when_it_can_be_restor
     api.ok("im_open_login_svc/account_import", {"UserID": "alice"})
 
 
-def test_deleted_app_cannot_be_restored_after_30_days(cli, tenant, clock):
+def test_deleted_app_cannot_be_restored_after_7_days(cli, tenant, clock):
+    cli("app", "suspend", str(tenant.sdkappid))
     cli("app", "delete", str(tenant.sdkappid))
-    clock.advance(31 * 86400)
-    assert "deleted more than 30 days ago" in cli("app", "restore", str(tenant.sdkappid), code=1)
+    clock.advance(7 * 86400 + 1)
+    assert "deleted more than 7 days ago" in cli("app", "restore", str(tenant.sdkappid), code=1)
+
+
+def test_an_active_app_is_not_deleted_it_is_suspended_first(cli, api, tenant, svc):
+    err = cli("app", "delete", str(tenant.sdkappid), code=1)
+    assert "suspend it first" in err and "(60006)" in err
+    assert svc.apps.get(tenant.sdkappid).status == "active"
+    api.ok("im_open_login_svc/account_import", {"UserID": "alice"})
+
+
+def test_the_restore_period_is_the_stages_setting(cli, tenant, clock, monkeypatch):
+    monkeypatch.setenv("YUNTONG_APP_RESTORE_DAYS", "2")
+    cli("app", "suspend", str(tenant.sdkappid))
+    assert "2023-11-16 22:13 UTC" in cli("app", "delete", str(tenant.sdkappid))
+    clock.advance(2 * 86400 + 1)
+    assert "deleted more than 2 days ago" in cli("app", "restore", str(tenant.sdkappid), code=1)
 
 
 def test_rotate_key_prints_a_new_key_and_sigs_of_the_old_key_stop_verifying(cli, api, tenant, svc):

@@ -102,6 +102,7 @@ def test_each_app_is_finalised_after_its_own_midnight(svc, tenant, clock):
 
 def test_deleted_apps_are_skipped(svc, tenant, clock):
     clock.t = at("2023-11-15 09:00")
+    svc.apps.suspend(tenant.sdkappid)
     svc.apps.delete(tenant.sdkappid)
     clock.t = at("2023-11-16 09:00")
     assert daily_stats.run() == {}

@@ -60,7 +60,8 @@ def test_policy_grants_dynamodb_on_exactly_the_stage_tables_and_their_indexes():
             expected.append(f"arn:aws:dynamodb:*:*:table/yuntong-prod-{spec.key}/index/*")
     assert tables["Resource"] == expected
     assert tables["Action"] == [f"dynamodb:{a}" for a in template.DYNAMODB_ACTIONS]
-    assert "dynamodb:Scan" not in tables["Action"]
+    # Scan only for the purge of a deleted app (test_only_the_purge_of_a_deleted_app_scans)
+    assert "dynamodb:Scan" in tables["Action"]
     assert all("yuntong-dev" not in arn for arn in tables["Resource"])
 
 
@@ -176,7 +177,19 @@ def test_merge_adds_the_media_bucket_with_lifecycle_cors_and_an_s3_statement_on_
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     statements = {s["Sid"]: s for s in template.cfn_policy("prod")["Statement"]}
     assert statements["Media"]["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    listing = statements["MediaList"]  # the purge of a deleted app lists its objects, under the two prefixes only
+    assert listing["Action"] == ["s3:ListBucket"] and listing["Resource"]["Fn::Sub"].endswith(":::${MediaBucket}")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["uploads/*", "objects/*"]}}
     assert [r["Fn::Sub"].rsplit(":::", 1)[1] for r in statements["Media"]["Resource"]] == [
         "${MediaBucket}/uploads/*",
         "${MediaBucket}/objects/*",
     ]
+
+
+def test_only_the_purge_of_a_deleted_app_scans():
+    """Nothing on a request path Scans (DESIGN 4): the one Scan the policy grants is the purge job's."""
+    from pathlib import Path
+
+    root = Path(template.__file__).resolve().parent.parent / "chalicelib"
+    scanning = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if ".scan(" in p.read_text("utf-8"))
+    assert scanning == ["store/apps.py"]

@@ -884,6 +884,25 @@ export class YuntongChat {
 
   // ------------------------------------------------------------------ profiles
 
+  /** Fill `nick` and `avatar` of items naming a `userID` (friend applications, group members): one profile
+   * request per 100 accounts; an item whose profile cannot be read keeps empty strings. */
+  private async withProfiles(items: Json[]): Promise<void> {
+    const ids = [...new Set(items.map((x) => String(x.userID)))];
+    const found = new Map<string, Json>();
+    for (let i = 0; i < ids.length; i += 100) {
+      try {
+        for (const p of await this.fetchProfiles(ids.slice(i, i + 100))) found.set(String(p.userID), p);
+      } catch {
+        break;
+      }
+    }
+    for (const x of items) {
+      const p = found.get(String(x.userID));
+      x.nick = String(p?.nick ?? x.nick ?? "");
+      x.avatar = String(p?.avatar ?? x.avatar ?? "");
+    }
+  }
+
   private async fetchProfiles(userIDList: string[]): Promise<Json[]> {
     if (!userIDList.length) return [];
     const r = await this.request("profile/portrait_get", { To_Account: userIDList, TagList: PROFILE_TAGS.map((t) => t[0]) });
@@ -1010,6 +1029,7 @@ export class YuntongChat {
       cursor = String(r.NextCursor ?? "");
       if (!cursor || Number(r.CompleteFlag ?? 1) === 1) break;
     }
+    await this.withProfiles(out);
     this.applications = out;
     if (emit) {
       this.events.emit(EVENT.FRIEND_APPLICATION_LIST_UPDATED, {
@@ -1162,6 +1182,7 @@ export class YuntongChat {
     const offset = Number(o?.offset ?? 0);
     const r = await this.request("group_open_http_svc/get_group_member_info", { GroupId: o?.groupID, Limit: limit, Offset: offset });
     const members = ((r.MemberList as Json[]) ?? []).map(memberOf);
+    await this.withProfiles(members); // Tencent's members carry nick and avatar; the server's list has neither
     const total = Number(r.MemberNum ?? members.length);
     return ok({ memberList: members, offset: offset + members.length < total ? offset + members.length : 0 });
   }
@@ -1198,7 +1219,9 @@ export class YuntongChat {
       Members_Account: [o?.userID],
       MuteTime: Number(o?.muteTime ?? 0),
     });
-    return ok({ group: this.store.groups.get(o.groupID) ?? { groupID: o.groupID }, member: { userID: o.userID, muteUntil: 0 } });
+    const muteTime = Number(o?.muteTime ?? 0);
+    const muteUntil = muteTime > 0 ? Math.floor(Date.now() / 1000) + muteTime : 0; // seconds, as memberOf's
+    return ok({ group: this.store.groups.get(o.groupID) ?? { groupID: o.groupID }, member: { userID: o.userID, muteUntil } });
   }
 
   // ------------------------------------------------------------------ test and tooling hooks

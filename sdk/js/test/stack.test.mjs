@@ -257,6 +257,7 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
       apps.friendApplicationList.map((x) => [x.userID, x.type, x.wording]),
       [[b, TYPES.SNS_APPLICATION_SENT_TO_ME, "hi, it's me"]],
     );
+    assert.equal(apps.friendApplicationList[0].nick, `Nick of ${b}`, "an application carries the applicant's nick");
     const friendsB = once(B, EVENT.FRIEND_LIST_UPDATED);
     await A.acceptFriendApplication({ userID: b, type: TYPES.SNS_APPLICATION_AGREE_AND_ADD });
     const fl = await friendsB;
@@ -338,6 +339,7 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
     await A.addGroupMember({ groupID: gid, userIDList: [c] });
     const members = await A.getGroupMemberList({ groupID: gid, count: 50 });
     assert.deepEqual(members.data.memberList.map((m) => m.userID).sort(), [a, b, c].sort());
+    for (const m of members.data.memberList) assert.equal(m.nick, `Nick of ${m.userID}`, "members carry their nick");
     await A.deleteGroupMember({ groupID: gid, userIDList: [c] });
     const profile = await B.getGroupProfile({ groupID: gid });
     assert.equal(profile.data.group.memberNum, 2);
@@ -345,6 +347,25 @@ describe("the SDK on the local stack", { concurrency: 4, skip: !hasStack && "no 
     assert.ok(!(await B.getGroupList()).data.groupList.some((g) => g.groupID === gid));
     await A.dismissGroup(gid);
     await assert.rejects(A.getGroupProfile({ groupID: gid }), (e) => e.code === 10010);
+  });
+
+  test("muting a member answers when the mute ends, as the member list then shows it", async () => {
+    const [a, c] = names("alice", "carol");
+    await importAccounts(a, c);
+    const A = await login(a);
+    const { data } = await A.createGroup({ name: "square", type: TYPES.GRP_PUBLIC, memberList: [{ userID: c }] });
+    const gid = data.group.groupID;
+    const muteStart = Math.floor(Date.now() / 1000);
+    const muted = await A.setGroupMemberMuteTime({ groupID: gid, userID: c, muteTime: 600 });
+    assert.ok(muted.data.member.muteUntil >= muteStart + 600, "muteUntil is when the mute ends, in seconds");
+    const after = await A.getGroupMemberList({ groupID: gid, count: 50 });
+    const mc = after.data.memberList.find((m) => m.userID === c);
+    assert.ok(Math.abs(mc.muteUntil - muted.data.member.muteUntil) <= 2, "the server's muteUntil agrees");
+    assert.equal(mc.nick, `Nick of ${c}`);
+    await A.setGroupMemberMuteTime({ groupID: gid, userID: c, muteTime: 0 });
+    const cleared = (await A.getGroupMemberList({ groupID: gid, count: 50 })).data.memberList.find((m) => m.userID === c);
+    assert.ok(cleared.muteUntil <= Math.floor(Date.now() / 1000), "a mute time of 0 lifts the mute");
+    await A.dismissGroup(gid);
   });
 
   test("callServer sends any registry command as the account; the admin may call admin commands", async () => {
