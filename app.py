@@ -8,7 +8,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent, Webs
 
 from chalicelib import logs
 from chalicelib.api import rest, tasks, ws
-from chalicelib.config import FANOUT_QUEUE
+from chalicelib.config import fanout_queue
 from chalicelib.jobs import connections, daily_stats, group_offline_kick, purge
 
 app = Chalice(app_name="yuntong")
@@ -36,7 +36,7 @@ def v4(service: str, command: str) -> Response:
 
 # Partial batch failures: only the failed messages return to the queue, then to its dead-letter queue
 # (chalicelib/api/tasks.py: ReportBatchItemFailures where the mapping has it, else the successes are deleted).
-@app.on_sqs_message(queue=FANOUT_QUEUE, batch_size=10)
+@app.on_sqs_message(queue=fanout_queue(), batch_size=10)  # the stage's own queue (chalicelib/config.py)
 def fanout(event: SQSEvent) -> dict[str, list[dict[str, str]]]:
     return tasks.consume([record.to_dict() for record in event])
 

@@ -6,13 +6,27 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# One queue name for every stage: host one stage per AWS account and region (app.py needs it at import time).
+# The fan-out queue's name: the stage's YUNTONG_FANOUT_QUEUE (`.chalice/config.json` gives each deployed stage its
+# own, `{table prefix}-fanout`, so two stages can share an account and region), else FANOUT_QUEUE (the local stack).
+# app.py's `@app.on_sqs_message` needs it at import time: Chalice imports app.py with the stage's variables set.
 FANOUT_QUEUE = "yuntong-fanout"
+FANOUT_QUEUE_VARIABLE = "YUNTONG_FANOUT_QUEUE"
 # Every queue has a dead-letter queue `{queue}-dlq`: a task that failed MAX_RECEIVES times is moved there by SQS
 # (its redrive policy), kept 14 days, alarmed on, listed and redriven with `yuntong dlq list|redrive`.
 DLQ_SUFFIX = "-dlq"
 MAX_RECEIVES = 3
 TABLE_KEYS = ("apps", "entities", "messages", "connections", "counters")
+
+
+def fanout_queue(env: Mapping[str, str] | None = None) -> str:
+    """The fan-out queue this process consumes and sends to (read at import time by app.py)."""
+    e = os.environ if env is None else env
+    return e.get(FANOUT_QUEUE_VARIABLE) or FANOUT_QUEUE
+
+
+def stage_fanout_queue(table_prefix: str) -> str:
+    """A deployed stage's fan-out queue, beside its tables `{prefix}-*` (deploy/ writes it into config.json)."""
+    return f"{table_prefix}-fanout"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,7 @@ class Settings:
             media_bucket=e.get("YUNTONG_MEDIA_BUCKET", ""),
             s3_endpoint=e.get("YUNTONG_S3_ENDPOINT") or None,
             fanout_queue_url=e.get("YUNTONG_FANOUT_QUEUE_URL") or None,
+            fanout_queue_name=fanout_queue(e),
             batch_item_failures=e.get("YUNTONG_BATCH_ITEM_FAILURES") == "1",
             log_level=e.get("YUNTONG_LOG_LEVEL", "INFO"),
             push_workers=int(e.get("YUNTONG_PUSH_WORKERS", "32")),

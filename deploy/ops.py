@@ -10,11 +10,15 @@ group, its alarms and its dashboard line without anyone editing this file.
   each table's read/write throttle events and system errors; any message in the dead-letter queue; the fan-out
   queue's oldest message older than `FANOUT_AGE_ALARM_S`.
 - A CloudWatch dashboard `<stack>-ops` with the same metrics.
+
+Both deploy paths use it: the packaged template names functions and the websocket API by their logical ids
+(`${APIHandler}`), the `chalice deploy` path's infra stack (deploy/infra.py) by the names Chalice gives them.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from chalicelib.config import DLQ_SUFFIX, FANOUT_QUEUE, MAX_RECEIVES
@@ -48,18 +52,19 @@ def parameters() -> dict[str, Any]:
     }
 
 
-def queues(consumer_timeout: int) -> dict[str, Any]:
-    """The fan-out queue with its redrive policy, and its dead-letter queue."""
+def queues(consumer_timeout: int, name: str = FANOUT_QUEUE) -> dict[str, Any]:
+    """The fan-out queue `name` (the stage's: chalicelib/config.py) with its redrive policy, and its dead-letter
+    queue `name-dlq`."""
     return {
         "FanoutDeadLetterQueue": {
             "Type": "AWS::SQS::Queue",
-            "Properties": {"QueueName": FANOUT_QUEUE + DLQ_SUFFIX, "MessageRetentionPeriod": DLQ_RETENTION_S},
+            "Properties": {"QueueName": name + DLQ_SUFFIX, "MessageRetentionPeriod": DLQ_RETENTION_S},
         },
         "FanoutQueue": {
             "Type": "AWS::SQS::Queue",
             # AWS requires the visibility timeout to be at least the consumer's timeout; 6x is its advice.
             "Properties": {
-                "QueueName": FANOUT_QUEUE,
+                "QueueName": name,
                 "VisibilityTimeout": 6 * consumer_timeout,
                 "RedrivePolicy": {
                     "deadLetterTargetArn": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]},
@@ -125,16 +130,34 @@ def _ddb_system_errors(table_id: str) -> dict[str, Any]:
     }
 
 
+def _value(sub: str) -> Any:
+    """A name as a template value: Fn::Sub when it refers to a resource (`${APIHandler}`), else the literal."""
+    return {"Fn::Sub": sub} if "${" in sub else sub
+
+
+def _named(functions: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
+    """Logical id → the function's name as Fn::Sub text: a list holds logical ids of functions in the same template
+    (`${Id}`), a mapping gives each logical id a function deployed elsewhere (`chalice deploy`) by its name."""
+    if isinstance(functions, Mapping):
+        return dict(functions)
+    return {fn: f"${{{fn}}}" for fn in functions}
+
+
 def resources(
-    functions: list[str],
+    functions: Sequence[str] | Mapping[str, str],
     table_ids: list[str],
     *,
     rest_api: bool,
-    websocket_api: bool,
+    websocket_api: bool | str,
     queue: bool,
     app_name: str = "yuntong",
     rest_stage: str = "api",
+    skip_log_groups: Collection[str] = (),
 ) -> dict[str, Any]:
+    """Alarm topic, log groups, alarms and dashboard. `websocket_api`: True for the template's `WebsocketAPI`, or
+    the id of one deployed elsewhere; `skip_log_groups`: logical ids whose log group exists outside the stack."""
+    names = _named(functions)
+    ws_api = "${WebsocketAPI}" if websocket_api is True else str(websocket_api or "")
     out: dict[str, Any] = {
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {}},
         "AlarmEmailSubscription": {
@@ -143,26 +166,28 @@ def resources(
             "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}},
         },
     }
-    for fn in functions:
-        out[f"{fn}LogGroup"] = {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete",
-            "UpdateReplacePolicy": "Delete",
-            "Properties": {
-                "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{fn}}}"},
-                "RetentionInDays": {"Ref": "LogRetentionDays"},
-            },
-        }
-        dims: dict[str, Any] = {"FunctionName": {"Ref": fn}}
+    for fn, name in names.items():
+        if fn not in skip_log_groups:
+            out[f"{fn}LogGroup"] = {
+                "Type": "AWS::Logs::LogGroup",
+                "DeletionPolicy": "Delete",
+                "UpdateReplacePolicy": "Delete",
+                "Properties": {
+                    "LogGroupName": _value(f"/aws/lambda/{name}"),
+                    "RetentionInDays": {"Ref": "LogRetentionDays"},
+                },
+            }
+        dims: dict[str, Any] = {"FunctionName": {"Ref": fn} if name == f"${{{fn}}}" else _value(name)}
         out[f"{fn}ErrorsAlarm"] = _alarm(f"{fn}: invocations that failed", "AWS/Lambda", "Errors", dims)
         out[f"{fn}ThrottlesAlarm"] = _alarm(f"{fn}: invocations throttled", "AWS/Lambda", "Throttles", dims)
     if rest_api:
         # API Gateway reports REST metrics by API name, which chalice sets to the app name
         rest_dims: dict[str, Any] = {"ApiName": app_name, "Stage": rest_stage}
         out["RestApi5xxAlarm"] = _alarm("REST API answered 5xx", "AWS/ApiGateway", "5XXError", rest_dims)
-    if websocket_api:
+    if ws_api:
+        ws_dims = {"ApiId": {"Ref": "WebsocketAPI"} if websocket_api is True else ws_api}
         out["WebsocketErrorsAlarm"] = _alarm(
-            "websocket API integration errors", "AWS/ApiGateway", "IntegrationError", {"ApiId": {"Ref": "WebsocketAPI"}}
+            "websocket API integration errors", "AWS/ApiGateway", "IntegrationError", ws_dims
         )
     for table_id in table_ids:
         dims = {"TableName": {"Ref": table_id}}
@@ -190,14 +215,21 @@ def resources(
             Threshold=FANOUT_AGE_ALARM_S,
             EvaluationPeriods=3,
         )
-    out["Dashboard"] = dashboard(functions, table_ids, rest_api=rest_api, queue=queue, app_name=app_name)
+    out["Dashboard"] = dashboard(names, table_ids, rest_api=rest_api, queue=queue, app_name=app_name, websocket=ws_api)
     return out
 
 
 def dashboard(
-    functions: list[str], table_ids: list[str], *, rest_api: bool, queue: bool, app_name: str = "yuntong"
+    functions: Sequence[str] | Mapping[str, str],
+    table_ids: list[str],
+    *,
+    rest_api: bool,
+    queue: bool,
+    app_name: str = "yuntong",
+    websocket: str = "",
 ) -> dict[str, Any]:
     """One dashboard; its body is a Fn::Sub string so that function, table and queue names resolve at deploy."""
+    names = list(_named(functions).values())
 
     def widget(title: str, metrics: list[list[Any]], stat: str = "Sum") -> dict[str, Any]:
         return {
@@ -208,13 +240,9 @@ def dashboard(
         }
 
     widgets = [
-        widget("Lambda errors", [["AWS/Lambda", "Errors", "FunctionName", f"${{{fn}}}"] for fn in functions]),
-        widget("Lambda throttles", [["AWS/Lambda", "Throttles", "FunctionName", f"${{{fn}}}"] for fn in functions]),
-        widget(
-            "Lambda duration p99",
-            [["AWS/Lambda", "Duration", "FunctionName", f"${{{fn}}}"] for fn in functions],
-            stat="p99",
-        ),
+        widget("Lambda errors", [["AWS/Lambda", "Errors", "FunctionName", fn] for fn in names]),
+        widget("Lambda throttles", [["AWS/Lambda", "Throttles", "FunctionName", fn] for fn in names]),
+        widget("Lambda duration p99", [["AWS/Lambda", "Duration", "FunctionName", fn] for fn in names], stat="p99"),
         widget(
             "DynamoDB throttles",
             [
@@ -227,6 +255,9 @@ def dashboard(
     if rest_api:
         rest = [["AWS/ApiGateway", m, "ApiName", app_name] for m in ("4XXError", "5XXError")]
         widgets.append(widget("REST 4xx/5xx", rest))
+    if websocket:
+        ws = [["AWS/ApiGateway", m, "ApiId", websocket] for m in ("IntegrationError", "ClientError", "ExecutionError")]
+        widgets.append(widget("Websocket errors", ws))
     if queue:
         widgets.append(
             widget(

@@ -2,8 +2,11 @@
 
 - Tables come from `chalicelib.store.schema.cloudformation_resource` for every spec in `store.tables.TABLES`.
 - The table prefix and the websocket stage name come from `.chalice/config.json`, like the Lambdas' own settings.
-- Every function gets YUNTONG_WS_ENDPOINT when the app has websocket handlers; the fan-out queue
-  (`chalicelib.config.FANOUT_QUEUE`) is created, and its URL given to every function, when a function consumes it.
+- Every function gets YUNTONG_WS_ENDPOINT when the app has websocket handlers; the stage's fan-out queue
+  (YUNTONG_FANOUT_QUEUE in config.json, chalicelib.config.fanout_queue) is created, and its URL given to every
+  function, when a function consumes it.
+- The policy files (`chalice deploy`): once `.chalice/deployed/<stage>.json` exists (after a first deploy), they are
+  pinned to the region and account it names and `execute-api:ManageConnections` to its websocket API.
 - The web app's bucket and CloudFront distribution come from deploy/site.py (output `SiteURL`).
 - The merge template only touches resources `chalice package` actually emitted (read from its raw template):
   `chalice package --merge-template` deep-merges dicts but replaces whole lists, and a key naming a resource chalice
@@ -19,10 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import DLQ_SUFFIX, FANOUT_QUEUE
+from chalicelib.config import DLQ_SUFFIX, fanout_queue
 from chalicelib.store.schema import cloudformation_resource
 from chalicelib.store.tables import TABLES
 from deploy import media, ops, site
@@ -91,6 +95,36 @@ def table_prefix(stage: str, config_path: Path = CONFIG) -> str:
     return str(prefix)
 
 
+def fanout_queue_name(stage: str, config_path: Path = CONFIG) -> str:
+    """The queue the stage's app consumes: what app.py computes when Chalice imports it with the stage's variables."""
+    return fanout_queue(stage_config(stage, config_path)["environment_variables"])
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What a `chalice deploy` of the stage recorded (`.chalice/deployed/<stage>.json`)."""
+
+    region: str
+    account: str
+    websocket_api_id: str
+    roles: tuple[str, ...]  # IAM roles Chalice made; each has one inline policy named after it (the policy file)
+
+
+def deployed(stage: str, config_path: Path = CONFIG) -> Deployed | None:
+    """The stage's deployed resources, or None before its first `chalice deploy`."""
+    path = config_path.parent / "deployed" / f"{stage}.json"
+    if not path.is_file():
+        return None
+    resources = json.loads(path.read_text()).get("resources", [])
+    arns = [str(r["lambda_arn"]) for r in resources if r.get("resource_type") == "lambda_function"]
+    if not arns:
+        return None
+    _, _, _, region, account, *_ = arns[0].split(":")  # arn:aws:lambda:REGION:ACCOUNT:function:NAME
+    ws = next((str(r["websocket_api_id"]) for r in resources if r.get("resource_type") == "websocket_api"), "")
+    roles = tuple(str(r["role_name"]) for r in resources if r.get("resource_type") == "iam_role" and "role_name" in r)
+    return Deployed(region, account, ws, roles)
+
+
 def table_logical_id(key: str) -> str:
     return f"{key.capitalize()}Table"
 
@@ -111,7 +145,22 @@ def tables(
 
 
 def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
-    """The Lambda role's policy: exactly what the code uses, on this stage's resources only."""
+    """The Lambda role's policy: exactly what the code uses, on this stage's resources only; once the stage is
+    deployed, in its region and account only and `ManageConnections` on its websocket API only."""
+    doc = _policy(stage, config_path)
+    where = deployed(stage, config_path)
+    if where is None:
+        return doc
+    if where.websocket_api_id:
+        push = next(s for s in doc["Statement"] if s["Sid"] == "WebsocketPush")
+        push["Resource"] = push["Resource"].replace(":*:*:*/", f":*:*:{where.websocket_api_id}/")
+    pinned = json.dumps(doc)
+    for service in ("dynamodb", "execute-api", "logs", "sns", "sqs"):
+        pinned = pinned.replace(f"arn:aws:{service}:*:*:", f"arn:aws:{service}:{where.region}:{where.account}:")
+    return dict(json.loads(pinned))
+
+
+def _policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
     prefix = table_prefix(stage, config_path)
     ws_stage = stage_config(stage, config_path).get("api_gateway_stage", "api")
     table_arns: list[str] = []
@@ -124,11 +173,15 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             {
-                # chalice deploy names every function {app}-{stage}-{handler}: only their log groups
+                # chalice deploy names the REST handler {app}-{stage} and the others {app}-{stage}-{handler}: only
+                # their log groups (the infra stack makes them with their retention; CreateLogGroup for a handler
+                # added since the last `yuntong infra deploy`)
                 "Sid": "Logs",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": [
+                    f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}",
+                    f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}:*",
                     f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}-*",
                     f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}-*:*",
                 ],
@@ -140,7 +193,8 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                 "Resource": table_arns,
             },
             {
-                # The websocket API's id is only known once deployed; the stage name narrows it.
+                # The websocket API's id is only known once deployed: until then the stage name narrows it (policy()
+                # puts the id in once .chalice/deployed/<stage>.json names it).
                 "Sid": "WebsocketPush",
                 "Effect": "Allow",
                 "Action": ["execute-api:ManageConnections"],
@@ -150,7 +204,7 @@ def policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                 "Sid": "FanoutQueue",
                 "Effect": "Allow",
                 "Action": [f"sqs:{action}" for action in SQS_ACTIONS],
-                "Resource": f"arn:aws:sqs:*:*:{FANOUT_QUEUE}",
+                "Resource": f"arn:aws:sqs:*:*:{fanout_queue_name(stage, config_path)}",
             },
             {
                 # the Tracing parameter (X-Ray has no resource-level permissions)
@@ -210,7 +264,7 @@ def cfn_policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
     def arn(service: str, rest: str) -> dict[str, str]:
         return {"Fn::Sub": here.replace("{service}", service) + rest}
 
-    doc = policy(stage, config_path)
+    doc = _policy(stage, config_path)
     by_sid = {statement["Sid"]: statement for statement in doc["Statement"]}
     by_sid["Logs"]["Action"] = ["logs:CreateLogStream", "logs:PutLogEvents"]  # the groups are the stack's
     by_sid["Logs"]["Resource"] = [
@@ -224,10 +278,8 @@ def cfn_policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
             tables_arns.append(arn("dynamodb", f":table/${{TablePrefix}}-{spec.key}/index/*"))
     by_sid["Tables"]["Resource"] = tables_arns
     by_sid["WebsocketPush"]["Resource"] = arn("execute-api", f":${{WebsocketAPI}}/{ws_stage}/*/@connections/*")
-    by_sid["FanoutQueue"]["Resource"] = [
-        arn("sqs", f":{FANOUT_QUEUE}"),
-        arn("sqs", f":{FANOUT_QUEUE}{DLQ_SUFFIX}"),
-    ]
+    queue = fanout_queue_name(stage, config_path)
+    by_sid["FanoutQueue"]["Resource"] = [arn("sqs", f":{queue}"), arn("sqs", f":{queue}{DLQ_SUFFIX}")]
     by_sid["OfflinePush"]["Resource"] = [
         arn("sns", ":app/*/${TablePrefix}-*"),
         arn("sns", ":endpoint/*/${TablePrefix}-*/*"),
@@ -267,11 +319,12 @@ def merge_template(raw: dict[str, Any], stage: str, config_path: Path = CONFIG) 
             "Fn::Sub": f"https://${{WebsocketAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{ws_stage}"
         }
     functions = _functions(raw)
-    consumers = {name: f for name, f in functions.items() if _consumes_queue(f, FANOUT_QUEUE)}
+    queue = fanout_queue_name(stage, config_path)
+    consumers = {name: f for name, f in functions.items() if _consumes_queue(f, queue)}
     function_props: dict[str, dict[str, Any]] = {name: {} for name in functions}
     if consumers:
         timeout = max(int(f.get("Properties", {}).get("Timeout", 60)) for f in consumers.values())
-        resources.update(ops.queues(timeout))
+        resources.update(ops.queues(timeout, queue))
         # The Ref also orders creation: queue, then functions, then SAM's event source mapping.
         env["YUNTONG_FANOUT_QUEUE_URL"] = {"Ref": "FanoutQueue"}
         env["YUNTONG_BATCH_ITEM_FAILURES"] = "1"  # set on the mapping below

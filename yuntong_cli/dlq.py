@@ -3,7 +3,8 @@
 A task lands there after failing `MAX_RECEIVES` times (chalicelib/api/tasks.py). `list` peeks without consuming
 (each listed message is made visible again at once); `redrive` moves messages back to the source queue, where the
 consumer runs them again (fix the cause first). Bodies can hold message content: `list` shows only the task kind,
-its size and ids unless `--show-body`.
+its size and ids unless `--show-body`. The queue is the stage's: `yuntong-fanout` locally, `{table prefix}-fanout` for
+a deployed stage (`--stage S`: `yuntong-S-fanout`), or `--queue NAME`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from chalicelib.config import DLQ_SUFFIX, Settings
+from chalicelib.config import DLQ_SUFFIX, Settings, stage_fanout_queue
 from chalicelib.wiring import Services
 
 PEEK_VISIBILITY_S = 30  # long enough for one listing to see each message once
@@ -25,6 +26,13 @@ def sqs_client(settings: Settings) -> Any:
 
     endpoint = settings.sqs_endpoint or settings.dynamodb_endpoint  # the local stack's moto serves every AWS API
     return boto3.client("sqs", region_name=settings.region, endpoint_url=endpoint)
+
+
+def queue_name(settings: Settings, override: str | None = None) -> str:
+    """The fan-out queue of the stage the command targets (deploy/ names a deployed stage's after its tables)."""
+    if override:
+        return override
+    return settings.fanout_queue_name if settings.stage == "local" else stage_fanout_queue(settings.table_prefix)
 
 
 def queue_urls(client: Any, queue_name: str) -> tuple[str, str]:
@@ -93,18 +101,20 @@ def redrive(client: Any, dlq_url: str, source_url: str, limit: int) -> int:
 
 def dlq_list(args: argparse.Namespace, svc: Services, out: TextIO) -> None:
     client = sqs_client(svc.settings)
-    _, dead = queue_urls(client, svc.settings.fanout_queue_name)
+    name = queue_name(svc.settings, args.queue)
+    _, dead = queue_urls(client, name)
     rows = list_dead(client, dead, args.max, args.show_body)
     for row in rows:
         print(json.dumps(row, ensure_ascii=False), file=out)
-    print(f"{len(rows)} dead letter(s) in {svc.settings.fanout_queue_name}{DLQ_SUFFIX}", file=out)
+    print(f"{len(rows)} dead letter(s) in {name}{DLQ_SUFFIX}", file=out)
 
 
 def dlq_redrive(args: argparse.Namespace, svc: Services, out: TextIO) -> None:
     client = sqs_client(svc.settings)
-    source, dead = queue_urls(client, svc.settings.fanout_queue_name)
+    name = queue_name(svc.settings, args.queue)
+    source, dead = queue_urls(client, name)
     moved = redrive(client, dead, source, args.max)
-    print(f"redrove {moved} message(s) to {svc.settings.fanout_queue_name}", file=out)
+    print(f"redrove {moved} message(s) to {name}", file=out)
 
 
 def register(groups: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
@@ -114,8 +124,10 @@ def register(groups: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> ar
     listing = cmds.add_parser("list", help="show dead letters (kind, size, ids; not consumed)", parents=parents)
     listing.add_argument("--max", type=int, default=100, help="at most this many (default 100)")
     listing.add_argument("--show-body", action="store_true", help="include each task's body (may hold content)")
+    listing.add_argument("--queue", help="the fan-out queue (default: the stage's)")
     listing.set_defaults(func=dlq_list)
     again = cmds.add_parser("redrive", help="send dead letters back to the fan-out queue", parents=parents)
     again.add_argument("--max", type=int, default=1000, help="at most this many (default 1000)")
+    again.add_argument("--queue", help="the fan-out queue (default: the stage's)")
     again.set_defaults(func=dlq_redrive)
     return parser

@@ -127,7 +127,8 @@ def test_a_poisoned_task_goes_to_the_dlq_its_batch_mates_run_once_and_the_cli_re
     assert _count(poller, poller.queue_url) == 0
     assert _count(poller, poller.dlq_url) == 1
 
-    assert main(["dlq", "list", "--stage", "test"]) == 0
+    # the poller runs app.py's queue as the local stack names it; a deployed stage's would be yuntong-test-fanout
+    assert main(["dlq", "list", "--stage", "test", "--queue", FANOUT_QUEUE]) == 0
     out = capsys.readouterr().out
     row = json.loads(out.splitlines()[0])
     assert row["kind"] == "dlq_test_poison" and "body" not in row
@@ -135,8 +136,17 @@ def test_a_poisoned_task_goes_to_the_dlq_its_batch_mates_run_once_and_the_cli_re
     assert _count(poller, poller.dlq_url) == 1  # listing consumed nothing
 
     poisoned["on"] = False  # the cause is fixed
-    assert main(["dlq", "redrive", "--stage", "test"]) == 0
+    assert main(["dlq", "redrive", "--stage", "test", "--queue", FANOUT_QUEUE]) == 0
     assert "redrove 1 message(s)" in capsys.readouterr().out
     assert _count(poller, poller.dlq_url) == 0
     assert asyncio.run(poller.poll_once()) == 1
     assert sorted(ran) == [1, 2, 3, 99]
+
+
+def test_the_cli_targets_the_stages_own_queue() -> None:
+    from chalicelib.config import Settings
+    from yuntong_cli import dlq
+
+    assert dlq.queue_name(Settings("local", "us-east-1", "yuntong-local")) == FANOUT_QUEUE
+    assert dlq.queue_name(Settings("prod", "us-east-1", "yuntong-prod")) == "yuntong-prod-fanout"
+    assert dlq.queue_name(Settings("prod", "us-east-1", "yuntong-prod"), "other") == "other"

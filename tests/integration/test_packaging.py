@@ -89,6 +89,8 @@ def test_the_zip_imports_with_only_what_the_lambda_runtime_provides(prod_package
 
 
 FULL_APP = """
+import os
+
 from chalice import Chalice
 
 app = Chalice(app_name="yuntong")
@@ -120,7 +122,8 @@ def sweep(event):
     return None
 
 
-@app.on_sqs_message(queue="yuntong-fanout", batch_size=10)
+# as app.py: the stage's queue, from the variables chalice sets while it imports the app
+@app.on_sqs_message(queue=os.environ.get("YUNTONG_FANOUT_QUEUE", "yuntong-fanout"), batch_size=10)
 def fanout(event):
     return None
 """
@@ -150,10 +153,10 @@ def test_package_of_an_app_with_websocket_queue_and_schedule_wires_endpoint_and_
         assert env["YUNTONG_FANOUT_QUEUE_URL"] == {"Ref": "FanoutQueue"}, name
         assert env["YUNTONG_STAGE"] == {"Ref": "Stage"}, name
     queue = sam["Resources"]["FanoutQueue"]["Properties"]
-    assert queue["QueueName"] == "yuntong-fanout"
+    assert queue["QueueName"] == "yuntong-prod-fanout"  # the stage's queue (config.json), not the local default
     assert queue["VisibilityTimeout"] >= functions["Fanout"]["Properties"]["Timeout"]
     event = next(iter(functions["Fanout"]["Properties"]["Events"].values()))
-    assert event["Properties"]["Queue"]["Fn::Sub"].endswith(":yuntong-fanout")
+    assert event["Properties"]["Queue"]["Fn::Sub"].endswith(":yuntong-prod-fanout")
     push = next(s for s in template.policy("prod")["Statement"] if s["Sid"] == "WebsocketPush")
     assert f"/{ws_stage}/" in push["Resource"]
 

@@ -70,7 +70,7 @@ def test_policy_grants_push_logs_and_the_fanout_queue():
     push = _statement(doc, "WebsocketPush")
     assert push["Action"] == ["execute-api:ManageConnections"]
     assert push["Resource"].endswith("/api/*/@connections/*")
-    assert _statement(doc, "FanoutQueue")["Resource"] == "arn:aws:sqs:*:*:yuntong-fanout"
+    assert _statement(doc, "FanoutQueue")["Resource"] == "arn:aws:sqs:*:*:yuntong-dev-fanout"  # the stage's own
     assert {"sqs:SendMessage", "sqs:ReceiveMessage"} <= set(_statement(doc, "FanoutQueue")["Action"])
     assert "logs:PutLogEvents" in _statement(doc, "Logs")["Action"]
 
@@ -120,20 +120,20 @@ def test_merge_points_every_function_at_the_websocket_management_endpoint():
 
 
 def test_merge_creates_the_fanout_queue_only_for_a_consumer_of_it():
-    queue = {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:yuntong-fanout"}
+    queue = {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:yuntong-prod-fanout"}
     consumer = _function(events={"FanoutSqsEventSource": {"Type": "SQS", "Properties": {"Queue": queue}}})
     consumer["Properties"]["Timeout"] = 30
     merged = template.merge_template({"Resources": {"Fanout": consumer, "APIHandler": _function()}}, "prod")
     queue_res = merged["Resources"]["FanoutQueue"]
     assert queue_res["Properties"] == {
-        "QueueName": "yuntong-fanout",
+        "QueueName": "yuntong-prod-fanout",
         "VisibilityTimeout": 180,
         "RedrivePolicy": {
             "deadLetterTargetArn": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]},
             "maxReceiveCount": 3,
         },
     }
-    assert merged["Resources"]["FanoutDeadLetterQueue"]["Properties"]["QueueName"] == "yuntong-fanout-dlq"
+    assert merged["Resources"]["FanoutDeadLetterQueue"]["Properties"]["QueueName"] == "yuntong-prod-fanout-dlq"
     for name in ("Fanout", "APIHandler"):
         env = merged["Resources"][name]["Properties"]["Environment"]["Variables"]
         assert env["YUNTONG_FANOUT_QUEUE_URL"] == {"Ref": "FanoutQueue"}
