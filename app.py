@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent, WebsocketEvent
+from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import logs
 from chalicelib.api import rest, tasks, ws
-from chalicelib.config import fanout_queue
-from chalicelib.jobs import connections, daily_stats, group_offline_kick, purge
+from chalicelib.config import fanout_queue, messages_stream_arn
+from chalicelib.jobs import connections, daily_stats, group_offline_kick, history_export, purge, streams
 
 app = Chalice(app_name="yuntong")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # `chalice package` refuses ws handlers without it
@@ -39,6 +39,19 @@ def v4(service: str, command: str) -> Response:
 @app.on_sqs_message(queue=fanout_queue(), batch_size=10)  # the stage's own queue (chalicelib/config.py)
 def fanout(event: SQSEvent) -> dict[str, list[dict[str, str]]]:
     return tasks.consume([record.to_dict() for record in event])
+
+
+# The messages table's stream: exact message statistics and the hourly export's chunks. A raise retries the batch;
+# `make package` adds bisect-on-error, 5 retries and a dead-letter queue (deploy/template.py: chalice cannot).
+@app.on_dynamodb_record(stream_arn=messages_stream_arn(), batch_size=100, starting_position="TRIM_HORIZON")
+def message_stream(event: DynamoDBEvent) -> dict[str, int]:
+    return streams.consume(event.to_dict())
+
+
+# Hourly: every app's finished hours of messages become one gzipped file each (open_msg_svc/get_history).
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def history_export_job(event: CloudWatchEvent) -> None:
+    history_export.run()
 
 
 # Hourly, so each app's natural day is finalised soon after its own midnight whatever its timezone.

@@ -12,6 +12,9 @@ from tests.builders import WsCaller
 
 HEARTBEAT = "realtime/heartbeat"
 PRESENCE = "openim/query_online_status"
+LOGINS = 50  # a run of logins of accounts new today, with the statistics flush that writes their counts
+LOGINS_ROW = f"{LOGINS} logins of accounts new today (all of them)"
+FLUSH_ROW = f"statistics flush after them (DAU marks, LoginTimes, online peaks of {LOGINS} logins)"
 
 
 def _presence(sb: Sandbox, users: list[str]) -> Callable[[], Any]:
@@ -37,6 +40,7 @@ def measure(sb: Sandbox, accounts: int = 500) -> list[tuple[str, Usage]]:
     row("login, same account again (kicks the first)", lambda: ws.login("u000", "Android"))
     current = ws.login("u001", "iPhone")
     row("frame (heartbeat), within a minute of the last write", lambda: ws.ok(current, HEARTBEAT))
+    sb.services.metrics.flush()  # the logins' buffered statistics: written here, not inside the next row
     sb.clock.advance(terminals.HEARTBEAT_ADVICE_SECONDS)
     row("frame (heartbeat), moves the idle deadline", lambda: ws.ok(current, HEARTBEAT))
     row("frame from a connection that is not logged in", lambda: ws.send_raw(first, '{"reqId":1,"cmd":"a/b"}'))
@@ -49,7 +53,18 @@ def measure(sb: Sandbox, accounts: int = 500) -> list[tuple[str, Usage]]:
     row("sweep of one app, nothing stale", lambda: sb.services.realtime.sweep(app))
     sb.clock.advance(terminals.IDLE_SECONDS + 1)
     row("sweep of one app, 12 stale terminals", lambda: sb.services.realtime.sweep(app))
+    sb.services.metrics.flush()
+    fresh = users[-LOGINS - 1 : -1]  # never logged in (the last one was the warm-up)
+    row(LOGINS_ROW, lambda: [ws.login(user, "Web") for user in fresh])
+    row(FLUSH_ROW, sb.services.metrics.flush)
     return rows
+
+
+def per_login(rows: list[tuple[str, Usage]]) -> tuple[float, float]:
+    """Requests and write units per login of an account new today, its share of the statistics flush included."""
+    found = dict(rows)
+    logins, flush = found[LOGINS_ROW], found[FLUSH_ROW]
+    return (logins.requests + flush.requests) / LOGINS, (logins.wcu + flush.wcu) / LOGINS
 
 
 def main() -> None:
@@ -57,7 +72,11 @@ def main() -> None:
         rows = measure(sb)
     print("DynamoDB work per websocket operation (single-terminal policy, moto, app registry cached)")
     print_table(rows, "operation")
-    print("  (a login also costs one conditional PutItem per new account per day: the DAU mark)")
+    requests, wcu = per_login(rows)
+    print(f"  requests per login of an account new today, flush included: {requests:.2f} ({wcu:.2f} WCU)")
+    print("  (a login's DAU mark, LoginTimes and online peaks wait in the container's statistics buffer: the flush")
+    print("  writes one conditional PutItem per account new today, one UpdateItem per app and day, and one")
+    print("  conditional UpdateItem per raised peak; the app's online totals are one UpdateItem on one of 16 shards)")
 
 
 if __name__ == "__main__":

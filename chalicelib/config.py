@@ -24,6 +24,18 @@ def fanout_queue(env: Mapping[str, str] | None = None) -> str:
     return e.get(FANOUT_QUEUE_VARIABLE) or FANOUT_QUEUE
 
 
+# The messages table's stream (statistics, history export): app.py's `@app.on_dynamodb_record` needs its ARN at
+# import time. `yuntong infra deploy` writes it into the stage's variables (Chalice imports app.py with them set);
+# `make package` replaces it with the table's own StreamArn; the local stack polls its table's stream whatever it is.
+MESSAGES_STREAM_VARIABLE = "YUNTONG_MESSAGES_STREAM_ARN"
+MESSAGES_STREAM_PLACEHOLDER = "arn:aws:dynamodb:us-east-1:000000000000:table/yuntong-local-messages/stream/local"
+
+
+def messages_stream_arn(env: Mapping[str, str] | None = None) -> str:
+    e = os.environ if env is None else env
+    return e.get(MESSAGES_STREAM_VARIABLE) or MESSAGES_STREAM_PLACEHOLDER
+
+
 def stage_fanout_queue(table_prefix: str) -> str:
     """A deployed stage's fan-out queue, beside its tables `{prefix}-*` (deploy/ writes it into config.json)."""
     return f"{table_prefix}-fanout"
@@ -57,9 +69,16 @@ class Settings:
     # `purge_pages` DynamoDB Scan / S3 list pages per run (the next run resumes).
     app_restore_days: int = 7
     purge_pages: int = 100
+    # Callbacks to app backends may use http:// and loopback/private addresses (the dev receiver): None = only in
+    # the local stage; YUNTONG_CALLBACK_LOCAL_URLS=0/1 overrides it (the e2e test of the SSRF refusal sets 0).
+    callback_local_urls: bool | None = None
 
     def table_name(self, key: str) -> str:
         return f"{self.table_prefix}-{key}"
+
+    @property
+    def callbacks_local(self) -> bool:
+        return self.stage == "local" if self.callback_local_urls is None else self.callback_local_urls
 
     @property
     def bucket(self) -> str:
@@ -89,4 +108,9 @@ class Settings:
             group_fanout_page=int(e.get("YUNTONG_GROUP_FANOUT_PAGE", "500")),
             app_restore_days=int(e.get("YUNTONG_APP_RESTORE_DAYS", "7")),
             purge_pages=int(e.get("YUNTONG_PURGE_PAGES", "100")),
+            callback_local_urls=_flag(e.get("YUNTONG_CALLBACK_LOCAL_URLS")),
         )
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value is None else value == "1"

@@ -14,12 +14,14 @@ if TYPE_CHECKING:  # imported by build(): a cold start pays for the services wit
     from chalicelib.services.apps import AppPurge, AppService
     from chalicelib.services.auth import AuthService
     from chalicelib.services.c2c import C2CService
+    from chalicelib.services.callbacks import CallbackHttp, CallbackService
     from chalicelib.services.conversations import ConversationService
     from chalicelib.services.dirtywords import DirtyWordService
     from chalicelib.services.group_attrs import GroupAttrService
     from chalicelib.services.group_edits import GroupMessageEdits
     from chalicelib.services.group_messages import GroupMessageService
     from chalicelib.services.groups import GroupService
+    from chalicelib.services.history_export import HistoryExportService, MessageStreamService
     from chalicelib.services.limits import RequestGuard
     from chalicelib.services.media import MediaService
     from chalicelib.services.mute import GlobalMuteService
@@ -73,6 +75,9 @@ class Services:
     group_edits: GroupMessageEdits
     media: MediaService
     app_purge: AppPurge
+    callbacks: CallbackService
+    message_stream: MessageStreamService  # the messages stream's consumer: statistics, export chunks
+    history_export: HistoryExportService  # hourly export files (get_history)
 
 
 def build(
@@ -82,12 +87,15 @@ def build(
     pusher: Pusher | None = None,
     tasks: TaskQueue | None = None,
     push_gateway: PushGateway | None = None,
+    callback_http: CallbackHttp | None = None,
 ) -> Services:
     from chalicelib.blobs.images import PillowImages
     from chalicelib.blobs.s3 import S3Blobs
     from chalicelib.config import Settings
     from chalicelib.domain.clock import SystemClock
     from chalicelib.domain.conversations import C2C, GROUP
+    from chalicelib.domain.terminals import IDLE_SECONDS
+    from chalicelib.hooks.http import HttpCallbackClient
     from chalicelib.push.gateway import ApiGatewayPusher
     from chalicelib.push.queue import SqsTaskQueue
     from chalicelib.push.sns import SnsPush
@@ -95,6 +103,7 @@ def build(
     from chalicelib.services.apps import AppPurge, AppService, CachedAppRepo
     from chalicelib.services.auth import AuthService
     from chalicelib.services.c2c import C2CService
+    from chalicelib.services.callbacks import CallbackService, StateChanges
     from chalicelib.services.conversations import ConversationService
     from chalicelib.services.dirtywords import DirtyWordService
     from chalicelib.services.group_access import GroupAccess
@@ -119,6 +128,7 @@ def build(
     from chalicelib.store.accounts import DynamoAccountRepo
     from chalicelib.store.apps import DynamoAppRepo, DynamoTenantData
     from chalicelib.store.c2c import DynamoMessageStore
+    from chalicelib.store.callbacks import DynamoCallbackConfigRepo
     from chalicelib.store.connections import DynamoConnectionDirectory
     from chalicelib.store.conversations import DynamoConversationRepo
     from chalicelib.store.counters import DynamoMetrics
@@ -225,6 +235,19 @@ def build(
     all_member_push.offline_push = offline_push
     group_messages.offline_push = offline_push
     group_messages.mentions = DynamoMentionRepo()  # GroupAtInfo: "@me" until read
+    callbacks = CallbackService(  # callbacks to the app backend (README "Callbacks")
+        DynamoCallbackConfigRepo(), callback_http or HttpCallbackClient(), tasks, metrics, clock,
+        local=settings.callbacks_local,
+    )  # fmt: skip
+    c2c.callbacks = group_messages.callbacks = groups.callbacks = relations.callbacks = callbacks
+    presence_hooks.append(StateChanges(callbacks, apps, IDLE_SECONDS, clock))  # State.StateChange
+    from chalicelib.blobs.exports import S3Exports
+    from chalicelib.services.history_export import HistoryExportService, MessageStreamService
+    from chalicelib.store.counters import DynamoStreamCounts
+    from chalicelib.store.exports import DynamoExportRepo
+    from chalicelib.store.message_stream import decode_all
+
+    exports = S3Exports(S3Blobs(settings.bucket, settings.region, settings.s3_endpoint))  # history export objects
     return Services(
         settings=settings,
         clock=clock,
@@ -278,6 +301,9 @@ def build(
             clock,
             settings.purge_pages,
         ),
+        callbacks=callbacks,
+        message_stream=MessageStreamService(apps, decode_all, DynamoStreamCounts(clock), exports),
+        history_export=HistoryExportService(apps, exports, DynamoExportRepo(clock), clock),
     )
 
 

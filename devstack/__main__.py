@@ -14,6 +14,7 @@ from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 
+from devstack.callbacks import CallbackReceiver, configure_demo_callbacks, with_callbacks
 from devstack.demo import Demo, banner, create_demo
 from devstack.pushes import PushLog, configure_demo_push, with_pushes
 from devstack.settings import STAGE, StackSettings
@@ -49,7 +50,7 @@ def main() -> int:
         return 2
     # before app.py is imported and before its services are built (they read the environment once)
     os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(settings.app_env())
+    settings.apply_app_env(os.environ)
     # a shell starts background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -57,9 +58,10 @@ def main() -> int:
     code, finished = 0, True
     try:
         app, config = load_project(ROOT)
-        os.environ.update(settings.app_env())  # the stage's config.json variables never override the local endpoints
+        settings.apply_app_env(os.environ)  # the stage's config.json variables never override the local endpoints
         stack = Stack(app, config, settings)
         pushes = PushLog().install()  # every offline push sent to moto's SNS, at GET /dev/pushes
+        receiver = CallbackReceiver()  # what the app backend would get, at GET /dev/callbacks
         demos: list[Demo] = []
 
         def prepare(stack: Stack = stack) -> None:
@@ -67,7 +69,11 @@ def main() -> int:
             demo = create_demo(settings)
             configure_demo_push(demo.sdkappid)
             site = demo_site(demo.sdkappid, demo.secret_key, demo.admin, stack.gateway.url)
-            stack.rest.site = with_pushes(site, pushes)
+            # + the dev callback receiver at /dev/callbacks (README "Callbacks"); YUNTONG_DEMO_CALLBACKS=1 points the
+            # demo app's callbacks at it
+            stack.rest.site = with_callbacks(with_pushes(site, pushes), receiver)
+            if os.environ.get("YUNTONG_DEMO_CALLBACKS") == "1":
+                configure_demo_callbacks(demo.sdkappid, stack.rest.url)
             demos.append(demo)
 
         stack.start(before_serving=prepare)

@@ -20,6 +20,7 @@ from devstack.lambdas import Invoker, queue_consumers, scheduled_functions
 from devstack.rest import RestServer
 from devstack.scheduler import QueuePoller, Scheduler
 from devstack.settings import HOST, STAGE, StackSettings
+from devstack.streams import StreamPoller, stream_consumers
 
 log = logging.getLogger("devstack")
 
@@ -93,8 +94,19 @@ class Stack:
             clock=clock,
         )
         self.pollers: list[QueuePoller] = []
+        self.stream_pollers: list[StreamPoller] = []  # `@app.on_dynamodb_record` consumers (devstack/streams.py)
         self._loop = LoopThread()
         self._tasks: list[asyncio.Task[None]] = []
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.moto.endpoint,
+            region_name=self.settings.region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
 
     def sqs_client(self) -> Any:
         return boto3.client(
@@ -118,6 +130,9 @@ class Stack:
                 poller = QueuePoller(self.invoker, consumer, sqs, self.settings.region)
                 poller.create_queue()
                 self.pollers.append(poller)
+        for stream in stream_consumers(self.app):
+            ddb, streams = self.client("dynamodb"), self.client("dynamodbstreams")
+            self.stream_pollers.append(StreamPoller(self.invoker.invoke, stream, ddb, streams, self.settings.region))
         if before_serving is not None:
             before_serving()
         self._loop.start()
@@ -126,7 +141,7 @@ class Stack:
         self._loop.run(self._start_background())
 
     async def _start_background(self) -> None:
-        runners = [self.scheduler.run()] + [p.run() for p in self.pollers]
+        runners = [self.scheduler.run()] + [p.run() for p in self.pollers] + [p.run() for p in self.stream_pollers]
         self._tasks = [asyncio.create_task(r) for r in runners]
 
     async def _stop_async(self, timeout: float) -> None:

@@ -24,6 +24,7 @@ from chalicelib.domain.clock import FixedClock  # noqa: E402
 from chalicelib.store.schema import create_tables  # noqa: E402
 from tests.builders import RestCaller, Tenant, WsCaller, make_tenant  # noqa: E402
 from tests.fakes import InlineTaskQueue, RecordingPusher  # noqa: E402
+from tests.streams import StreamDrain  # noqa: E402
 
 # Fails the run if chalicelib uses a DynamoDB action the deployed IAM policy lacks (moto checks no IAM).
 pytest_plugins = ["tests.iam_guard"]
@@ -94,6 +95,12 @@ def svc(
     wiring.install(built)
     yield built
     wiring.install(None)
+
+
+@pytest.fixture
+def stream(svc: wiring.Services) -> StreamDrain:
+    """The messages stream from now on: `stream.drain()` hands its records to the app's consumer (as Lambda)."""
+    return StreamDrain(svc)
 
 
 @pytest.fixture

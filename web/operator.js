@@ -46,6 +46,7 @@ export function renderOperator(root, context) {
       card('Accounts', 'op-accounts', accountsView()),
       card('Last 30 days', 'op-charts', h('p', { id: 'op-billing', class: 'muted' }), h('div', { id: 'op-chart-body', class: 'charts' })),
       card('Settings', 'op-settings', h('form', { id: 'op-settings-form', class: 'stack' })),
+      card('Callbacks', 'op-callbacks', h('form', { id: 'op-callbacks-form', class: 'stack' })),
       card('Dirty words', 'op-dirty', dirtyView()),
       card('Global mute', 'op-mute', muteView()),
       card('All-member push', 'op-push', pushView()),
@@ -55,6 +56,7 @@ export function renderOperator(root, context) {
   loadCharts();
   loadOnline();
   loadSettings();
+  loadCallbacks();
   loadDirty();
 }
 
@@ -380,5 +382,60 @@ async function push(event) {
   if (data) {
     ctx.toast(`Push queued (task ${data.TaskId})`);
     event.target.reset();
+  }
+}
+
+// ---------- callbacks to the app backend (README "Callbacks") ----------
+
+const CALLBACK_COMMANDS = [
+  'C2C.CallbackBeforeSendMsg', 'C2C.CallbackAfterSendMsg', 'C2C.CallbackAfterMsgWithDraw', 'C2C.CallbackAfterMsgReport',
+  'Group.CallbackBeforeSendMsg', 'Group.CallbackAfterSendMsg', 'Group.CallbackBeforeCreateGroup', 'Group.CallbackAfterCreateGroup',
+  'Group.CallbackBeforeApplyJoinGroup', 'Group.CallbackAfterNewMemberJoin', 'Group.CallbackAfterMemberExit',
+  'Group.CallbackAfterGroupDestroyed', 'Group.CallbackAfterGroupInfoChanged', 'Sns.CallbackPrevFriendAdd', 'Sns.CallbackFriendAdd',
+  'Sns.CallbackFriendDelete', 'Sns.CallbackBlackListAdd', 'Sns.CallbackBlackListDelete', 'Profile.CallbackPortraitSet', 'State.StateChange',
+];
+
+async function loadCallbacks() {
+  const data = await attempt('Callbacks', () => call('openconfigsvr/get_callback_config'));
+  const form = document.getElementById('op-callbacks-form');
+  if (!data || !form) return;
+  clear(form);
+  const c = data.CallbackConfig || {};
+  const enabled = new Set(c.Commands || []);
+  form.append(
+    h('label', {}, 'URL ', h('input', { name: 'URL', type: 'url', value: c.URL || '', placeholder: 'https://your-backend.example/im-callback', 'aria-label': 'Callback URL' })),
+    h('label', {}, 'Timeout (ms, 100-5000) ', h('input', { name: 'TimeoutMs', type: 'number', min: 100, max: 5000, step: 100, value: c.TimeoutMs ?? 2000 })),
+    h('label', {}, 'When a before-callback fails ', h('select', { name: 'OnFailure' }, h('option', { value: 'allow', text: 'allow' }), h('option', { value: 'refuse', text: 'refuse' }))),
+    h('label', {}, `Token (${c.TokenSet ? 'set; blank keeps it' : 'none'}) `, h('input', { name: 'Token', type: 'password', autocomplete: 'off', maxlength: 128, 'aria-label': 'Callback token' })),
+    h('fieldset', { class: 'stack' }, h('legend', { text: 'Commands' }),
+      CALLBACK_COMMANDS.map((name) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'cmd', value: name, checked: enabled.has(name) }), ` ${name}`))),
+    h('div', { class: 'row' },
+      h('button', { type: 'submit', text: 'Save callbacks' }),
+      h('button', { type: 'button', class: 'danger', text: 'Remove', onclick: removeCallbacks })),
+  );
+  form.elements.OnFailure.value = c.OnFailure || 'allow';
+  form.onsubmit = saveCallbacks;
+}
+
+async function saveCallbacks(event) {
+  event.preventDefault();
+  const form = event.target;
+  const body = {
+    URL: form.elements.URL.value.trim(),
+    Commands: [...form.querySelectorAll('input[name=cmd]:checked')].map((i) => i.value),
+    TimeoutMs: Number(form.elements.TimeoutMs.value),
+    OnFailure: form.elements.OnFailure.value,
+  };
+  if (form.elements.Token.value) body.Token = form.elements.Token.value;
+  if ((await attempt('Save callbacks', () => call('openconfigsvr/set_callback_config', body))) !== null) {
+    ctx.toast('Callbacks saved');
+    loadCallbacks();
+  }
+}
+
+async function removeCallbacks() {
+  if ((await attempt('Remove callbacks', () => call('openconfigsvr/delete_callback_config'))) !== null) {
+    ctx.toast('Callbacks removed');
+    loadCallbacks();
   }
 }

@@ -146,6 +146,26 @@ def app_push(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> Non
     print(f"{args.platform.upper()} push for app {app.sdkappid}: {app.config.push_arn(args.platform)}", file=out)
 
 
+def app_callbacks(args: argparse.Namespace, svc: wiring.Services, out: TextIO) -> None:
+    """Show or change the app's callbacks to its backend (README "Callbacks"); the token is read from a file and
+    never printed."""
+    app = svc.apps.get(args.sdkappid)
+    if args.clear:
+        svc.callbacks.clear(app)
+    changes: dict[str, Any] = {
+        "url": args.url,
+        "commands": args.command,
+        "timeout_ms": args.timeout_ms,
+        "on_failure": args.on_failure,
+        "token": _read_secret(args.token_file) if args.token_file else ("" if args.no_token else None),
+    }
+    if any(v is not None for v in changes.values()):
+        config = svc.callbacks.configure(app, **changes)
+    else:
+        config = svc.callbacks.config(app.sdkappid)
+    print(json.dumps(config.public(), indent=2, ensure_ascii=False), file=out)
+
+
 def _read_secret(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as fh:
@@ -265,6 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
     admins = leaf("admins", app_admins, "show an app's admin identifiers, adding or removing some")
     admins.add_argument("--add", action="append", metavar="IDENTIFIER", help="an admin identifier to add (repeatable)")
     admins.add_argument("--remove", action="append", metavar="IDENTIFIER", help="one to remove (repeatable)")
+    hooks = leaf("callbacks", app_callbacks, "show or change the app's callbacks to its backend (Tencent's protocol)")
+    hooks.add_argument("--url", help='the callback URL (https:// outside the local stack; "" switches them off)')
+    hooks.add_argument(
+        "--command", action="append", metavar="CALLBACK_COMMAND", help="an enabled CallbackCommand (repeatable; all)"
+    )
+    hooks.add_argument("--timeout-ms", type=int, help="before-callbacks' timeout, 100-5000 (default 2000)")
+    hooks.add_argument("--on-failure", choices=["allow", "refuse"], help="a failed before-callback allows or refuses")
+    hooks.add_argument("--token-file", help="a file holding the token (Sign = sha256(token + RequestTime))")
+    hooks.add_argument("--no-token", action="store_true", help="remove the token")
+    hooks.add_argument("--clear", action="store_true", help="remove the whole configuration first")
     leaf("suspend", app_suspend, "suspend an app (calls fail with 60006); the step before deleting it")
     leaf("restore", app_restore, "make a suspended app, or a deleted one within its restore period, active again")
     leaf(

@@ -1,6 +1,8 @@
-"""`yuntong usage --month YYYY-MM [--sdkappid N]`: peak DAU, a daily DAU chart, the FAQ fee beside the AWS estimate.
+"""`yuntong usage --month YYYY-MM [--sdkappid N]`: peak DAU, a daily DAU chart, the FAQ fee beside the AWS estimate,
+online people (the month's peak, yesterday's peak and now).
 
-Reads the finalised daily figures the stats job writes (one Query per app per month). Runs through the main CLI
+Reads the finalised daily figures the stats job writes (one Query per app per month), yesterday's figures and the
+app's online totals (a GetItem and a BatchGetItem). Runs through the main CLI
 (`yuntong usage ...`, local stack or `--stage`) or on its own against the environment's stage (Settings.from_env):
 `python -m yuntong_cli.usage --month 2024-05`.
 """
@@ -57,8 +59,24 @@ def chart(daily: Sequence[tuple[str, int]], width: int = BAR_WIDTH) -> list[str]
     return lines
 
 
-def report(app: App, days: Sequence[Any], month: str, usd_cny: float) -> str:
-    """The text report for one app; `days` are services.stats.DayFigures of the month."""
+def online_lines(days: Sequence[Any], yesterday: Any | None = None, now: Any | None = None) -> list[str]:
+    """Online people (accounts, not terminals): the month's highest daily peak, yesterday's peak (a DayFigures, the
+    FAQ's 前一天最高在线人数) and the live count (a ports.Online)."""
+    peaks = {d.day: d.figures.get("MaxOnlineNum", 0) for d in days}
+    top_day = max(peaks, key=lambda d: peaks[d]) if peaks else "-"
+    out = [f"peak online accounts of the month: {peaks.get(top_day, 0):,} on {top_day}"]
+    if yesterday is not None:
+        out.append(f"peak online accounts yesterday ({yesterday.day}): {yesterday.figures.get('MaxOnlineNum', 0):,}")
+    if now is not None:
+        out.append(f"online now: {now.accounts:,} accounts on {now.connections:,} terminals")
+    return out
+
+
+def report(
+    app: App, days: Sequence[Any], month: str, usd_cny: float, yesterday: Any | None = None, now: Any | None = None
+) -> str:
+    """The text report for one app; `days` are services.stats.DayFigures of the month, `yesterday` the previous
+    day's (StatsService.previous_day), `now` the app's online totals (ConnectionDirectory.online)."""
     from chalicelib.domain import billing
     from chalicelib.domain.stats import billing_dau, month_days
 
@@ -68,6 +86,7 @@ def report(app: App, days: Sequence[Any], month: str, usd_cny: float) -> str:
     all_days = month_days(month)
     out = [f"SDKAppID {app.sdkappid} ({app.name}), {month}: {len(days)} of {len(all_days)} days finalised"]
     out.append(f"billing DAU (highest daily DAU of the month): {peak:,} on {peak_day}")
+    out += online_lines(days, yesterday, now)
     out.append("")
     out += chart([(d, dau.get(d, 0)) for d in all_days if d in dau])
     fees = billing.monthly_fees(peak, app.config)
@@ -88,7 +107,18 @@ def report(app: App, days: Sequence[Any], month: str, usd_cny: float) -> str:
 def usage(args: argparse.Namespace, svc: Services, out: TextIO) -> None:
     """The command: one report per app (DomainError if `--sdkappid` names no app)."""
     apps = [svc.apps.get(args.sdkappid)] if args.sdkappid else svc.apps.all()
-    out.write("\n\n".join(report(a, svc.stats.month(a.sdkappid, args.month), args.month, args.usd_cny) for a in apps))
+    reports = [
+        report(
+            a,
+            svc.stats.month(a.sdkappid, args.month),
+            args.month,
+            args.usd_cny,
+            svc.stats.previous_day(a),
+            svc.connections.online(a.sdkappid),
+        )
+        for a in apps
+    ]
+    out.write("\n\n".join(reports))
     out.write("\n")
 
 

@@ -86,6 +86,8 @@ def handle(service: str, command: str, query: Mapping[str, str] | None, raw_body
         cmd = registry.lookup(f"{service}/{command}")
         data = parse_json(raw_body)
         out = envelope.ok(registry.dispatch(ctx, cmd, data), error_display=display)
+        if not ctx.is_admin:  # an account acting as itself with its own UserSig is active today (DAU, FAQ)
+            services().stats.active(ctx.app, ctx.identifier)
     except errors.DomainError as err:
         out = envelope.fail(err, error_display=display)
     except Exception:

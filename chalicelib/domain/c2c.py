@@ -229,6 +229,7 @@ class Message:
     expires: int = 0  # epoch s after which no read returns it; 0 = online only, never stored
     hidden_for: frozenset[str] = field(default_factory=frozenset)  # accounts whose history omits it
     no_unread: bool = False  # sent with SendMsgControl NoUnread: never counted in the recipient's unread
+    origin: int = 0  # stored rows: a send's own, a batch copy, an import (domain/message_stream.py ORIGIN_*)
 
     @property
     def key(self) -> str:

@@ -83,6 +83,7 @@ class GroupMessage:
     nick: str = ""  # the sender's nick and avatar when it was sent (a member's message; the App admin's: none)
     face: str = ""
     at_info: list[dict[str, Any]] = field(default_factory=list)  # GroupAtInfo: whom it mentions (domain/mentions)
+    origin: int = 0  # a send's own or an import (domain/message_stream.py ORIGIN_*): the stream counts sends only
 
     def expired(self, now: float) -> bool:
         return self.expires is not None and self.expires <= now

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 # Every counter a feature may record; the daily stats job and getappinfo read them under these names.
 METRICS: tuple[str, ...] = (
-    "ActiveUserNum",  # DAU: accounts that logged in (unique per day, FAQ)
+    "ActiveUserNum",  # DAU: accounts that logged in or acted as themselves (unique per day, FAQ)
     "RegistUserNumOneDay",
     "RegistUserNumTotal",
     "LoginTimes",
@@ -20,7 +20,8 @@ METRICS: tuple[str, ...] = (
     "C2CDownMsgNum",
     "C2CSendMsgUserNum",
     "C2CAPNSMsgNum",
-    "MaxOnlineNum",  # peak concurrent online connections of the day
+    "MaxOnlineNum",  # the day's peak of online ACCOUNTS, people not terminals (FAQ: 前一天最高在线人数)
+    "MaxOnlineTerminalNum",  # Yuntong's: the day's peak of online terminals (connections); not in getappinfo
     "ChainIncrease",
     "ChainDecrease",
     "GroupUpMsgNum",
@@ -37,6 +38,9 @@ METRICS: tuple[str, ...] = (
     "CallBackRsp",
     "AllMemberPushNum",
 )
+
+# Yuntong's own figures, recorded like the others but not Tencent's: getappinfo does not serve them.
+YUNTONG_ONLY: tuple[str, ...] = ("AllMemberPushNum", "MaxOnlineTerminalNum")
 
 _SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 

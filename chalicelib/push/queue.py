@@ -28,3 +28,9 @@ class SqsTaskQueue:
     def enqueue(self, kind: str, payload: Mapping[str, Any]) -> None:
         client = self._sqs()
         client.send_message(QueueUrl=self._url, MessageBody=encode(kind, payload))
+
+    def enqueue_later(self, kind: str, payload: Mapping[str, Any], delay_seconds: int) -> None:
+        """The same, delivered after `delay_seconds` (SQS DelaySeconds, at most 900): callbacks' retry backoff."""
+        client = self._sqs()
+        delay = max(0, min(900, int(delay_seconds)))
+        client.send_message(QueueUrl=self._url, MessageBody=encode(kind, payload), DelaySeconds=delay)

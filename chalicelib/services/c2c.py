@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from chalicelib.domain import callbacks as cb
 from chalicelib.domain import errors
 from chalicelib.domain.apps import App
 from chalicelib.domain.c2c import (
@@ -51,6 +52,7 @@ from chalicelib.domain.ids import is_user_id
 from chalicelib.domain.messages import texts
 from chalicelib.domain.mute import is_muted
 from chalicelib.domain.profiles import IMAGE, NICK
+from chalicelib.services import callbacks
 from chalicelib.services.conversations import ConversationRepo, Description
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.notify import Notifier
@@ -211,6 +213,7 @@ class C2CService:
         self._clock = clock
         self.offline_push: OfflinePushService | None = None  # set by wiring
         self.read_ahead: ReadAhead = NoReadAhead()  # set by wiring
+        self.callbacks: callbacks.Callbacks = callbacks.NO_CALLBACKS  # set by wiring
 
     # --- sending --------------------------------------------------------------------------------
     def send(self, app: App, sender: str, out: Outgoing, *, by_admin: bool, exclude: str | None, batch: bool) -> Sent:
@@ -251,6 +254,11 @@ class C2CService:
         targets = [r for r in dict.fromkeys(out.recipients) if r not in refused]
         if not targets:
             return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed)
+        if not batch:  # C2C.CallbackBeforeSendMsg: may refuse (raises), drop silently (None) or rewrite
+            checked = callbacks.c2c_before(self.callbacks, app, sender, targets[0], out, time)
+            if checked is None:
+                return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed)
+            out = checked
         message = Message(
             sender=sender,
             recipient=targets[0],
@@ -270,6 +278,8 @@ class C2CService:
         self._deliver_rest(app, replace(message, time=time), out, targets[1:], exclude, crc)
         if position is not None or out.online_only:
             self._count(app, sender, len(targets))
+            if not batch:  # C2C.CallbackAfterSendMsg, queued (a retry answered from the stored message: none)
+                callbacks.c2c_after(self.callbacks, app, sender, targets[0], out, time)
         return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed, position)
 
     def _refusals(self, app: App, sender: str, recipients: Sequence[str], *, by_admin: bool) -> list[tuple[str, int]]:
@@ -611,6 +621,10 @@ class C2CService:
         if not self._relations.is_blocked(sdk, peer, reader):  # see the docstring
             self._notifier.to_users(sdk, [peer], C2C_READ, data)
         self._notifier.to_users(sdk, [reader], C2C_READ, {**data, "UnreadMsgNum": left}, exclude=exclude)
+        callbacks.notify(
+            self.callbacks, app, cb.C2C_AFTER_REPORT, Report_Account=reader, Peer_Account=peer,
+            LastReadTime=when, UnreadMsgNum=left,
+        )  # fmt: skip
         return left
 
     def _known_pair(self, app: App, user: str, peer: str) -> None:
@@ -653,6 +667,11 @@ class C2CService:
             self._change(app, KIND_WITHDRAW, ref, message.flags, recalled)
             if not message.no_unread:  # a recalled message the recipient had not read leaves its unread count
                 self._conversations.unreceive(app.sdkappid, recipient, C2C, sender, message.time)
+        if found:
+            callbacks.notify(
+                self.callbacks, app, cb.C2C_AFTER_WITHDRAW, From_Account=sender, To_Account=recipient,
+                MsgKey=key, UnreadMsgNum=0,
+            )  # fmt: skip
 
     def modify(
         self,

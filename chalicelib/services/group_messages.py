@@ -26,6 +26,7 @@ from chalicelib.domain.mentions import NO_MENTIONS, Mentions
 from chalicelib.domain.messages import GROUP_CODES, parse_body, texts
 from chalicelib.domain.profiles import IMAGE, NICK
 from chalicelib.domain.stats import day_of
+from chalicelib.services import callbacks
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.conversations import Description
 from chalicelib.services.dirtywords import DirtyWordService
@@ -104,6 +105,7 @@ class GroupMessageService:
         self.offline_push: OfflinePushService | None = None  # set by wiring
         self.mentions: MentionRepo | None = None  # set by wiring
         self.read_ahead: ReadAhead = NoReadAhead()  # set by wiring
+        self.callbacks: callbacks.Callbacks = callbacks.NO_CALLBACKS  # set by wiring
 
     # --- sending ---------------------------------------------------------------------------------
     def send(self, app: App, caller: str, gid: str, out: Outgoing, *, exclude: str | None = None) -> Sent:
@@ -131,6 +133,10 @@ class GroupMessageService:
                 f"{out.priority} priority messages are refused above it (High never is)"
             )
         t = int(now)
+        checked = callbacks.group_before(self.callbacks, app, group.group_id, group.type_name, caller, out)
+        if checked is None:  # Group.CallbackBeforeSendMsg dropped it silently (a refusal raised)
+            return Sent(t, 0)
+        out = checked
         msg = GroupMessage(
             0, out.random, t, sender, out.priority, out.body, out.cloud_custom_data, expires=self._expires(app, t)
         )
@@ -166,6 +172,7 @@ class GroupMessageService:
                 nick=nick, body=out.body, info=out.push_info,
             )  # fmt: skip
         self._count_sent(app, group, sender)
+        callbacks.group_after(self.callbacks, app, group.group_id, group.type_name, caller, out, seq, t)  # queued
         return Sent(t, seq)
 
     def _check_sender(self, app: App, group: Group, sender: str, now: float) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain import callbacks as cb
 from chalicelib.domain import errors, mute
 from chalicelib.domain import group_messages as tips
 from chalicelib.domain import groups as rules
@@ -33,6 +34,7 @@ from chalicelib.domain.groups import (
     OnlineTerminal,
 )
 from chalicelib.domain.stats import day_of
+from chalicelib.services import callbacks
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.conversations import ConversationRepo
 from chalicelib.services.dirtywords import DirtyWordService
@@ -134,6 +136,7 @@ class GroupService:
         self._metrics = metrics
         self._tasks = tasks
         self._clock = clock
+        self.callbacks: callbacks.Callbacks = callbacks.NO_CALLBACKS  # set by wiring
 
     def _now(self) -> int:
         return int(self._clock.now())
@@ -174,6 +177,11 @@ class GroupService:
         cap = type_rules.default_max_members if spec.max_members is None else spec.max_members
         if cap and len(users) > cap:
             raise errors.GroupFull(f"{len(users)} members do not fit MaxMemberCount {cap}")
+        if not imported:  # Group.CallbackBeforeCreateGroup: a refusal raises before anything is written
+            callbacks.ask(
+                self.callbacks, app, cb.GROUP_BEFORE_CREATE, Operator_Account=caller, Owner_Account=owner,
+                Type=spec.type_name, Name=spec.name, CreateGroupNum=0, MemberList=cb.members(users),
+            )  # fmt: skip
         created = spec.created_at or now
         online = self._directory.of_users(app.sdkappid, users)
         kick = type_rules.kicks_offline or spec.kick_offline
@@ -219,6 +227,12 @@ class GroupService:
         self._index_online(app, group, online)
         self._list_for(app, group, users, now)
         self._metrics.incr(app, "GroupNewGroupNum")
+        if not imported:
+            callbacks.notify(
+                self.callbacks, app, cb.GROUP_AFTER_CREATE, GroupId=group.group_id, Operator_Account=caller,
+                Owner_Account=owner, Type=group.type_name, Name=group.name, MemberList=cb.members(users),
+                UserDefinedDataList=[{"Key": k, "Value": v} for k, v in group.app_data.items()],
+            )  # fmt: skip
         return group
 
     def _require_accounts(self, app: App, users: Sequence[str]) -> None:
@@ -333,6 +347,10 @@ class GroupService:
             changes["app_data"] = merged
         self._repo.update(group, changes, self._now())
         self._messages.tip(app, group, tips.INFO_CHANGE, caller, {"GroupInfo": _wire_changes(changes)})
+        callbacks.notify(
+            self.callbacks, app, cb.GROUP_AFTER_INFO, GroupId=group.group_id, Type=group.type_name,
+            Operator_Account=caller, **cb.group_info(changes),
+        )  # fmt: skip
         return group
 
     def change_owner(self, app: App, caller: str, is_admin: bool, gid: str, new_owner: str) -> None:
@@ -354,6 +372,10 @@ class GroupService:
         self._repo.delete(group, day_of(now, app.config.timezone), now)
         self._tasks.enqueue(CLEANUP_TASK, {"sdkappid": app.sdkappid, "group": gid, "inc": group.incarnation})
         self._metrics.incr(app, "GroupDestroyGroupNum")
+        callbacks.notify(
+            self.callbacks, app, cb.GROUP_AFTER_DESTROY, GroupId=gid, Type=group.type_name, Owner_Account=group.owner,
+            Name=group.name,
+        )  # fmt: skip
 
     def cleanup(self, payload: Mapping[str, Any]) -> int:
         """Background removal of a dissolved incarnation's rows (members, applications, seq watermark)."""
@@ -399,6 +421,11 @@ class GroupService:
         self._list_for(app, group, added, now)
         if added:
             self._metrics.incr(app, "GroupJoinGroupTimes", len(added))
+            callbacks.notify(
+                self.callbacks, app, cb.GROUP_AFTER_JOIN, GroupId=group.group_id, Type=group.type_name,
+                JoinType="Apply" if list(added) == [operator] else "Invited", Operator_Account=operator,
+                NewMemberList=cb.members(added),
+            )  # fmt: skip
             if not silence:
                 details = {"MemberList": [{"Member_Account": u} for u in added]}
                 self._messages.tip(app, group, tips.JOIN, operator, details)
@@ -426,6 +453,11 @@ class GroupService:
         self._unindex(app.sdkappid, group, removed)
         self._unlist_for(app.sdkappid, group.group_id, removed)
         self._metrics.incr(app, "GroupQuitGroupTimes", len(removed))
+        callbacks.notify(
+            self.callbacks, app, cb.GROUP_AFTER_EXIT, GroupId=group.group_id, Type=group.type_name,
+            ExitType="Quit" if op == tips.QUIT else "Kicked", Operator_Account=operator,
+            ExitMemberList=cb.members(removed),
+        )  # fmt: skip
         if not silence:
             details: dict[str, Any] = {"MemberList": [{"Member_Account": u} for u in removed]}
             if reason:
@@ -578,6 +610,9 @@ class GroupService:
         self._require_accounts(app, [user])
         if self._repo.member(group, user) is not None:
             raise errors.AlreadyMember(f"{user!r} is already a member of group {gid!r}")
+        callbacks.ask(  # Group.CallbackBeforeApplyJoinGroup: a refusal raises
+            self.callbacks, app, cb.GROUP_BEFORE_APPLY, GroupId=gid, Type=group.type_name, Requestor_Account=user
+        )
         if group.apply_join == FREE_ACCESS:
             added, _ = self._join(app, group, [user], user)
             if not added:

@@ -134,7 +134,14 @@ class Metrics(Protocol):
     def mark(self, app: App, name: str, member: str) -> bool: ...  # count `member` once per day; True if new
     def peak(self, app: App, name: str, value: int) -> None: ...  # keep the day's maximum
     # Counted in the container and written in batches (the send path): see store/counters.py
-    def later(self, app: App, amounts: Mapping[str, int], marks: Iterable[tuple[str, str]] = ()) -> None: ...
+    def later(  # `peaks`: day maxima (the online peak of a login), written only when above the known one
+        self,
+        app: App,
+        amounts: Mapping[str, int],
+        marks: Iterable[tuple[str, str]] = (),
+        peaks: Mapping[str, int] | None = None,
+    ) -> None: ...
+    def active(self, app: App, member: str, name: str = "ActiveUserNum") -> None: ...  # DAU; buffered, once a day
     def flush(self, due_only: bool = False) -> None: ...  # write what `later` counted (before any read of it)
     def day(self, sdkappid: int, day: str) -> dict[str, int]: ...
 

@@ -9,7 +9,6 @@ from typing import Any
 from chalicelib.domain import errors, terminals
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.stats import day_of
 from chalicelib.services.auth import AuthService
 from chalicelib.services.notify import frame
 from chalicelib.services.ports import AccountRepo, Connection, ConnectionDirectory, Metrics, Online, Pusher
@@ -50,9 +49,6 @@ class RealtimeService:
         self._pusher = pusher
         self._metrics = metrics
         self._clock = clock
-        # Highest online count this container has written as the day's peak, per app: a lower count cannot be a
-        # new peak, so most logins skip the (conditional, usually failing) peak write.
-        self._peaks: dict[int, tuple[str, int]] = {}
 
     def _now(self) -> int:
         return int(self._clock.now())
@@ -113,15 +109,11 @@ class RealtimeService:
         return len(ids)
 
     def _count_login(self, app: App, user: str, online: Online) -> None:
-        self._metrics.mark(app, "ActiveUserNum", user)  # DAU: once per account per natural day
-        self._metrics.incr(app, "LoginTimes")
-        day = day_of(self._clock.now(), app.config.timezone)
-        seen_day, seen = self._peaks.get(app.sdkappid, (day, 0))
-        if seen_day != day:
-            seen = 0
-        if online.connections > seen:
-            self._metrics.peak(app, "MaxOnlineNum", online.connections)
-            self._peaks[app.sdkappid] = (day, online.connections)
+        """DAU (once per account per natural day), LoginTimes, and the day's online peaks in accounts (people,
+        MaxOnlineNum) and terminals: all in the container's statistics buffer, written with its next flush. `online`
+        is the directory's estimate right after this login (see DynamoConnectionDirectory._count)."""
+        peaks = {"MaxOnlineNum": online.accounts, "MaxOnlineTerminalNum": online.connections}
+        self._metrics.later(app, {"LoginTimes": 1}, [("ActiveUserNum", user)], peaks)
 
     # --- frames ----------------------------------------------------------------------------------------------
     def session(self, connection_id: str) -> Session:
@@ -143,6 +135,7 @@ class RealtimeService:
             raise
         if now - conn.last_seen >= terminals.TOUCH_EVERY_SECONDS:
             self._directory.touch(connection_id, now, now + terminals.IDLE_SECONDS)
+        self._metrics.active(app, conn.user)  # DAU: a terminal acting on a day counts it (no request once marked)
         return Session(conn, app, app.is_admin(conn.user))
 
     def heartbeat(self, connection_id: str | None) -> dict[str, int]:

@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain import callbacks as cb
 from chalicelib.domain import errors
 from chalicelib.domain import relations as rel
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
+from chalicelib.services import callbacks
 from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import AccountRepo, Metrics, RelationRepo
 from chalicelib.services.profiles import ProfileService
@@ -101,6 +103,13 @@ class RelationService:
         self.notifier = notifier
         self.metrics = metrics
         self.clock = clock
+        self.callbacks: callbacks.Callbacks = callbacks.NO_CALLBACKS  # set by wiring
+
+    def _tell(self, app: App, command: str, owner: str, results: Sequence[rel.ItemResult], client_cmd: str) -> None:
+        """Sns.Callback{FriendAdd,FriendDelete,BlackListAdd,BlackListDelete} for the pairs that changed (queued)."""
+        done = [r.peer for r in results if r.code == 0]
+        if done:
+            callbacks.notify(self.callbacks, app, command, PairList=cb.pairs(owner, done), ClientCmd=client_cmd)
 
     # --- shared machinery -----------------------------------------------------------------------------------------
     def _now(self) -> int:
@@ -257,7 +266,17 @@ class RelationService:
                 pair, by_peer[peer], add_type=add_type, allow_type=allow, force=force, now=now, request_ttl=ttl
             )
 
-        return self._batch(app, owner, [i.peer for i in items], plan_for, origin=origin, profiles=profiles)
+        callbacks.ask(  # Sns.CallbackPrevFriendAdd: a refusal raises before anything is written
+            self.callbacks, app, cb.SNS_BEFORE_FRIEND_ADD, Requester_Account=owner, From_Account=owner,
+            FriendItem=[
+                {"To_Account": i.peer, "Remark": i.remark, "GroupName": i.group, "AddSource": i.add_source,
+                 "AddWording": i.add_wording} for i in items
+            ],
+            AddType=add_type, ForceAddFlags=int(force),
+        )  # fmt: skip
+        results = self._batch(app, owner, [i.peer for i in items], plan_for, origin=origin, profiles=profiles)
+        self._tell(app, cb.SNS_FRIEND_ADD, owner, results, "friend_add")
+        return results
 
     def import_friends(
         self, app: App, owner: str, friends: Sequence[rel.Friend], *, origin: str | None = None
@@ -294,7 +313,7 @@ class RelationService:
     def delete_friends(
         self, app: App, owner: str, peers: Sequence[str], delete_type: str, *, origin: str | None = None
     ) -> list[rel.ItemResult]:
-        return self._batch(
+        results = self._batch(
             app,
             owner,
             peers,
@@ -305,6 +324,8 @@ class RelationService:
             missing_code=31704,
             check_exists=False,
         )
+        self._tell(app, cb.SNS_FRIEND_DELETE, owner, results, "friend_delete")
+        return results
 
     def delete_all_friends(self, app: App, owner: str, delete_type: str, *, origin: str | None = None) -> int:
         """Clear the friend list (and, for Both, the owner from each friend's list); returns friends removed."""
@@ -330,6 +351,8 @@ class RelationService:
             self._count_chain(app, changes)
             removed += sum(1 for o in outcomes if o.code == 0)
         events.flush(self.notifier, app.sdkappid, origin)
+        if removed:
+            self._tell(app, cb.SNS_FRIEND_DELETE, owner, [rel.ItemResult(p) for p in peers], "friend_delete_all")
         return removed
 
     def check_friends(
@@ -428,7 +451,10 @@ class RelationService:
             r = by_peer[peer]
             return lambda pair: rel.plan_respond(pair, r.action, r.remark, r.group, now=now)
 
-        return self._batch(app, owner, [r.peer for r in responses], plan_for, origin=origin, missing_code=30614)
+        results = self._batch(app, owner, [r.peer for r in responses], plan_for, origin=origin, missing_code=30614)
+        agreed = [r for r in results if by_peer[r.peer].action != rel.REJECT]
+        self._tell(app, cb.SNS_FRIEND_ADD, owner, agreed, "friend_response")
+        return results
 
     def withdraw(
         self, app: App, owner: str, peers: Sequence[str], *, origin: str | None = None
@@ -449,7 +475,7 @@ class RelationService:
     # --- blacklist ------------------------------------------------------------------------------------------------
     def block(self, app: App, owner: str, peers: Sequence[str], *, origin: str | None = None) -> list[rel.ItemResult]:
         now = self._now()
-        return self._batch(
+        results = self._batch(
             app,
             owner,
             peers,
@@ -457,9 +483,11 @@ class RelationService:
             origin=origin,
             missing_code=31804,
         )
+        self._tell(app, cb.SNS_BLACKLIST_ADD, owner, results, "black_list_add")
+        return results
 
     def unblock(self, app: App, owner: str, peers: Sequence[str], *, origin: str | None = None) -> list[rel.ItemResult]:
-        return self._batch(
+        results = self._batch(
             app,
             owner,
             peers,
@@ -470,6 +498,8 @@ class RelationService:
             missing_code=31804,
             check_exists=False,
         )
+        self._tell(app, cb.SNS_BLACKLIST_DELETE, owner, results, "black_list_delete")
+        return results
 
     def black_page(
         self, app: App, owner: str, start: int, size: int, last_seq: int

@@ -44,6 +44,11 @@ class StatsService:
         """Accounts newly imported today (RegistUserNumOneDay; the job keeps the running total)."""
         self._metrics.incr(self._apps.get(sdkappid), "RegistUserNumOneDay", count)
 
+    def active(self, app: App, user: str) -> None:
+        """`user` acted as itself today (a REST call with its own UserSig; logins and websocket frames count in
+        RealtimeService): DAU, once per account per natural day, buffered (no request once this container knows)."""
+        self._metrics.active(app, user)
+
     def finalize_day(self, app: App, day: str) -> dict[str, int]:
         """Write the day's finalised figures from its raw counters (an overwrite: running it twice changes nothing)."""
         self._metrics.flush()  # this container's batched counts (and marks) are in before they are read
@@ -89,6 +94,18 @@ class StatsService:
         today = self.today(app)
         found = self._daily.between(app.sdkappid, rules.shift(today, -days), rules.shift(today, -1))
         return [DayFigures(day, figures) for day, figures in sorted(found.items())]
+
+    def previous_day(self, app: App, recent: list[DayFigures] | None = None) -> DayFigures:
+        """Yesterday in the app's timezone (the FAQ's "the previous day's peak online"): its finalised figures (from
+        `recent` if given), or, before the job has finalised it, its raw counters as they stand (one GetItem)."""
+        day = rules.shift(self.today(app), -1)
+        for d in recent if recent is not None else []:
+            if d.day == day:
+                return d
+        found = self._daily.get(app.sdkappid, day) if recent is None else None
+        if found is None:
+            found = rules.finalize(self._metrics.day(app.sdkappid, day), None)
+        return DayFigures(day, found)
 
     def month(self, sdkappid: int, month: str) -> list[DayFigures]:
         """Finalised days of the natural month `YYYY-MM`, oldest first."""

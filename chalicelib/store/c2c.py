@@ -96,6 +96,7 @@ class MessageModel(ExpiringModel):
     visible_until = NumberAttribute(attr_name="v")
     hidden = UnicodeSetAttribute(attr_name="h", null=True)
     no_unread = NumberAttribute(attr_name="u", null=True)
+    origin = NumberAttribute(attr_name="o", null=True)  # a batch copy or an import (the stream's statistics)
 
 
 def _dumps(body: Any) -> str:
@@ -153,6 +154,7 @@ def _fields(message: Message) -> dict[str, Any]:
         **_body_fields(message.body),
         cloud=message.cloud,
         flags=message.flags or None,
+        origin=message.origin or None,
         nick=message.nick or None,
         face=message.face or None,
         visible_until=message.expires,

@@ -68,6 +68,7 @@ class GroupMsgModel(ExpiringModel):
     nick = UnicodeAttribute(attr_name="n", null=True)  # the sender's profile when it was sent
     face = UnicodeAttribute(attr_name="a", null=True)
     at = UnicodeAttribute(null=True)  # GroupAtInfo, JSON
+    origin = NumberAttribute(attr_name="o", null=True)  # an import (the stream's statistics count sends only)
 
 
 class SeqModel(BaseModel):
@@ -159,6 +160,7 @@ class DynamoGroupMessageRepo:
                 nick=msg.nick or None,
                 face=msg.face or None,
                 at=json.dumps(msg.at_info, ensure_ascii=False, separators=(",", ":")) if msg.at_info else None,
+                origin=msg.origin or None,
             )
             try:
                 item.save(condition=GroupMsgModel.pk.does_not_exist())

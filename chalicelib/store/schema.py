@@ -40,11 +40,15 @@ def create_table_params(spec: TableSpec, name: str) -> dict[str, Any]:
             }
             for gsi in spec.gsis
         ]
+    if spec.stream:
+        params["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream}
     return params
 
 
 def cloudformation_resource(spec: TableSpec, name: str) -> dict[str, Any]:
     props = create_table_params(spec, name)
+    if spec.stream:  # CloudFormation's StreamSpecification has the view type only
+        props["StreamSpecification"] = {"StreamViewType": spec.stream}
     if spec.ttl:
         props["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
     props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": spec.key in ("apps", "entities")}

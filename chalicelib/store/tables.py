@@ -16,12 +16,16 @@ class TableSpec:
     gsis: tuple[str, ...]
     ttl: bool
     purpose: str
+    stream: str = ""  # a DynamoDB stream's StreamViewType ("": none)
 
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec("apps", (), False, "app registry (tenants): keys, admins, status, config"),
     TableSpec("entities", ("gsi1", "gsi2"), False, "accounts, profiles, relations, groups, members, conversations"),
-    TableSpec("messages", (), True, "C2C conversation logs and group messages (roaming TTL), group dedup claims"),
+    # its stream (NEW_IMAGE) feeds the message statistics and the hourly history export (services/history_export.py)
+    TableSpec(
+        "messages", (), True, "C2C conversation logs and group messages (roaming TTL), group dedup claims", "NEW_IMAGE"
+    ),
     TableSpec("connections", ("gsi1",), True, "websocket connections and presence (TTL)"),
     TableSpec("counters", ("gsi1",), True, "counters, daily stats, DAU sets, rate-limit windows"),
 )

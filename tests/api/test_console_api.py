@@ -141,7 +141,8 @@ def test_today_info_counts_todays_logins_before_the_day_is_finalised(api, ws, on
     out = api.ok("openconfigsvr/get_today_info", {})
     assert len(out["Date"]) == 8 and out["Date"].isdigit()
     assert out["Result"]["ActiveUserNum"] == "2" and out["Result"]["LoginTimes"] == "3"
-    assert out["Result"]["MaxOnlineNum"] == "3"
+    assert out["Result"]["MaxOnlineNum"] == "2" and out["Result"]["MaxOnlineTerminalNum"] == "3"  # people, terminals
+    assert (out["Result"]["OnlineAccountNum"], out["Result"]["OnlineTerminalNum"]) == ("2", "3")
     assert "RegistUserNumTotal" not in out["Result"]
     # getappinfo serves finalised days only: today is not there yet
     assert api.ok("openconfigsvr/getappinfo", {})["Result"] == []

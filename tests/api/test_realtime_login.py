@@ -38,7 +38,8 @@ def test_a_login_counts_toward_dau_once_a_day_and_every_login_counts_as_login_ti
     stats = _today(svc, clock)
     assert stats["ActiveUserNum"] == 2
     assert stats["LoginTimes"] == 3
-    assert stats["MaxOnlineNum"] == 3
+    assert stats["MaxOnlineNum"] == 2  # people: alice's two terminals are one account online
+    assert stats["MaxOnlineTerminalNum"] == 3
     clock.advance(86400)
     ws.login("alice", "Mac")
     assert _today(svc, clock)["ActiveUserNum"] == 1
@@ -143,7 +144,7 @@ def test_a_login_that_fails_midway_leaves_no_terminal_behind(ws, svc, accounts, 
     def broken(*args):
         raise RuntimeError("storage down")
 
-    monkeypatch.setattr(svc.metrics, "mark", broken)
+    monkeypatch.setattr(svc.metrics, "later", broken)  # the login's statistics (buffered, see _count_login)
     shake = ws.connect("alice", "PC")
     assert (shake.status, shake.body["ErrorCode"]) == (500, 70500)
     assert svc.connections.get(shake.connection_id) is None

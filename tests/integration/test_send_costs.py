@@ -85,8 +85,9 @@ def test_a_group_send_costs_five_requests_three_wcu_and_at_most_three_rcu(api, s
         clock.advance(1)
 
 
-def test_statistics_stay_exact_when_batched(api, svc, tenant, clock):
-    """The send path counts in the container; the daily job (here: reading the counters) sees every send."""
+def test_statistics_stay_exact_when_batched(api, svc, tenant, clock, stream):
+    """Stored messages are counted from the messages stream (the send path makes no statistics write of its own);
+    the daily job (here: reading the counters) sees every send."""
     from chalicelib.domain.stats import day_of
 
     gb.accounts(api, "alice", "bob", "carol")
@@ -95,6 +96,7 @@ def test_statistics_stay_exact_when_batched(api, svc, tenant, clock):
         _c2c(api, i, 10, From_Account="alice" if i % 2 else "carol")
     for _ in range(7):
         gb.send(api, gid, "hi", sender="bob")
+    stream.drain()
     app = svc.apps.get(tenant.sdkappid)
     figures = svc.metrics.day(tenant.sdkappid, day_of(clock.now(), app.config.timezone))
     assert figures["C2CUpMsgNum"] == 30 and figures["C2CDownMsgNum"] == 30

@@ -26,6 +26,7 @@ from chalicelib.domain.c2c import (
     sync_mode,
 )
 from chalicelib.domain.messages import C2C_CODES, parse_body
+from chalicelib.services import callbacks
 from chalicelib.services.c2c import BATCH_TASK, CLEAR_TASK
 from chalicelib.wiring import services
 
@@ -61,7 +62,7 @@ def _outgoing(ctx: AuthContext, body: Body, *, batch: bool) -> tuple[str, Outgoi
     msg_body = _msg_body(ctx, body)
     cloud = check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes)
     controls = send_controls(body.array("SendMsgControl"))
-    body.array("ForbidCallbackControl")  # accepted (no callbacks here), type-checked
+    callbacks.forbid(body.array("ForbidCallbackControl"))  # Tencent's per-request callback switches
     push = body.obj("OfflinePushInfo")  # type-checked; services/offline_push.py reads its fields
     return sender, Outgoing(
         tuple(to),

@@ -115,8 +115,18 @@ def modify_app_admins(ctx: AuthContext, body: Body) -> dict[str, Any]:
 
 @command("openconfigsvr/get_today_info", fields=())
 def get_today_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
-    """Today's figures so far (the app's natural day): getappinfo's names and string values, not yet finalised."""
+    """Today's figures so far (the app's natural day): getappinfo's names and string values, not yet finalised,
+    with the accounts and terminals online now (`OnlineAccountNum`, `OnlineTerminalNum`: one BatchGetItem)."""
     svc = services()
     day = svc.stats.today(ctx.app)
     figures = stats_rules.finalize(svc.metrics.day(ctx.sdkappid, day), None)
-    return {"Date": day, "Result": {name: str(figures.get(name, 0)) for name in TODAY_FIELDS}}
+    online = svc.connections.online(ctx.sdkappid)
+    result = {name: str(figures.get(name, 0)) for name in TODAY_FIELDS}
+    result |= {"OnlineAccountNum": str(online.accounts), "OnlineTerminalNum": str(online.connections)}
+    return {"Date": day, "Result": result}
+
+
+@command("openconfigsvr/get_app_admins", fields=())
+def get_app_admins(ctx: AuthContext, body: Body) -> dict[str, Any]:
+    """Yuntong's own: the app's admin identifiers (the console's list; `modify_app_admins` changes them)."""
+    return {"AdminList": list(services().apps.get(ctx.sdkappid).admins)}

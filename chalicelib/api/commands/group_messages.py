@@ -17,6 +17,7 @@ from chalicelib.domain import errors, mentions
 from chalicelib.domain import group_messages as rules
 from chalicelib.domain.groups import BATCH_ACCOUNTS
 from chalicelib.domain.messages import GROUP_CODES, parse_body
+from chalicelib.services import callbacks
 from chalicelib.services.group_fanout import FANOUT_TASK
 from chalicelib.services.group_messages import Outgoing
 from chalicelib.wiring import services
@@ -60,6 +61,7 @@ def send_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
         push_info=dict(push.data) if (push := body.obj("OfflinePushInfo")) is not None else None,
         mentions=mentions.parse([item.data for item in body.objects("GroupAtInfo") or []]),
     )
+    callbacks.forbid(body.array("ForbidCallbackControl"))  # Tencent's per-request callback switches
     sent = services().group_messages.send(ctx.app, ctx.identifier, gid, out, exclude=ctx.connection_id)
     return {"MsgTime": sent.time, "MsgSeq": sent.seq}
 

@@ -10,11 +10,11 @@ from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
 from chalicelib.domain import errors, mute
-from chalicelib.domain.stats import METRICS
+from chalicelib.domain.stats import METRICS, YUNTONG_ONLY
 from chalicelib.wiring import services
 
-# getappinfo's figures (reference §3.10); AllMemberPushNum is ours, not Tencent's, so it is not served here.
-APPINFO_FIELDS: tuple[str, ...] = tuple(name for name in METRICS if name != "AllMemberPushNum")
+# getappinfo's figures (reference §3.10); ours (AllMemberPushNum, MaxOnlineTerminalNum) are not served in Result.
+APPINFO_FIELDS: tuple[str, ...] = tuple(name for name in METRICS if name not in YUNTONG_ONLY)
 
 
 @command("openconfigsvr/getappinfo", fields=(f.array("RequestField"),))
@@ -24,11 +24,17 @@ def getappinfo(ctx: AuthContext, body: Body) -> dict[str, Any]:
     unknown = [f for f in fields if f not in APPINFO_FIELDS]
     if unknown:
         raise errors.InvalidParam(f"RequestField names unknown fields: {', '.join(map(str, unknown))}")
-    days = services().stats.recent(ctx.app)
+    svc = services()
+    days = svc.stats.recent(ctx.app)
     head = {"AppName": ctx.app.name, "AppId": str(ctx.sdkappid), "Company": ""}
-    # Tencent serves every figure as a string ("2014").
+    online = svc.connections.online(ctx.sdkappid)
+    # Tencent serves every figure as a string ("2014"). Beside Result, Yuntong's own (Tencent has no field): the
+    # accounts and terminals online now, and yesterday's peak of online accounts even before the job finalised it.
     return {
         "Result": [{**head, **{f: str(d.figures.get(f, 0)) for f in fields}, "Date": d.day} for d in days],
+        "OnlineAccountNum": str(online.accounts),
+        "OnlineTerminalNum": str(online.connections),
+        "PrevDayMaxOnlineNum": str(svc.stats.previous_day(ctx.app, days).figures.get("MaxOnlineNum", 0)),
     }
 
 

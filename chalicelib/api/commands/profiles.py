@@ -9,7 +9,9 @@ from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
 from chalicelib.domain import errors
+from chalicelib.domain.callbacks import PROFILE_PORTRAIT_SET
 from chalicelib.domain.profiles import IMAGE
+from chalicelib.services import callbacks
 from chalicelib.services.profiles import GET_MAX_ACCOUNTS, ProfileResult
 from chalicelib.wiring import services
 
@@ -42,6 +44,10 @@ def portrait_set(ctx: AuthContext, body: Body) -> dict[str, Any]:
     services().dirty_words.check(ctx.app, shown, code=40005, what="ProfileItem")
     declared = ctx.app.config.custom_tags()
     services().profiles.set(ctx.sdkappid, user, items, is_admin=ctx.is_admin, declared=declared)
+    callbacks.notify(  # Profile.CallbackPortraitSet, queued
+        services().callbacks, ctx.app, PROFILE_PORTRAIT_SET, Operator_Account=ctx.identifier, From_Account=user,
+        ProfileItem=[{"Tag": t, "Value": v} for t, v in items.items()],
+    )  # fmt: skip
     return {}
 
 

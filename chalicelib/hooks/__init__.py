@@ -1,0 +1,1 @@
+"""Outbound calls to app backends (callbacks): the only place that opens HTTP connections to them."""
