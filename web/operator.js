@@ -50,8 +50,12 @@ export function renderOperator(root, context) {
       card('Dirty words', 'op-dirty', dirtyView()),
       card('Global mute', 'op-mute', muteView()),
       card('All-member push', 'op-push', pushView()),
+      card('App admins', 'op-admins', adminsView()),
+      pushesCard(),
     ),
   );
+  loadAdmins();
+  watchPushes();
   loadToday();
   loadCharts();
   loadOnline();
@@ -383,6 +387,126 @@ async function push(event) {
     ctx.toast(`Push queued (task ${data.TaskId})`);
     event.target.reset();
   }
+}
+
+// ---------- app admins (openconfigsvr/get_app_admins, modify_app_admins) ----------
+
+function adminsView() {
+  return [
+    h('p', { class: 'muted small', text: 'Identifiers whose UserSig may call admin commands (1 to 20). Other servers see a change within 10 s.' }),
+    h('ul', { id: 'op-admins-list', class: 'chips' }),
+    h('form', { id: 'op-admins-form', class: 'inline', onsubmit: addAdmin },
+      h('input', { id: 'op-admins-id', placeholder: 'User ID', 'aria-label': 'Admin identifier to add', required: true, maxlength: 32 }),
+      h('button', { type: 'submit', text: 'Add admin' })),
+  ];
+}
+
+function showAdmins(admins) {
+  const list = document.getElementById('op-admins-list');
+  if (!list) return;
+  clear(list);
+  for (const id of admins) {
+    const self = id === ctx.config?.admin || id === ctx.chat?.getMyUserID?.();
+    list.append(h('li', { dataset: { admin: id } },
+      h('span', { text: self ? `${id} (you)` : id }),
+      h('button', { type: 'button', class: 'link', 'aria-label': `Remove admin ${id}`, text: '✕', disabled: admins.length < 2, onclick: () => removeAdmin(id, self) })));
+  }
+}
+
+async function loadAdmins() {
+  const data = await attempt('App admins', () => call('openconfigsvr/get_app_admins'));
+  if (data) showAdmins(data.AdminList || []);
+}
+
+async function addAdmin(event) {
+  event.preventDefault();
+  const id = document.getElementById('op-admins-id').value.trim();
+  const data = await attempt('Add admin', () => call('openconfigsvr/modify_app_admins', { AddAdmin_Account: [id] }));
+  if (data) {
+    ctx.toast(`${id} is an admin`);
+    event.target.reset();
+    showAdmins(data.AdminList || []);
+  }
+}
+
+async function removeAdmin(id, self) {
+  if (self && !confirm(`Remove ${id}, the identifier you are logged in as? Its admin commands stop working.`)) return;
+  const data = await attempt('Remove admin', () => call('openconfigsvr/modify_app_admins', { DeleteAdmin_Account: [id] }));
+  if (data) {
+    ctx.toast(`${id} is no longer an admin`);
+    showAdmins(data.AdminList || []);
+  }
+}
+
+// ---------- offline pushes of the local stack (GET /dev/pushes: devstack only, never deployed) ----------
+
+const PUSHES_URL = './dev/pushes';
+const PUSHES_SHOWN = 20;
+const PUSHES_EVERY_MS = 3000;
+
+function pushesCard() {
+  const el = card('Offline pushes (local stack)', 'op-pushes',
+    h('p', { class: 'muted small', text: 'What phones would have received: the last pushes the stack sent through SNS, newest first.' }),
+    h('table', { class: 'table pushes' },
+      h('thead', {}, h('tr', {}, h('th', { text: 'Time' }), h('th', { text: 'Device' }), h('th', { text: 'Notification' }), h('th', { text: 'Result' }))),
+      h('tbody', { id: 'op-pushes-list' })));
+  el.hidden = true; // shown once the stack answers /dev/pushes
+  return el;
+}
+
+async function fetchPushes() {
+  try {
+    const res = await fetch(PUSHES_URL, { cache: 'no-store' });
+    if (!res.ok || !(res.headers.get('content-type') || '').includes('json')) return null;
+    const data = await res.json();
+    return Array.isArray(data?.Pushes) ? data.Pushes : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Probe once; if the stack offers the endpoint, show the card and refresh it while it is on the page. */
+async function watchPushes() {
+  const first = await fetchPushes();
+  const box = document.getElementById('op-pushes');
+  if (!first || !box) return;
+  box.hidden = false;
+  showPushes(first);
+  const timer = setInterval(async () => {
+    if (!document.getElementById('op-pushes-list')) {
+      clearInterval(timer); // the operator view was left or rebuilt
+      return;
+    }
+    const pushes = await fetchPushes();
+    if (pushes) showPushes(pushes);
+  }, PUSHES_EVERY_MS);
+}
+
+function pushSummary(payload) {
+  const p = payload && typeof payload === 'object' ? payload : {};
+  const alert = p.aps?.alert;
+  const note = p.notification || p.data || p;
+  const title = (typeof alert === 'object' ? alert?.title : '') || note.title || note.Title || '';
+  const body = (typeof alert === 'object' ? alert?.body : alert) || note.body || note.Desc || note.desc || '';
+  const badge = p.aps?.badge ?? note.badge ?? note.notification_count;
+  if (!title && !body) return typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return `${title}${title && body ? ': ' : ''}${body}${badge !== undefined ? ` [badge ${badge}]` : ''}`;
+}
+
+function showPushes(pushes) {
+  const list = document.getElementById('op-pushes-list');
+  if (!list) return;
+  clear(list);
+  const shown = pushes.slice(-PUSHES_SHOWN).reverse();
+  for (const p of shown) {
+    const token = String(p.Token || p.Target || '');
+    list.append(h('tr', { class: p.Result === 'Sent' ? '' : 'failed' },
+      h('td', { class: 'muted', text: fmtTime(p.Time) }),
+      h('td', {}, h('span', { text: p.Platform || 'webhook' }), ' ', h('code', { title: token, text: token.length > 12 ? `${token.slice(0, 12)}…` : token })),
+      h('td', { class: 'push-text', text: pushSummary(p.Payload) }),
+      h('td', { text: p.Result || '' })));
+  }
+  if (!shown.length) list.append(h('tr', {}, h('td', { colspan: 4, class: 'muted', text: 'No pushes yet: a message to an account with a registered device and no online terminal makes one.' })));
 }
 
 // ---------- callbacks to the app backend (README "Callbacks") ----------

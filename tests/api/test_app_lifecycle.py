@@ -195,3 +195,5 @@ def test_the_app_admins_modification_is_the_admins_alone(api: RestCaller, svc: S
     api.rejects("openconfigsvr/modify_app_admins", {"DeleteAdmin_Account": ["administrator"]}, 70402)  # none left
     assert api.ok("openconfigsvr/modify_app_admins", body)["AdminList"] == ["administrator", "ops"]
     assert svc.apps.get(tenant.sdkappid).admins == ("administrator", "ops")
+    assert api.ok("openconfigsvr/get_app_admins", {})["AdminList"] == ["administrator", "ops"]
+    api.rejects("openconfigsvr/get_app_admins", {}, 60010, identifier="alice")
