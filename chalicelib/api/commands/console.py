@@ -130,9 +130,3 @@ def get_today_info(ctx: AuthContext, body: Body) -> dict[str, Any]:
 def get_app_admins(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """Yuntong's own: the app's admin identifiers (the console's list; `modify_app_admins` changes them)."""
     return {"AdminList": list(services().apps.get(ctx.sdkappid).admins)}
-
-
-@command("openconfigsvr/get_app_admins", fields=())
-def get_app_admins(ctx: AuthContext, body: Body) -> dict[str, Any]:
-    """Yuntong's own: the app's admin identifiers (the console's list; `modify_app_admins` changes them)."""
-    return {"AdminList": list(services().apps.get(ctx.sdkappid).admins)}
