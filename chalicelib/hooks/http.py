@@ -42,7 +42,13 @@ class _PinnedHttps(http.client.HTTPSConnection):
 
 class HttpCallbackClient:
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
-        self._context = context or ssl.create_default_context()
+        self._tls: ssl.SSLContext | None = context  # made on the first https callback (loading CAs takes ~50 ms)
+
+    @property
+    def _context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     def resolve(self, host: str) -> list[str]:
         try:
