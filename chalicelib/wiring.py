@@ -134,6 +134,7 @@ def build(
     from chalicelib.store.counters import DynamoMetrics
     from chalicelib.store.devices import DynamoDeviceRepo
     from chalicelib.store.dirtywords import DynamoDirtyWordRepo
+    from chalicelib.store.exports import DynamoExportRepo  # before bind(): its model is bound with the rest
     from chalicelib.store.group_attrs import DynamoGroupAttrRepo
     from chalicelib.store.group_mentions import DynamoMentionRepo
     from chalicelib.store.group_messages import DynamoGroupMessageRepo
@@ -244,7 +245,6 @@ def build(
     from chalicelib.blobs.exports import S3Exports
     from chalicelib.services.history_export import HistoryExportService, MessageStreamService
     from chalicelib.store.counters import DynamoStreamCounts
-    from chalicelib.store.exports import DynamoExportRepo
     from chalicelib.store.message_stream import decode_all
 
     exports = S3Exports(S3Blobs(settings.bucket, settings.region, settings.s3_endpoint))  # history export objects

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import stage_fanout_queue
+from chalicelib.config import MESSAGES_STREAM_VARIABLE, stage_fanout_queue
 from deploy import media, ops, template
 
 DEFAULT_TIMEOUT = 60  # chalice's default Lambda timeout, when the stage sets none
@@ -127,6 +127,8 @@ def infra_template(
         "Resources": resources,
         "Outputs": {
             "TablePrefix": {"Value": {"Ref": "TablePrefix"}},
+            # app.py's `@app.on_dynamodb_record` (chalice deploy makes its event source mapping from this ARN)
+            "MessagesStreamArn": {"Value": {"Fn::GetAtt": [template.table_logical_id("messages"), "StreamArn"]}},
             "FanoutQueueUrl": {"Value": {"Ref": "FanoutQueue"}},
             "FanoutQueueName": {"Value": {"Fn::GetAtt": ["FanoutQueue", "QueueName"]}},
             "FanoutDeadLetterQueueUrl": {"Value": {"Ref": "FanoutDeadLetterQueue"}},
@@ -233,6 +235,8 @@ def record(config_path: Path, stage: str, outputs: dict[str, str]) -> bool:
             "YUNTONG_FANOUT_QUEUE_URL": outputs["FanoutQueueUrl"],
         }
     )
+    if "MessagesStreamArn" in outputs:  # app.py's stream consumer: Chalice imports app.py with this set
+        env[MESSAGES_STREAM_VARIABLE] = outputs["MessagesStreamArn"]
     after = json.dumps(config, indent=2) + "\n"
     changed = after != before
     if changed:

@@ -29,7 +29,7 @@ OBJECT_ACTIONS = ("DeleteObject", "GetObject", "PutObject")
 BUCKET_ACTIONS = ("ListBucket",)
 S3_ACTIONS = OBJECT_ACTIONS + BUCKET_ACTIONS
 LOGICAL_ID = "MediaBucket"
-PREFIXES = ("uploads/*", "objects/*")
+PREFIXES = ("uploads/*", "objects/*", "exports/*")  # exports/: the hourly history export (blobs/exports.py)
 
 
 def statement(bucket_arn: Any) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def cfn_list_statement() -> dict[str, Any]:
 
 def chalice_statement(table_prefix: str) -> dict[str, Any]:
     """For `chalice deploy` stages (YUNTONG_MEDIA_BUCKET unset: `{table prefix}-media`)."""
-    return statement([f"arn:aws:s3:::{table_prefix}-media/uploads/*", f"arn:aws:s3:::{table_prefix}-media/objects/*"])
+    return statement([f"arn:aws:s3:::{table_prefix}-media/{prefix}" for prefix in PREFIXES])
 
 
 def cfn_statement() -> dict[str, Any]:
@@ -64,6 +64,7 @@ def cfn_statement() -> dict[str, Any]:
         [
             {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{LOGICAL_ID}}}/uploads/*"},
             {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{LOGICAL_ID}}}/objects/*"},
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{LOGICAL_ID}}}/exports/*"},
         ]
     )
 

@@ -71,6 +71,12 @@ SNS_ACTIONS = (
     "SetPlatformApplicationAttributes",
     "Subscribe",
 )
+# The messages table's stream (app.py `message_stream`): what Lambda's event source mapping reads with the function's
+# role (ListStreams has no resource-level permission: its own statement). `make package` also bisects a failing
+# batch, retries each part STREAM_RETRIES times and then sends the batch's description to STREAM_DLQ.
+STREAM_ACTIONS = ("DescribeStream", "GetRecords", "GetShardIterator")
+STREAM_RETRIES = 5
+STREAM_DLQ = "MessageStreamDeadLetterQueue"
 
 
 def stage_config(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
@@ -225,6 +231,19 @@ def _policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
                 ],
             },
             media.chalice_statement(prefix),  # the media bucket's uploads/ and objects/ (deploy/media.py)
+            {
+                # the messages table's stream, read by its event source mapping for app.py's message_stream
+                "Sid": "MessagesStream",
+                "Effect": "Allow",
+                "Action": [f"dynamodb:{action}" for action in STREAM_ACTIONS],
+                "Resource": f"arn:aws:dynamodb:*:*:table/{prefix}-messages/stream/*",
+            },
+            {
+                "Sid": "ListStreams",  # no resource-level permission: Lambda's mapping lists the table's streams
+                "Effect": "Allow",
+                "Action": ["dynamodb:ListStreams"],
+                "Resource": "*",
+            },
             media.chalice_list_statement(prefix),  # listing them: the purge of a deleted app
         ],
     }
@@ -253,6 +272,12 @@ def _consumes_queue(function: dict[str, Any], queue_name: str) -> bool:
         if str(text).endswith(f":{queue_name}"):
             return True
     return False
+
+
+def _stream_events(function: dict[str, Any]) -> list[str]:
+    """The function's DynamoDB stream event sources (app.py's `@app.on_dynamodb_record`)."""
+    events = function.get("Properties", {}).get("Events") or {}
+    return [name for name, event in events.items() if event.get("Type") == "DynamoDB"]
 
 
 def cfn_policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
@@ -286,6 +311,7 @@ def cfn_policy(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
         arn("sns", ":${TablePrefix}-*"),
     ]
     by_sid["Media"]["Resource"] = media.cfn_statement()["Resource"]
+    by_sid["MessagesStream"]["Resource"] = {"Fn::GetAtt": [table_logical_id("messages"), "StreamArn"]}
     by_sid["MediaList"]["Resource"] = media.cfn_list_statement()["Resource"]
     return doc
 
@@ -337,7 +363,44 @@ def merge_template(raw: dict[str, Any], stage: str, config_path: Path = CONFIG) 
                 for event_name, event in (function.get("Properties", {}).get("Events") or {}).items()
                 if event.get("Type") == "SQS"
             }
+    stream_consumers = {name: f for name, f in functions.items() if _stream_events(f)}
+    if stream_consumers:
+        resources[STREAM_DLQ] = {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"MessageRetentionPeriod": ops.DLQ_RETENTION_S},
+        }
+        outputs["MessageStreamDeadLetterQueueUrl"] = {"Value": {"Ref": STREAM_DLQ}}
+        for name, function in stream_consumers.items():
+            # Chalice's own deploy cannot set these (README "History export and statistics"): the stream of the
+            # stack's table, bisect a failing batch, retry each part 5 times, then describe it in the DLQ
+            function_props[name].setdefault("Events", {}).update(
+                {
+                    event_name: {
+                        "Properties": {
+                            "Stream": {"Fn::GetAtt": [table_logical_id("messages"), "StreamArn"]},
+                            "BisectBatchOnFunctionError": True,
+                            "MaximumRetryAttempts": STREAM_RETRIES,
+                            "DestinationConfig": {
+                                "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [STREAM_DLQ, "Arn"]}}
+                            },
+                        }
+                    }
+                    for event_name in _stream_events(function)
+                }
+            )
     role_policy = cfn_policy(stage, config_path)
+    if stream_consumers:
+        role_policy["Statement"].append(
+            {
+                "Sid": "MessageStreamFailures",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": {"Fn::GetAtt": [STREAM_DLQ, "Arn"]},
+            }
+        )
+    else:
+        stream_sids = ("MessagesStream", "ListStreams")
+        role_policy["Statement"] = [s for s in role_policy["Statement"] if s["Sid"] not in stream_sids]
     if not websocket_api:
         role_policy["Statement"] = [s for s in role_policy["Statement"] if s["Sid"] != "WebsocketPush"]
     if not consumers:

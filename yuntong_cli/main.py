@@ -21,7 +21,7 @@ from chalicelib.domain import errors, usersig
 from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.ids import check_user_id
-from yuntong_cli import dlq, infra, usage
+from yuntong_cli import dlq, history_export, infra, usage
 
 LOCAL_STAGE = "local"
 LOCAL_DYNAMODB = "http://127.0.0.1:8002"  # the local stack's moto server (`make run`)
@@ -319,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=sig)
     usage.register(groups, parents=[target])
     dlq.register(groups, parents=[target])
+    history_export.register(groups, parents=[target])
     infra.register(groups, parents=[target])
     return parser
 

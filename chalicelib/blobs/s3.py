@@ -122,6 +122,7 @@ class S3Blobs:
 
 # The bucket's rules, used by the local stack and tests (create_bucket) and by deploy/template.py (CloudFormation).
 UPLOAD_DAYS = 1  # uploads/ never completed
+EXPORT_DAYS = 8
 OBJECT_DAYS = media.OBJECT_DAYS  # objects/: 30 days of roaming + the margin; rows expire per app, never later
 CORS_RULES: list[dict[str, Any]] = [
     {
@@ -135,6 +136,8 @@ CORS_RULES: list[dict[str, Any]] = [
 LIFECYCLE_RULES: list[dict[str, Any]] = [
     {"ID": "uploads", "Filter": {"Prefix": "uploads/"}, "Status": "Enabled", "Expiration": {"Days": UPLOAD_DAYS}},
     {"ID": "objects", "Filter": {"Prefix": "objects/"}, "Status": "Enabled", "Expiration": {"Days": OBJECT_DAYS}},
+    # history export chunks and files (blobs/exports.py): a file is listed 7 days after its hour, then deleted
+    {"ID": "exports", "Filter": {"Prefix": "exports/"}, "Status": "Enabled", "Expiration": {"Days": EXPORT_DAYS}},
 ]
 
 

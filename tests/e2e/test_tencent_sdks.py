@@ -3,7 +3,7 @@
 `tencentcloud-sdk-python-im` 0.9.4 (TCIMClient, its base URL is a constructor argument) and `timsdk` 1.1.12
 (TimClient, whose host is hard-coded: only its URL builder is pointed at the stack). Each call must answer OK in
 Tencent's shape (the fields its documentation shows); the few that must fail say which code and why. Not driven:
-timsdk's `open_msg_svc/get_history` (chat-history file downloads, 60009 until media storage exists).
+timsdk's `open_msg_svc/get_history` is called too (its files: tests/e2e/test_history_export.py).
 """
 
 from __future__ import annotations
@@ -178,6 +178,8 @@ def test_every_call_of_timsdk_answers_in_tencents_shape(tim: Any) -> None:
     answer(im.import_text_msg(b, a, "old one", msg_time_stamp=int(time.time()) - 120))
     answer(im.admin_msg_withdraw(b, a, sent["MsgKey"]))
     answer(im.query_state([a, b]), "QueryResult")
+    hour = time.strftime("%Y%m%d%H", time.gmtime(time.time() + 8 * 3600))  # Beijing time, the demo app's zone
+    answer(tim.open_msg_svc.get_history("C2C", hour), "File")  # the hour is not over: no file yet, or one
     # operations and global mute
     answer(tim.open_config_svr.set_no_speaking(d, 60, 60))
     muted = answer(tim.open_config_svr.get_no_speaking(d), "C2CmsgNospeakingTime", "GroupmsgNospeakingTime")

@@ -172,17 +172,18 @@ def test_merge_adds_the_media_bucket_with_lifecycle_cors_and_an_s3_statement_on_
     merged = template.merge_template(raw, "prod")
     bucket = merged["Resources"]["MediaBucket"]["Properties"]
     rules = {r["Prefix"]: r["ExpirationInDays"] for r in bucket["LifecycleConfiguration"]["Rules"]}
-    assert rules == {"uploads/": 1, "objects/": 37}
+    assert rules == {"uploads/": 1, "objects/": 37, "exports/": 8}  # exports/: the hourly history files
     assert bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["GET", "HEAD", "POST"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     statements = {s["Sid"]: s for s in template.cfn_policy("prod")["Statement"]}
     assert statements["Media"]["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     listing = statements["MediaList"]  # the purge of a deleted app lists its objects, under the two prefixes only
     assert listing["Action"] == ["s3:ListBucket"] and listing["Resource"]["Fn::Sub"].endswith(":::${MediaBucket}")
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["uploads/*", "objects/*"]}}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["uploads/*", "objects/*", "exports/*"]}}
     assert [r["Fn::Sub"].rsplit(":::", 1)[1] for r in statements["Media"]["Resource"]] == [
         "${MediaBucket}/uploads/*",
         "${MediaBucket}/objects/*",
+        "${MediaBucket}/exports/*",
     ]
 
 
