@@ -197,3 +197,10 @@ def test_the_app_admins_modification_is_the_admins_alone(api: RestCaller, svc: S
     assert svc.apps.get(tenant.sdkappid).admins == ("administrator", "ops")
     assert api.ok("openconfigsvr/get_app_admins", {})["AdminList"] == ["administrator", "ops"]
     api.rejects("openconfigsvr/get_app_admins", {}, 60010, identifier="alice")
+
+
+def test_the_purge_job_is_scheduled_and_the_local_stack_runs_it() -> None:
+    from app import app
+    from devstack.lambdas import ScheduledFunction, scheduled_functions
+
+    assert ScheduledFunction("app_purge_job", "rate(10 minutes)") in scheduled_functions(app)
