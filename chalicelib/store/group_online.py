@@ -12,6 +12,7 @@ about 80 bytes per online terminal.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
@@ -19,6 +20,13 @@ from typing import ClassVar
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.groups import GroupRef, OnlineTerminal
 from chalicelib.store.base import ExpiringModel, TableMeta
+
+# get_online_member_num reads every online row of the group (its cost grows with the room): a count that read at least
+# COUNT_CACHE_ROWS rows is reused by this container for COUNT_CACHE_SECONDS, so a big room costs at most one full read
+# per container per period however often it is asked. Smaller groups are counted afresh every time (exact).
+COUNT_CACHE_ROWS = 1000
+COUNT_CACHE_SECONDS = 10.0
+COUNT_CACHE_GROUPS = 1000  # big rooms remembered per container (the memo is dropped when it is full)
 
 
 def shard_of(user: str, shards: int) -> int:
@@ -49,6 +57,8 @@ def terminal_of(sk: str) -> OnlineTerminal:
 class DynamoGroupOnlineIndex:
     def __init__(self, clock: Clock) -> None:
         self._now = clock.now
+        self._counted: dict[tuple[int, str, str], tuple[float, int]] = {}  # big rooms: (when, distinct accounts)
+        self._counted_lock = threading.Lock()
 
     def add(self, sdkappid: int, refs: Iterable[GroupRef], terminals: Sequence[OnlineTerminal], expires: int) -> None:
         with GroupOnlineModel.batch_write() as batch:
@@ -85,12 +95,29 @@ class DynamoGroupOnlineIndex:
         return found, (None if last is None else str(last["sk"]["S"]))
 
     def count_users(self, sdkappid: int, ref: GroupRef) -> int:
-        """Distinct online accounts of a group (reads only keys)."""
+        """Distinct online accounts of a group (reads only keys; a big room's count may be COUNT_CACHE_SECONDS old)."""
         now = self._now()
+        key = (sdkappid, ref.group_id, ref.incarnation)
+        with self._counted_lock:
+            known = self._counted.get(key)
+        if known is not None and now - known[0] < COUNT_CACHE_SECONDS:
+            return known[1]
         users: set[str] = set()
+        rows_read = 0
         for shard in range(ref.shards):
             rows = GroupOnlineModel.query(
-                online_pk(sdkappid, ref, shard), filter_condition=GroupOnlineModel.expires > now
+                online_pk(sdkappid, ref, shard),
+                filter_condition=GroupOnlineModel.expires > now,
+                attributes_to_get=["pk", "sk"],
             )
-            users.update(terminal_of(m.sk).user for m in rows)
+            for m in rows:
+                rows_read += 1
+                users.add(terminal_of(m.sk).user)
+        with self._counted_lock:
+            if rows_read >= COUNT_CACHE_ROWS:
+                if len(self._counted) >= COUNT_CACHE_GROUPS:
+                    self._counted.clear()
+                self._counted[key] = (now, len(users))
+            else:
+                self._counted.pop(key, None)
         return len(users)
