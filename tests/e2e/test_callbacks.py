@@ -238,3 +238,36 @@ def test_outside_the_local_stage_a_private_address_is_refused():
         assert got["URL"] == ""
     finally:
         assert strict.interrupt() == 0
+
+
+def test_the_dev_receiver_records_callbacks_and_refuses_or_rewrites_when_told(stack):
+    """`/dev/callbacks`: the local stack's own receiver (devstack only), as a developer would use it."""
+    import requests
+
+    base = f"http://127.0.0.1:{stack.http_port}"
+    alice, bob = _names("alice", "bob")
+    _import(stack, alice, bob)
+    try:
+        url = f"{base}/dev/callbacks/receive"
+        _ok(stack, "openconfigsvr/set_callback_config", {"URL": url, "Commands": [BEFORE, AFTER]})
+        assert requests.post(f"{base}/dev/callbacks", json={"Mode": "rewrite", "Text": "***"}, timeout=5).ok
+        _ok(stack, "openim/sendmsg", _body(alice, bob, "darn"))
+        assert [m["MsgBody"][0]["MsgContent"]["Text"] for m in _history(stack, alice, bob)] == ["***"]
+        told = {"Mode": "refuse", "ErrorCode": 120009, "ErrorInfo": "not here"}
+        assert requests.post(f"{base}/dev/callbacks", json=told, timeout=5).json() == {"Mode": told}
+        out = stack.rest("openim/sendmsg", _body(alice, bob, "again")).json()
+        assert (out["ErrorCode"], out["ErrorInfo"]) == (120009, "not here")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the after-send of the first message comes through the queue
+            log = requests.get(f"{base}/dev/callbacks", timeout=5).json()
+            mine = [c for c in log["Callbacks"] if c["Body"].get("From_Account") == alice]
+            if [c["Command"] for c in mine] == [BEFORE, AFTER, BEFORE]:
+                break
+            time.sleep(0.3)
+        assert [c["Command"] for c in mine] == [BEFORE, AFTER, BEFORE], log
+        assert mine[1]["Body"]["MsgBody"][0]["MsgContent"]["Text"] == "***"
+        assert mine[0]["Query"]["SdkAppid"] == str(stack.sdkappid) and mine[0]["Query"]["OptPlatform"] == "RESTAPI"
+        assert requests.post(f"{base}/dev/callbacks", json={"Mode": "maybe"}, timeout=5).status_code == 400
+    finally:
+        requests.post(f"{base}/dev/callbacks", json={"Mode": "allow", "Clear": True}, timeout=5)
+        stack.rest("openconfigsvr/delete_callback_config", {})
