@@ -14,6 +14,19 @@
 It wraps botocore's `BaseClient._make_api_call` while the block runs, so it sees every client (PynamoDB's and
 boto3's) in every thread, whatever the endpoint: moto in-process (`mock_aws`) or a moto server.
 
+`count_round_trips()` counts an operation's sequential DynamoDB round trips (its critical path), from causality,
+not from timing, so it gives the same answer on a busy machine:
+
+    with count_round_trips() as trips:
+        api.ok("openim/sendmsg", {...})
+    trips.sequential        # 3: BatchGetItem → UpdateItem → PutItem ∥ UpdateItem ∥ Query
+    trips.chain()           # "BatchGetItem(1) UpdateItem(2) PutItem(3) UpdateItem(3) Query(3)"
+
+Each thread keeps a logical clock: a request starts at its thread's clock + 1 and leaves the clock there when it
+ends; a task handed to a `ThreadPoolExecutor` starts from its submitter's clock, and whoever takes its result
+(`Future.result()` / `.exception()`) moves its own clock up to the task's. A request's number is then the length of
+the longest chain of requests that had to end before it could start; requests running side by side share one.
+
 Capacity is computed with DynamoDB's billing rules, not taken from the response (moto's ConsumedCapacity is
 wrong: 0.5 for an UpdateItem, 2.0 for a BatchGetItem that found one item):
 - item size = attribute names + values (strings: UTF-8 bytes; numbers: 1 byte per 2 significant digits + 1;
@@ -38,6 +51,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +80,7 @@ class Call:
     items_written: int = 0
     failed: str | None = None  # the error code when the request raised (e.g. ConditionalCheckFailedException)
     callers: tuple[str, ...] = ()  # modules on the stack, innermost first (who made the request)
+    index: str = ""  # the secondary index a Query or Scan read ("" the table)
 
 
 @dataclass
@@ -175,7 +190,7 @@ class _Measure:
         self._raw = raw_call
         self._client = client
         self._keys: dict[str, list[str]] = {}
-        self._indexes: dict[str, list[list[str]]] = {}
+        self._indexes: dict[str, list[tuple[list[str], str]]] = {}
 
     def _call(self, client: BaseClient, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         _quiet.active = True
@@ -188,8 +203,8 @@ class _Measure:
         self._describe(table)
         return self._keys[table]
 
-    def index_keys(self, table: str) -> list[list[str]]:
-        """The key attribute names of each global secondary index of the table."""
+    def index_keys(self, table: str) -> list[tuple[list[str], str]]:
+        """The key attribute names and projection type of each global secondary index of the table."""
         self._describe(table)
         return self._indexes[table]
 
@@ -198,7 +213,11 @@ class _Measure:
             desc = self._call(self._client, "DescribeTable", {"TableName": table})["Table"]
             self._keys[table] = [k["AttributeName"] for k in desc["KeySchema"]]
             self._indexes[table] = [
-                [k["AttributeName"] for k in gsi["KeySchema"]] for gsi in desc.get("GlobalSecondaryIndexes", [])
+                (
+                    [k["AttributeName"] for k in gsi["KeySchema"]],
+                    str(gsi.get("Projection", {}).get("ProjectionType", "ALL")),
+                )
+                for gsi in desc.get("GlobalSecondaryIndexes", [])
             ]
 
     def current(self, table: str, item_or_key: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -336,7 +355,8 @@ class _Recorder:
         else:
             wcu, written = self._write(measure, operation, params, before, failed)
             rcu, read = 0.0, 0
-        return Call(operation, _tables_of(params), rcu, wcu, read, written, failed, _callers())
+        index = str(params.get("IndexName", ""))
+        return Call(operation, _tables_of(params), rcu, wcu, read, written, failed, _callers(), index)
 
     def _read(
         self, measure: _Measure, operation: str, params: dict[str, Any], response: dict[str, Any], failed: str | None
@@ -391,24 +411,42 @@ class _Recorder:
                 new = measure.current(table, op["Key"])
             wcu += factor * write_units(max(item_size(old), item_size(new)))
             if not failed:
-                wcu += factor * _index_units(measure.index_keys(table), old, new)
+                wcu += factor * _index_units(measure.index_keys(table), measure.key_names(table), old, new)
         written = 0 if failed else sum(1 for kind, *_ in writes if kind != "ConditionCheck")
         return wcu, written
 
 
-def _index_units(indexes: list[list[str]], old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> float:
-    """Write units the table's global secondary indexes take for one item write (all projections are ALL)."""
+def _index_units(
+    indexes: list[tuple[list[str], str]],
+    table_keys: list[str],
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+) -> float:
+    """Write units the table's global secondary indexes take for one item write: an index entry is written when the
+    item enters or leaves the index, when its index key changes (a delete and a put), and, for an ALL projection,
+    on any other change of the item. A KEYS_ONLY index entry holds the index and table keys only, so a write that
+    changes neither costs it nothing. (INCLUDE projections are counted as ALL.)"""
     units = 0.0
-    for keys in indexes:
+    for keys, projection in indexes:
         was = old is not None and all(k in old for k in keys)
         now = new is not None and all(k in new for k in keys)
+        shown = None if projection != "KEYS_ONLY" else {*keys, *table_keys}
         if was and now and any(old[k] != new[k] for k in keys):  # type: ignore[index]
-            units += write_units(item_size(old)) + write_units(item_size(new))
+            units += write_units(_entry_size(old, shown)) + write_units(_entry_size(new, shown))
+        elif was and now and shown is not None:
+            continue  # same keys: the entry stays as it is
         elif now:
-            units += write_units(item_size(new))
+            units += write_units(_entry_size(new, shown))
         elif was:
-            units += write_units(item_size(old))
+            units += write_units(_entry_size(old, shown))
     return units
+
+
+def _entry_size(item: Mapping[str, Any] | None, shown: set[str] | None) -> int:
+    """An index entry's size: the whole item, or only the attributes a KEYS_ONLY index holds."""
+    if shown is None or item is None:
+        return item_size(item)
+    return item_size({k: v for k, v in item.items() if k in shown})
 
 
 _install_lock = threading.Lock()
@@ -433,3 +471,109 @@ def count_dynamodb(measure_capacity: bool = True) -> Iterator[Usage]:
     finally:
         with _install_lock:
             BaseClient._make_api_call = raw
+
+
+# --- sequential round trips -----------------------------------------------------------------------------------------
+_clock = threading.local()
+_generation = 0  # each count_round_trips() block starts every thread's clock at 0
+
+
+def _now() -> int:
+    gen, value = getattr(_clock, "value", (-1, 0))
+    return int(value) if gen == _generation else 0
+
+
+def _set(value: int) -> None:
+    _clock.value = (_generation, value)
+
+
+@dataclass
+class RoundTrips:
+    """An operation's DynamoDB requests, each with its place on the operation's critical path (1 = first)."""
+
+    requests: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def sequential(self) -> int:
+        """Round trips one after the other from the operation's start to its end (its critical path)."""
+        return max((depth for _, depth in self.requests), default=0)
+
+    def chain(self) -> str:
+        return " ".join(f"{op}({depth})" for op, depth in sorted(self.requests, key=lambda r: r[1]))
+
+
+@contextmanager
+def count_round_trips(leave_out: Sequence[str] = ()) -> Iterator[RoundTrips]:
+    """Record the causal depth of every DynamoDB request made while the block runs (see the module docstring).
+    Requests to a table whose name ends with one of `leave_out` are neither recorded nor counted in the depth of
+    later ones (e.g. "-counters": the REST rate window's lease, taken by one call in ten)."""
+    global _generation
+    trips = RoundTrips()
+    lock = threading.Lock()
+    with _install_lock:
+        _generation += 1
+        raw_call: ApiCall = BaseClient._make_api_call
+        raw_submit = ThreadPoolExecutor.submit
+        raw_result = Future.result
+        raw_exception = Future.exception
+
+        def call(client: BaseClient, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+            if (
+                client.meta.service_model.service_name != "dynamodb"
+                or getattr(_quiet, "active", False)
+                or any(t.endswith(suffix) for t in _tables_of(params) for suffix in leave_out)
+            ):
+                return raw_call(client, operation, params)
+            depth = _now() + 1
+            try:
+                return raw_call(client, operation, params)
+            finally:
+                _set(depth)
+                with lock:
+                    trips.requests.append((operation, depth))
+
+        def submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+            start = _now()
+            ended: list[int] = [start]
+
+            def run() -> Any:
+                _set(start)
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    ended[0] = _now()
+
+            future = raw_submit(self, run)
+            future._round_trips = ended  # type: ignore[attr-defined]
+            return future
+
+        def _join(future: Future[Any]) -> None:
+            ended = getattr(future, "_round_trips", None)
+            if ended is not None:
+                _set(max(_now(), ended[0]))
+
+        def result(self: Future[Any], timeout: float | None = None) -> Any:
+            try:
+                return raw_result(self, timeout)
+            finally:
+                _join(self)
+
+        def exception(self: Future[Any], timeout: float | None = None) -> BaseException | None:
+            try:
+                return raw_exception(self, timeout)
+            finally:
+                _join(self)
+
+        BaseClient._make_api_call = call
+        ThreadPoolExecutor.submit = submit  # type: ignore[method-assign, assignment]
+        Future.result = result  # type: ignore[method-assign]
+        Future.exception = exception  # type: ignore[method-assign]
+    _set(0)
+    try:
+        yield trips
+    finally:
+        with _install_lock:
+            BaseClient._make_api_call = raw_call
+            ThreadPoolExecutor.submit = raw_submit  # type: ignore[method-assign]
+            Future.result = raw_result  # type: ignore[method-assign]
+            Future.exception = raw_exception  # type: ignore[method-assign]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -11,8 +11,12 @@ from chalicelib.domain.apps import App
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import (
     C2C,
+    PAGE_SIZE,
     RECENTCONTACT_TOP,
+    WITH_EMPTY,
+    WITH_TOP,
     Conversation,
+    Cursor,
     ListRequest,
     MessageRef,
     SessionPage,
@@ -35,6 +39,13 @@ class ConversationRepo(Protocol):
         received: int = 0,
         only_if_older: bool = False,
     ) -> bool: ...
+    def first(self, sdkappid: int, owner: str, limit: int) -> tuple[list[Conversation], bool]: ...
+    def pinned(self, sdkappid: int, owner: str) -> list[Conversation]: ...  # pinned C2C rows
+    def groups(self, sdkappid: int, owner: str) -> list[Conversation]: ...  # group rows
+    def count_listed_after(self, sdkappid: int, owner: str, time: int, cap: int) -> int: ...
+    def listed(
+        self, sdkappid: int, owner: str, until: int | None, count: int
+    ) -> tuple[list[Conversation], int | None]: ...  # unpinned C2C rows by activity (see store/conversations.py)
     def list(self, sdkappid: int, owner: str) -> list[Conversation]: ...
     def get(self, sdkappid: int, owner: str, type_: int, peers: Sequence[str]) -> dict[str, Conversation]: ...
     def mirrors(self, sdkappid: int, owner: str, peers: Sequence[str]) -> dict[str, Conversation]: ...
@@ -74,6 +85,18 @@ class RoamingCleaner(Protocol):
     def clear_roaming(self, sdkappid: int, owner: str, peer: str) -> None: ...
 
 
+FEW_ROWS = 2 * PAGE_SIZE + 1  # up to this many conversation rows, get_list reads them all (one Query)
+
+
+def _shown(row: Conversation, request: ListRequest) -> bool:
+    """A row get_list may show (session_page's filter): not deleted; empty ones only with AssistFlags bit 1."""
+    return not row.gone and bool(request.flags & WITH_EMPTY or not row.empty)
+
+
+def _ordered(rows: Iterable[Conversation]) -> list[Conversation]:
+    return sorted(rows, key=lambda r: (-r.time, r.type, r.peer))  # session_page's order
+
+
 @dataclass(frozen=True)
 class Listed:
     page: SessionPage
@@ -107,9 +130,13 @@ class ConversationService:
             raise errors.error(50001, f"account {user!r} does not exist")
 
     def get_list(self, app: App, owner: str, request: ListRequest) -> Listed:
-        """One page of recent contacts, each with its last message and unread count (one Query, one BatchGet)."""
+        """One page of recent contacts, each with its last message and unread count.
+
+        Its cost follows the page, not the account's conversation count: pinned rows and group rows are read whole
+        (as many as the account pins or joins), unpinned C2C rows through their activity index, the page's hours
+        only, and the keys above it counted (see store/conversations.py)."""
         self._require_account(app.sdkappid, owner)
-        page = session_page(self._active(app.sdkappid, owner), request, limit=app.config.recent_contacts)
+        page = self._page(app.sdkappid, owner, request, app.config.recent_contacts)
         described: dict[tuple[int, str], Description] = {}
         shown = page.top_items + page.items
         for type_ in {r.type for r in shown}:
@@ -119,9 +146,45 @@ class ConversationService:
                 described.update({(type_, peer): d for peer, d in source.describe(app.sdkappid, owner, rows).items()})
         return Listed(page, described)
 
-    def _active(self, sdkappid: int, owner: str) -> list[Conversation]:
-        """The owner's rows, each timed by its last activity: group rows by their group's last message."""
-        rows = self._repo.list(sdkappid, owner)
+    def _page(self, sdkappid: int, owner: str, request: ListRequest, limit: int) -> SessionPage:
+        """session_page's answer, from the rows it needs.
+
+        An account with few conversations (≤ FEW_ROWS) has them read in one Query, the cheapest way (a Query
+        bills the rows' bytes, a read by key at least half a unit a row). Past that: the pinned and group rows in
+        full, and of the listed C2C rows the count of those above the page and the rows of the page's hours (at
+        least one more than the page, to tell whether it is the last)."""
+        rows, complete = self._repo.first(sdkappid, owner, FEW_ROWS)
+        if complete:
+            return session_page(self._timed(sdkappid, rows), request, limit=limit)
+        known = self._timed(sdkappid, [*self._repo.pinned(sdkappid, owner), *self._repo.groups(sdkappid, owner)])
+        pins = session_page([r for r in known if r.top], request, limit=limit)  # the pinned part: all in `known`
+        with_top = bool(request.flags & WITH_TOP)
+        normal = [r for r in known if _shown(r, request) and not (with_top and r.top)]
+        cursor = request.cursor
+        until = None if cursor.at_start else cursor.time
+        newer = 0 if until is None else self._repo.count_listed_after(sdkappid, owner, until, limit + 1)
+        listed, since = self._repo.listed(sdkappid, owner, until, cursor.index + PAGE_SIZE + 1)
+        listed = [r for r in listed if _shown(r, request)]
+        if until is not None:
+            newer += sum(1 for r in [*listed, *normal] if r.time > until)
+        window = _ordered(
+            r for r in [*listed, *normal] if (until is None or r.time <= until) and (since is None or r.time >= since)
+        )
+        start = newer + cursor.index
+        taken = window[cursor.index : cursor.index + max(0, min(PAGE_SIZE, limit - start))]
+        if not taken:
+            items, next_cursor, done = [], cursor, True
+        else:
+            last = taken[-1].time
+            seen = cursor.index + len(taken)
+            next_cursor = Cursor(last, sum(1 for r in window[:seen] if r.time == last))
+            items, done = taken, len(window) <= seen or start + len(taken) >= limit
+        if not with_top:
+            return SessionPage(items, [], next_cursor, request.top_cursor, done)
+        return SessionPage(items, pins.top_items, next_cursor, pins.top_cursor, done and pins.complete)
+
+    def _timed(self, sdkappid: int, rows: list[Conversation]) -> list[Conversation]:
+        """Rows timed by their last activity: group rows by their group's last message."""
         for type_, source in self.activity.items():
             times = source.last_times(sdkappid, [r for r in rows if r.type == type_ and not r.gone])
             if times:

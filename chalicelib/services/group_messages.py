@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from chalicelib.domain.group_messages import GroupMessage, Page
 from chalicelib.domain.groups import AVCHATROOM, MEMBER, Group, GroupRef, Member, check_group_id, check_recall
 from chalicelib.domain.ids import check_user_id, is_user_id
 from chalicelib.domain.mentions import NO_MENTIONS, Mentions
+from chalicelib.domain.message_stream import ORIGIN_IMPORT
 from chalicelib.domain.messages import GROUP_CODES, parse_body, texts
 from chalicelib.domain.profiles import IMAGE, NICK
 from chalicelib.domain.stats import day_of
@@ -38,6 +40,21 @@ from chalicelib.services.offline_push import OfflinePushService
 from chalicelib.services.ports import Metrics, NoReadAhead, ReadAhead
 
 MESSAGE_EVENT, TIP_EVENT, NOTIFICATION_EVENT = "GroupMessage", "GroupTip", "GroupSystemNotification"
+
+_threads: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """A few threads per container: a send's claim is written beside its message (made on first use)."""
+    global _threads
+    if _threads is None:
+        _threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="group-claim")
+    return _threads
+
+
+def _outcome(claiming: Future[bool]) -> bool | None:
+    """The claim's answer: True taken, False already claimed, None failed (the error is in the future)."""
+    return None if claiming.exception() is not None else claiming.result()
 
 
 @dataclass(frozen=True)
@@ -116,7 +133,8 @@ class GroupMessageService:
         except errors.DomainError:
             return self._send(app, caller, gid, out, exclude=exclude)  # refused by the group's load
         reader = None if app.is_admin(sender) or not is_user_id(sender) else sender
-        with self.read_ahead.group_send(app.sdkappid, gid, reader):
+        claim = None if out.online_only else (sender, out.random)
+        with self.read_ahead.group_send(app.sdkappid, gid, reader, claim):
             return self._send(app, caller, gid, out, exclude=exclude)
 
     def _send(self, app: App, caller: str, gid: str, out: Outgoing, *, exclude: str | None) -> Sent:
@@ -147,15 +165,10 @@ class GroupMessageService:
         if out.online_only and group.kind != AVCHATROOM:
             seq = 0  # online only: delivered, never stored, takes no seq
         else:
-            original = self._claim(app, group, sender, out.random, watermark, t)
-            if original is not None:
-                return Sent(original.time, original.seq)
-            try:
-                seq = self._repo.append(app.sdkappid, group.group_id, group.incarnation, msg, watermark, now_ms)
-            except Exception:
-                # the message was not stored: a retry with the same Random must not be taken for a duplicate
-                self._repo.release_random(app.sdkappid, group.group_id, group.incarnation, sender, out.random)
-                raise
+            stored = self._store(app, group, sender, out.random, msg, watermark, now_ms)
+            if isinstance(stored, GroupMessage):  # a retry: answered with the first message, nothing sent
+                return Sent(stored.time, stored.seq)
+            seq = stored
         if seq and out.mentions and self.mentions is not None:  # only a message that mentions someone writes these
             mentioned = [u for u in out.mentions.users if u != sender]
             self.mentions.record(group, seq, mentioned, out.mentions.everyone)
@@ -171,7 +184,8 @@ class GroupMessageService:
                 app, group_id=group.group_id, incarnation=group.incarnation, group_type=group.kind, sender=sender,
                 nick=nick, body=out.body, info=out.push_info,
             )  # fmt: skip
-        self._count_sent(app, group, sender)
+        if not seq:  # a stored message is counted from the messages stream (jobs/streams.py)
+            self._count_sent(app, group, sender)
         callbacks.group_after(self.callbacks, app, group.group_id, group.type_name, caller, out, seq, t)  # queued
         return Sent(t, seq)
 
@@ -190,11 +204,37 @@ class GroupMessageService:
             raise errors.Muted(f"{sender!r} may not send group messages (setnospeaking)")
         return record.profile
 
-    def _claim(self, app: App, group: Group, sender: str, random: int, watermark: int, t: int) -> GroupMessage | None:
-        """Claim (sender, Random) for 5 minutes; the original message if it was already sent."""
+    def _store(
+        self, app: App, group: Group, sender: str, random: int, msg: GroupMessage, watermark: int, now_ms: int
+    ) -> int | GroupMessage:
+        """Claim (sender, Random) for 5 minutes and store the message: its seq, or the original message when this
+        is a retry of one already sent.
+
+        The claim and the message are written at the same time (one round trip, not two). A retry is normally
+        known before that, from the claim read ahead; one that raced its original past that read finds the claim
+        taken after its own copy was stored, and that copy becomes a deleted placeholder (IsPlaceMsg 1, never
+        pushed) at its seq, so seqs stay whole."""
         sdkappid, gid, inc = app.sdkappid, group.group_id, group.incarnation
-        if self._repo.claim_random(sdkappid, gid, inc, sender, random, watermark, t):
-            return None
+        t = msg.time
+        if self._repo.claimed(sdkappid, gid, inc, sender, random, t):
+            return self._original(sdkappid, gid, inc, sender, random)
+        claiming = _pool().submit(self._repo.claim_random, sdkappid, gid, inc, sender, random, watermark, t)
+        try:
+            seq = self._repo.append(sdkappid, gid, inc, msg, watermark, now_ms)
+        except Exception:
+            # the message was not stored: a retry with the same Random must not be taken for a duplicate
+            if _outcome(claiming) is True:
+                self._repo.release_random(sdkappid, gid, inc, sender, random)
+            raise
+        claimed = _outcome(claiming)
+        if claimed is True:
+            return seq
+        self._repo.set_state(sdkappid, gid, inc, seq, rules.DELETED)  # this copy must not stand
+        if claimed is None:  # the claim failed: nothing was sent, the client retries
+            claiming.result()
+        return self._original(sdkappid, gid, inc, sender, random)
+
+    def _original(self, sdkappid: int, gid: str, inc: str, sender: str, random: int) -> GroupMessage:
         original = self._repo.find_random(sdkappid, gid, inc, sender, random)
         if original is None:
             raise errors.error(10002, f"a message with Random {random} is still being stored; retry")
@@ -431,4 +471,6 @@ class GroupMessageService:
             raise errors.error(10004, "Random must be a 32-bit unsigned integer")
         body = parse_body(raw.get("MsgBody"), max_bytes=app.config.max_msg_bytes, codes=GROUP_CODES)
         self._dirty.check(app, texts(body), what="MsgBody")
-        return GroupMessage(0, random, t, sender, rules.NORMAL, body, expires=self._expires(app, now))
+        return GroupMessage(
+            0, random, t, sender, rules.NORMAL, body, expires=self._expires(app, now), origin=ORIGIN_IMPORT
+        )

@@ -170,7 +170,9 @@ class ReadAhead(Protocol):
     def c2c_send(
         self, sdkappid: int, sender: str, recipient: str, *, relations: bool, friends: bool, terminals: bool = False
     ) -> AbstractContextManager[None]: ...
-    def group_send(self, sdkappid: int, gid: str, sender: str | None) -> AbstractContextManager[None]: ...
+    def group_send(
+        self, sdkappid: int, gid: str, sender: str | None, claim: tuple[str, int] | None = None
+    ) -> AbstractContextManager[None]: ...  # claim: (From_Account, Random)
     def terminals(self, sdkappid: int, user: str) -> int | None: ...  # as read ahead; None: not read
 
 
@@ -182,7 +184,9 @@ class NoReadAhead:
     ) -> AbstractContextManager[None]:
         return nullcontext()
 
-    def group_send(self, sdkappid: int, gid: str, sender: str | None) -> AbstractContextManager[None]:
+    def group_send(
+        self, sdkappid: int, gid: str, sender: str | None, claim: tuple[str, int] | None = None
+    ) -> AbstractContextManager[None]:
         return nullcontext()
 
     def terminals(self, sdkappid: int, user: str) -> int | None:

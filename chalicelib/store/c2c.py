@@ -51,7 +51,7 @@ from chalicelib.domain.c2c import (
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import C2C, MessageRef
 from chalicelib.store.base import ExpiringModel, TableMeta
-from chalicelib.store.conversations import ConversationModel, conversation_sk
+from chalicelib.store.conversations import ConversationModel, activity_actions, conversation_sk
 from chalicelib.store.keys import bound, c2c_log_pk, c2c_log_sk, pad, user_pk
 
 ALLOCATE_ATTEMPTS = 16
@@ -103,8 +103,9 @@ def _dumps(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def _body_fields(body: Any) -> dict[str, Any]:
-    """`body` (JSON text) or, when compressing saves a tenth of a large one, `packed`; the other is None."""
+def body_fields(body: Any) -> dict[str, Any]:
+    """`body` (JSON text) or, when compressing saves a tenth of a large one, `packed`; the other is None (C2C and
+    group messages alike)."""
     text = _dumps(body)
     raw = text.encode("utf-8")
     if len(raw) >= COMPRESS_FROM:
@@ -114,8 +115,13 @@ def _body_fields(body: Any) -> dict[str, Any]:
     return {"body": text, "packed": None}
 
 
+def load_body(body: str | None, packed: bytes | None) -> Any:
+    """The MsgBody stored by `body_fields`."""
+    return json.loads(zlib.decompress(packed).decode("utf-8") if packed is not None else body or "[]")
+
+
 def _body(m: MessageModel) -> Any:
-    return json.loads(zlib.decompress(m.packed).decode("utf-8") if m.packed is not None else m.body or "[]")
+    return load_body(m.body, m.packed)
 
 
 def _message(m: MessageModel) -> Message:
@@ -151,7 +157,7 @@ def _fields(message: Message) -> dict[str, Any]:
         msg_seq=message.msg_seq,
         msg_random=message.msg_random,
         msg_time=message.time,
-        **_body_fields(message.body),
+        **body_fields(message.body),
         cloud=message.cloud,
         flags=message.flags or None,
         origin=message.origin or None,
@@ -173,12 +179,13 @@ def _one_page(results: Any) -> tuple[list[MessageModel], Any]:
     return [MessageModel.from_raw_data(raw) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
 
 
-def _side_actions(change: RowChange, at: int) -> list[Action]:
-    """What a message stored at time `at` does to one side's row (see RowChange)."""
+def _side_actions(change: RowChange, at: int, sdkappid: int, owner: str) -> list[Action]:
+    """What a message stored at time `at` does to `owner`'s row (see RowChange), its recent-contacts index entry
+    included (store/conversations.py: a keys-only index, written only when the activity's hour changes)."""
     cm = ConversationModel
     actions: list[Action] = []
     if change.time is not None:
-        actions += [cm.time.set(change.time), cm.gone.remove()]
+        actions += [cm.time.set(change.time), cm.gone.remove(), *activity_actions(sdkappid, owner, C2C, change.time)]
     if change.received:
         actions.append(cm.recv.add(change.received))
     if change.recipient:
@@ -221,6 +228,7 @@ class DynamoMessageStore:
         change: RowChange | None = None,
         last: bool = False,
         supersede: Position | None = None,
+        recipient: str | None = None,
     ) -> Position | Original:
         """Take the conversation's next log position, at time `at` or the head's if later: one UpdateItem on the
         lower account's row, conditional on the count it read (a writer that lost the race reads again), which
@@ -229,6 +237,9 @@ class DynamoMessageStore:
         With a `token` the same write records the send for retry de-duplication: a send already recorded with
         the same content answers its Original instead (unless it is the `supersede`d one: its first attempt
         stored nothing); one with other content in the same second is 90005 (its MsgKey would be the same).
+
+        With a `recipient`, the row tells whether it discards the other's messages (receive option Discard): then
+        the recipient's side is left alone (no unread, no last message) and the position says `discarded`.
         """
         row_key = (user_pk(sdkappid, lo), conversation_sk(C2C, hi))
         cm = ConversationModel
@@ -237,8 +248,10 @@ class DynamoMessageStore:
             try:
                 row = ConversationModel.get(*row_key, consistent_read=True)
                 count, head, tokens = int(row.cseq or 0), row.ctime, row.dd
+                discards = recipient is not None and bool(row.xlo if recipient == lo else row.xhi)
             except ConversationModel.DoesNotExist:
                 count, head, tokens = 0, None, None
+                discards = False
             condition: Condition = cm.cseq.does_not_exist() if not count else cm.cseq == count
             if not count:  # a new conversation, or its lower account was deleted (and its row): go on from the log
                 newest = self._newest(sdkappid, lo, hi)
@@ -247,10 +260,12 @@ class DynamoMessageStore:
             t = at if head is None else max(at, int(head))
             seq = count + 1
             actions: list[Action] = [cm.type.set(C2C), cm.peer.set(hi), cm.cseq.set(seq), cm.ctime.set(t)]
+            if discards and recipient == lo:  # the lower side is the recipient, and discards: its side stays
+                change, last = None, False
             if last:
                 actions += [cm.mseq.set(seq), cm.mtime.set(t)]
             if change is not None:
-                actions += _side_actions(change, t)
+                actions += _side_actions(change, t, sdkappid, lo)
             if token is not None:
                 held = {k: _Token.parse(v) for k, v in (tokens.attribute_values if tokens is not None else {}).items()}
                 seen = held.get(token.name)
@@ -280,7 +295,7 @@ class DynamoMessageStore:
                 if not _conditional_failed(exc):
                     raise
                 continue  # another writer took a position first: read again
-            return Position(t, seq)
+            return Position(t, seq, discarded=discards)
         raise errors.Internal("the conversation is too busy to take a position, retry")
 
     def release(self, sdkappid: int, lo: str, hi: str, token: RetryToken, position: Position, received: int) -> None:
@@ -387,7 +402,7 @@ class DynamoMessageStore:
         before this write) writes nothing at all unless the row's last message is older than `last`."""
         cm = ConversationModel
         item = ConversationModel(user_pk(sdkappid, owner), conversation_sk(C2C, peer))
-        actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer), *_side_actions(change, at)]
+        actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer), *_side_actions(change, at, sdkappid, owner)]
         if last is not None:
             try:
                 item.update(
@@ -510,7 +525,7 @@ class DynamoMessageStore:
         unchanged = (flags.does_not_exist() | (flags == 0)) if expect_flags == 0 else flags == expect_flags
         if ordered:
             unchanged &= MessageModel.version.does_not_exist() | (MessageModel.version < version)
-        body = _body_fields(message.body)
+        body = body_fields(message.body)
         actions: list[Action] = [
             MessageModel.body.set(body["body"]) if body["body"] is not None else MessageModel.body.remove(),
             MessageModel.packed.set(body["packed"]) if body["packed"] is not None else MessageModel.packed.remove(),

@@ -7,6 +7,10 @@ instead of making its own GetItem. Each item is answered once (a second read of 
 loop never sees the same answer twice), and an item found missing is read again strongly consistent when the
 reader asked for that (an account or a group created a moment ago is not refused for a stale answer).
 
+A group send's read-ahead block also lets its seq watermark's update run in the background (store/background.py):
+the reply waits for it at the end of the block, so that write overlaps the fan-out's Query and posts instead of
+adding a round trip to the send's critical path.
+
 An eventually consistent answer may be up to about a second old. The writes that depend on it are conditional
 (the conversation's position, the group's next seq), so a stale item costs a retry, never a wrong write; a stale
 mute or membership check errs for at most that second.
@@ -23,10 +27,11 @@ from typing import Any
 from chalicelib.domain.c2c import conversation_pair
 from chalicelib.domain.conversations import C2C
 from chalicelib.store.accounts import AccountModel
+from chalicelib.store.background import waiting
 from chalicelib.store.base import BaseModel, answered
 from chalicelib.store.connections import ONLINE_SK, AccountOnlineModel
 from chalicelib.store.conversations import ConversationModel, conversation_sk
-from chalicelib.store.group_messages import SEQ_SK, SeqModel, msg_pk
+from chalicelib.store.group_messages import SEQ_SK, DedupModel, SeqModel, dedup_sk, msg_pk
 from chalicelib.store.groups import META_SK, GroupModel, MemberModel, group_pk, member_sk, members_pk
 from chalicelib.store.keys import ACCOUNT_SK, user_pk
 from chalicelib.store.relations import RelationRowModel, black_sk, friend_sk
@@ -118,9 +123,12 @@ class DynamoReadAhead:
         return int((item or {}).get("n", {}).get("N", "0"))
 
     @contextmanager
-    def group_send(self, sdkappid: int, gid: str, sender: str | None) -> Iterator[None]:
+    def group_send(
+        self, sdkappid: int, gid: str, sender: str | None, claim: tuple[str, int] | None = None
+    ) -> Iterator[None]:
         """The group; with `sender` its account; once the group's incarnation is known, also the sender's member
-        row and the group's seq watermark."""
+        row, the group's seq watermark and, with `claim` (From_Account, Random), that claim (a retry is known
+        before anything is written)."""
         keys: list[Key] = [(GroupModel, group_pk(sdkappid, gid), META_SK)]
         if sender is not None:
             keys.append((AccountModel, user_pk(sdkappid, sender), ACCOUNT_SK))
@@ -129,7 +137,9 @@ class DynamoReadAhead:
             keys.append((SeqModel, msg_pk(sdkappid, gid, inc), SEQ_SK))
             if sender is not None:
                 keys.append((MemberModel, members_pk(sdkappid, gid, inc), member_sk(sender)))
-        with reading_ahead(keys) as found:
+            if claim is not None:
+                keys.append((DedupModel, msg_pk(sdkappid, gid, inc), dedup_sk(*claim)))
+        with reading_ahead(keys) as found, waiting():
             group = found.get((GroupModel.Meta.table_name, group_pk(sdkappid, gid), META_SK))
             if group is not None and "inc" in group:
                 with self._lock:

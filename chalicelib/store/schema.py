@@ -36,7 +36,7 @@ def create_table_params(spec: TableSpec, name: str) -> dict[str, Any]:
                     {"AttributeName": f"{gsi}pk", "KeyType": "HASH"},
                     {"AttributeName": f"{gsi}sk", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": "KEYS_ONLY" if gsi in spec.keys_only else "ALL"},
             }
             for gsi in spec.gsis
         ]

@@ -17,11 +17,19 @@ class TableSpec:
     ttl: bool
     purpose: str
     stream: str = ""  # a DynamoDB stream's StreamViewType ("": none)
+    keys_only: tuple[str, ...] = ()  # GSIs projecting keys only (an update that changes no key costs them nothing)
 
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec("apps", (), False, "app registry (tenants): keys, admins, status, config"),
-    TableSpec("entities", ("gsi1", "gsi2"), False, "accounts, profiles, relations, groups, members, conversations"),
+    # gsi3 (keys only): each account's recent contacts by activity (store/conversations.py)
+    TableSpec(
+        "entities",
+        ("gsi1", "gsi2", "gsi3"),
+        False,
+        "accounts, profiles, relations, groups, members, conversations",
+        keys_only=("gsi3",),
+    ),
     # its stream (NEW_IMAGE) feeds the message statistics and the hourly history export (services/history_export.py)
     TableSpec(
         "messages", (), True, "C2C conversation logs and group messages (roaming TTL), group dedup claims", "NEW_IMAGE"

@@ -1,4 +1,4 @@
-from chalicelib.store.conversations import ConversationModel
+from chalicelib.store.conversations import LISTED, ConversationModel, bucket_sk, list_pk
 from tests.chat import accounts, conversation_rows, history, online, recent, send, text, ws
 
 APP = 1400000001
@@ -38,9 +38,11 @@ def test_paging_returns_every_conversation_once(api, clock):
     peers = [f"p{i}" for i in range(23)]
     accounts(api, "bob")
     for i, peer in enumerate(peers):  # rows as messages leave them, written directly to keep the test fast
+        t = 100 + i // 2
         ConversationModel(
-            f"{APP}#U#bob", f"CONV#1#{peer}", type=1, peer=peer, time=100 + i // 2, last_pk="x", last_sk="y"
-        ).save()
+            f"{APP}#U#bob", f"CONV#1#{peer}", type=1, peer=peer, time=t, last_pk="x", last_sk="y",
+            gsi3pk=list_pk(APP, "bob", LISTED), gsi3sk=bucket_sk(t),  # its recent-contacts index entry
+        ).save()  # fmt: skip
     seen, extra = [], {}
     while True:
         page = recent(api, "bob", **extra)
