@@ -53,7 +53,7 @@ class AppService:
             raise errors.AppNotFound(f"SDKAppID {sdkappid} not found")
         if self.expired(app):
             days = self.restore_seconds // DAY
-            raise errors.AppNotFound(f"SDKAppID {sdkappid} was deleted more than {days} days ago (its data is purged)")
+            raise errors.AppNotFound(f"SDKAppID {sdkappid} was deleted more than {days} days ago (purged)")
         return app
 
     def all(self) -> list[App]:
@@ -186,7 +186,11 @@ class AppPurge:
         for app in self.due():
             if budget <= 0:
                 break
-            finished, used = self._purge(app, budget)
+            try:
+                finished, used = self._purge(app, budget)
+            except Exception:  # one app's failure (a throttled Scan, S3) must not stop the others; it resumes
+                log.exception("app purge failed for %s", app.sdkappid)
+                continue
             budget -= used
             done[app.sdkappid] = finished
             logs.event(log, logging.INFO, "app purge", sdkappid=app.sdkappid, finished=finished, pages=used)
