@@ -53,8 +53,12 @@ def _drop_stale_deployments(project_dir: Path) -> None:
     PIP_NO_DEPS (a plain `chalice deploy`) would be reused with botocore inside. Remove those."""
     cache = project_dir / ".chalice" / "deployments"
     for cached in cache.glob("*.zip") if cache.is_dir() else []:
-        if _provided_by_runtime(cached):
-            cached.unlink()
+        try:
+            stale = bool(_provided_by_runtime(cached))
+        except (zipfile.BadZipFile, OSError):  # left half-written by an interrupted build: chalice would reuse it
+            stale = True
+        if stale:
+            cached.unlink(missing_ok=True)
 
 
 def _env() -> dict[str, str]:

@@ -55,6 +55,8 @@ class Position:
 
     time: int
     seq: int
+    # set by the store when the recipient's receive option for the sender is Discard (not part of the identity)
+    discarded: bool = field(default=False, compare=False)
 
     @property
     def cursor(self) -> str:

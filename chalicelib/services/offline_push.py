@@ -44,6 +44,7 @@ class DeviceRepo(Protocol):
     def prefs(self, sdkappid: int, user: str) -> PushPrefs: ...
     def app_page(self, sdkappid: int, after: str, limit: int) -> tuple[list[Device], str]: ...
     def save_prefs(self, sdkappid: int, user: str, prefs: PushPrefs) -> None: ...
+    def set_discard(self, sdkappid: int, user: str, peer: str, on: bool) -> None: ...  # on the conversation's row
 
 
 class PushGateway(Protocol):
@@ -175,6 +176,9 @@ class OfflinePushService:
                 raise errors.InvalidParam(f"at most {rules.MAX_RECEIVE_OPTS} conversations may have a receive option")
             receive[key] = opt
         self._devices.save_prefs(app.sdkappid, user, replace(prefs, receive=receive))
+        if type_ == 1 and peer != user:
+            # C2C Discard also stops online delivery: the send reads it with the conversation row it writes anyway
+            self._devices.set_discard(app.sdkappid, user, peer, opt == rules.DISCARD)
 
     def prefs(self, app: App, user: str) -> PushPrefs:
         return self._devices.prefs(app.sdkappid, user)

@@ -5,6 +5,8 @@
 - `{app}#U#{user}` / `PUSH#PREFS`: quiet hours and per-conversation receive options (one item per account).
 - `{app}#PUSHTOKEN#{platform}#{hash}` / `OWNER`: which account holds a token (a token moves to the newest account
   that registers it).
+- A C2C receive option `Discard` is also a flag on the conversation's lower row (`set_discard`), where the send reads
+  it for free.
 
 `PUSH#` sorts apart from the all-member push rows (`PUSHTAG#`, `PUSHATTR#`): one Query reads an account's devices
 and preferences together, which is all a push task reads per recipient.
@@ -17,10 +19,13 @@ import json
 from typing import ClassVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, UpdateError
 
+from chalicelib.domain.c2c import conversation_pair
+from chalicelib.domain.conversations import C2C
 from chalicelib.domain.offline_push import Device, PushPrefs
 from chalicelib.store.base import BaseModel, Gsi1, TableMeta
+from chalicelib.store.conversations import ConversationModel, conversation_sk
 from chalicelib.store.keys import user_pk
 
 DEVICE_PREFIX = "PUSH#DEV#"
@@ -151,6 +156,23 @@ class DynamoDeviceRepo:
             return _prefs(PushRowModel.get(user_pk(sdkappid, user), PREFS_SK, consistent_read=True))
         except PushRowModel.DoesNotExist:
             return PushPrefs()
+
+    def set_discard(self, sdkappid: int, user: str, peer: str, on: bool) -> None:
+        """C2C receive option Discard, kept where a send reads it for free: on the conversation's lower row (the
+        one it takes its log position from, store/c2c.py), `xlo` or `xhi` for the side that discards. One
+        UpdateItem; switching it off never creates the row."""
+        lo, hi = conversation_pair(user, peer)
+        cm = ConversationModel
+        flag = cm.xlo if user == lo else cm.xhi
+        row = ConversationModel(user_pk(sdkappid, lo), conversation_sk(C2C, hi))
+        if on:
+            row.update(actions=[cm.type.set(C2C), cm.peer.set(hi), flag.set(1)])
+            return
+        try:
+            row.update(actions=[flag.remove()], condition=cm.pk.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def save_prefs(self, sdkappid: int, user: str, prefs: PushPrefs) -> None:
         PushRowModel(

@@ -169,6 +169,7 @@ def test_packaging_drops_a_cached_zip_that_bundles_botocore(tmp_path):
         zf.writestr("botocore/__init__.py", "")
     with zipfile.ZipFile(cache / "good-python3.11.zip", "w") as zf:
         zf.writestr("pynamodb/__init__.py", "")
+    (cache / "half-python3.11.zip").write_bytes(b"PK\x03\x04 cut short")  # an interrupted build's
     package._drop_stale_deployments(project)
     assert sorted(p.name for p in cache.iterdir()) == ["good-python3.11.zip"]
 

@@ -73,7 +73,8 @@ def logout(ctx: AuthContext, body: Body) -> dict[str, Any]:
 )
 def set_receive_opt(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """Per conversation (Type 1 + To_Account, Type 2 + GroupId): AcceptAndNotify (default), AcceptNotNotify
-    (received, never pushed), Discard (not pushed; groups: also the member's MsgFlag applies)."""
+    (received, never pushed), Discard (never pushed; C2C: not received online either, and kept out of the account's
+    history and unread, as Tencent's 不接收; groups: the member's MsgFlag applies too)."""
     user = _user(ctx, body)
     svc = services()
     svc.offline_push.require_accounts(ctx.app, user)
