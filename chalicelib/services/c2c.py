@@ -1,17 +1,18 @@
 """One-to-one messaging use cases: send (single, batch, import), deliver, history, unread/read, recall, edit, sync.
 
-Both sides share one conversation log (store/c2c.py). A stored message costs three writes, in order: the lower
-account's conversation row (takes the log position, records the retry token, that side's unread or activity),
-the message at that position, and the other side's row; then the pushes, each carrying the position. If the
-message cannot be stored, its position is voided and the token released (the client's retry goes through);
-once it is stored, a retry is answered from the token.
+Both sides share one conversation log (store/c2c.py). A stored message costs three writes in two round trips:
+the lower account's conversation row (takes the log position, records the retry token, that side's unread or
+activity), then the message at that position and the other side's row at the same time; then the pushes, each
+carrying the position. If the message cannot be stored, its position is voided, the token released (the client's
+retry goes through) and the unread count the other row got taken back; once it is stored, a retry is answered
+from the token.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -49,6 +50,7 @@ from chalicelib.domain.c2c import (
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import C2C, Conversation, MessageRef
 from chalicelib.domain.ids import is_user_id
+from chalicelib.domain.message_stream import ORIGIN_COPY, ORIGIN_IMPORT
 from chalicelib.domain.messages import texts
 from chalicelib.domain.mute import is_muted
 from chalicelib.domain.profiles import IMAGE, NICK
@@ -181,10 +183,10 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def _lookups() -> ThreadPoolExecutor:
-    """Lookups that run beside a send's writes (a few threads per container, made on first use)."""
+    """Lookups and writes that run beside a send's writes (a few threads per container, made on first use)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="c2c-lookup")
+        _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="c2c-lookup")
     return _pool
 
 
@@ -278,7 +280,8 @@ class C2CService:
         time, position = self._deliver(app, message, out, exclude, crc)
         self._deliver_rest(app, replace(message, time=time), out, targets[1:], exclude, crc)
         if position is not None or out.online_only:
-            self._count(app, sender, len(targets))
+            if out.online_only:  # a stored message is counted from the messages stream (jobs/streams.py)
+                self._count(app, sender, len(targets))
             if not batch:  # C2C.CallbackAfterSendMsg, queued (a retry answered from the stored message: none)
                 callbacks.c2c_after(self.callbacks, app, sender, targets[0], out, time)
         return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed, position)
@@ -318,7 +321,7 @@ class C2CService:
         chunk = self.inline_recipients
         if len(recipients) < chunk:
             for recipient in recipients:
-                self._deliver(app, replace(message, recipient=recipient), out, exclude, crc)
+                self._deliver(app, replace(message, recipient=recipient, origin=ORIGIN_COPY), out, exclude, crc)
             return
         for i in range(0, len(recipients), chunk):
             self._tasks.enqueue(BATCH_TASK, self._batch_payload(app, message, out, recipients[i : i + chunk]))
@@ -377,16 +380,23 @@ class C2CService:
         # the recipient's terminals are looked up while the message and the other row are written (one round trip
         # less on the send's critical path); the push still goes only after both writes
         terminals = None if discarded else _lookups().submit(self._notifier.directory.of_users, sdk, [recipient])
-        try:
-            ref = self._store.put(sdk, KIND_MSG, got, message)
-        except Exception:
-            if self._state(sdk, got, message) != KIND_MSG:  # a write that failed, not one whose answer was lost
-                self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got, counted))
-                raise
-            ref = self._store.message_ref(sdk, lo, hi, got)  # stored after all: go on
+        # the other side's row is written beside the message (one round trip, not two): a reader of that row whose
+        # message is not stored yet (or never will be) shows the newest one there is (describe)
+        ref = self._store.message_ref(sdk, lo, hi, got)
+        touching = None
         # the rows sync lists conversations by (not the row of a recipient that discards the sender's messages)
         if (hi == recipient and not discarded) or (hi != recipient and out.mode is not SyncMode.NONE):
-            self._store.touch(sdk, hi, lo, hi_side, got.time, ref if hi_side.time is not None else None)
+            last = ref if hi_side.time is not None else None
+            touching = _lookups().submit(self._store.touch, sdk, hi, lo, hi_side, got.time, last)
+        try:
+            self._store.put(sdk, KIND_MSG, got, message)
+        except Exception:
+            if self._state(sdk, got, message) != KIND_MSG:  # a write that failed, not one whose answer was lost
+                self._untouch(sdk, hi, lo, hi_side, got, touching)
+                self._undo(sdk, got, message, lambda: self._store.release(sdk, lo, hi, token, got, counted))
+                raise
+        if touching is not None:
+            touching.result()
         found = terminals.result() if terminals is not None else {}
         posted = self._notifier.to_connections((c for cs in found.values() for c in cs), C2C_MSG, message.push(got))
         if (
@@ -413,6 +423,21 @@ class C2CService:
         if first.taken > self._clock.now() - HOLE_SECONDS:
             raise errors.Internal("the first attempt of this message is still being stored: retry in a moment")
         self._store.touch(sdkappid, hi, lo, change, first.time, ref, only_if_older=True)
+
+    def _untouch(
+        self, sdkappid: int, owner: str, peer: str, change: RowChange, at: Position, touching: Future[None] | None
+    ) -> None:
+        """The message could not be stored: take back the unread count its other row's write (made beside it)
+        gave. Its activity time and last-message key may stay: describe shows the newest message there is."""
+        if touching is None:
+            return
+        if touching.exception() is not None:
+            return  # that write failed too: nothing to take back
+        if change.received:
+            try:
+                self._store.touch(sdkappid, owner, peer, RowChange(received=-change.received), at.time, None)
+            except Exception:
+                log.exception("could not take back the unread count of a failed C2C write at %s", at)
 
     def _state(self, sdkappid: int, position: Position, message: Message) -> str | None:
         """What a failed write left at its position; None also when that cannot be read (treated as nothing)."""
@@ -475,7 +500,7 @@ class C2CService:
         crc = signature(out.body, out.cloud, out.lifetime)
         for recipient in out.recipients:
             if recipient in alive:
-                self._deliver(app, replace(message, recipient=recipient), out, None, crc)
+                self._deliver(app, replace(message, recipient=recipient, origin=ORIGIN_COPY), out, None, crc)
 
     def _count(self, app: App, sender: str, recipients: int) -> None:
         """Daily statistics (UpMsgNum, DownMsgNum and SendMsgUserNum are derived from these by the stats job),
@@ -507,8 +532,9 @@ class C2CService:
         self._dirty_words.check(app, texts(body), code=80001, what="MsgBody")
         now = self._clock.now()
         time = message_time(time, now, app.config.roaming_days)
+        expires = time + app.config.roaming_days * 86400
         message = Message(
-            sender, recipient, msg_seq, msg_random, time, body, cloud, expires=time + app.config.roaming_days * 86400
+            sender, recipient, msg_seq, msg_random, time, body, cloud, expires=expires, origin=ORIGIN_IMPORT
         )
         if mode == IMPORT_HISTORY:
             ref = self._store.archive(

@@ -51,7 +51,7 @@ from chalicelib.domain.c2c import (
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.conversations import C2C, MessageRef
 from chalicelib.store.base import ExpiringModel, TableMeta
-from chalicelib.store.conversations import ConversationModel, conversation_sk
+from chalicelib.store.conversations import ConversationModel, activity_actions, conversation_sk
 from chalicelib.store.keys import bound, c2c_log_pk, c2c_log_sk, pad, user_pk
 
 ALLOCATE_ATTEMPTS = 16
@@ -103,8 +103,9 @@ def _dumps(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def _body_fields(body: Any) -> dict[str, Any]:
-    """`body` (JSON text) or, when compressing saves a tenth of a large one, `packed`; the other is None."""
+def body_fields(body: Any) -> dict[str, Any]:
+    """`body` (JSON text) or, when compressing saves a tenth of a large one, `packed`; the other is None (C2C and
+    group messages alike)."""
     text = _dumps(body)
     raw = text.encode("utf-8")
     if len(raw) >= COMPRESS_FROM:
@@ -114,8 +115,13 @@ def _body_fields(body: Any) -> dict[str, Any]:
     return {"body": text, "packed": None}
 
 
+def load_body(body: str | None, packed: bytes | None) -> Any:
+    """The MsgBody stored by `body_fields`."""
+    return json.loads(zlib.decompress(packed).decode("utf-8") if packed is not None else body or "[]")
+
+
 def _body(m: MessageModel) -> Any:
-    return json.loads(zlib.decompress(m.packed).decode("utf-8") if m.packed is not None else m.body or "[]")
+    return load_body(m.body, m.packed)
 
 
 def _message(m: MessageModel) -> Message:
@@ -151,7 +157,7 @@ def _fields(message: Message) -> dict[str, Any]:
         msg_seq=message.msg_seq,
         msg_random=message.msg_random,
         msg_time=message.time,
-        **_body_fields(message.body),
+        **body_fields(message.body),
         cloud=message.cloud,
         flags=message.flags or None,
         origin=message.origin or None,
@@ -173,12 +179,13 @@ def _one_page(results: Any) -> tuple[list[MessageModel], Any]:
     return [MessageModel.from_raw_data(raw) for raw in page.get("Items", [])], page.get("LastEvaluatedKey")
 
 
-def _side_actions(change: RowChange, at: int) -> list[Action]:
-    """What a message stored at time `at` does to one side's row (see RowChange)."""
+def _side_actions(change: RowChange, at: int, sdkappid: int, owner: str) -> list[Action]:
+    """What a message stored at time `at` does to `owner`'s row (see RowChange), its recent-contacts index entry
+    included (store/conversations.py: a keys-only index, written only when the activity's hour changes)."""
     cm = ConversationModel
     actions: list[Action] = []
     if change.time is not None:
-        actions += [cm.time.set(change.time), cm.gone.remove()]
+        actions += [cm.time.set(change.time), cm.gone.remove(), *activity_actions(sdkappid, owner, C2C, change.time)]
     if change.received:
         actions.append(cm.recv.add(change.received))
     if change.recipient:
@@ -258,7 +265,7 @@ class DynamoMessageStore:
             if last:
                 actions += [cm.mseq.set(seq), cm.mtime.set(t)]
             if change is not None:
-                actions += _side_actions(change, t)
+                actions += _side_actions(change, t, sdkappid, lo)
             if token is not None:
                 held = {k: _Token.parse(v) for k, v in (tokens.attribute_values if tokens is not None else {}).items()}
                 seen = held.get(token.name)
@@ -395,7 +402,7 @@ class DynamoMessageStore:
         before this write) writes nothing at all unless the row's last message is older than `last`."""
         cm = ConversationModel
         item = ConversationModel(user_pk(sdkappid, owner), conversation_sk(C2C, peer))
-        actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer), *_side_actions(change, at)]
+        actions: list[Action] = [cm.type.set(C2C), cm.peer.set(peer), *_side_actions(change, at, sdkappid, owner)]
         if last is not None:
             try:
                 item.update(
@@ -518,7 +525,7 @@ class DynamoMessageStore:
         unchanged = (flags.does_not_exist() | (flags == 0)) if expect_flags == 0 else flags == expect_flags
         if ordered:
             unchanged &= MessageModel.version.does_not_exist() | (MessageModel.version < version)
-        body = _body_fields(message.body)
+        body = body_fields(message.body)
         actions: list[Action] = [
             MessageModel.body.set(body["body"]) if body["body"] is not None else MessageModel.body.remove(),
             MessageModel.packed.set(body["packed"]) if body["packed"] is not None else MessageModel.packed.remove(),

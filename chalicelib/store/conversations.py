@@ -22,8 +22,16 @@ decreasing) — the
 position of its last message (`mseq`/`mtime`) and `dd`, the retry tokens of recent sends (a map, at most
 DEDUP_KEEP entries of ~40 bytes, so the row stays within one write unit).
 
-Rows live in the account partition, so deleting the account deletes them. Listing is a paginated Query of the
-partition's `CONV#` rows (no index to maintain on every message: each message costs one write per row).
+Rows live in the account partition, so deleting the account deletes them.
+
+`recentcontact/get_list` reads a page through `gsi3`, a keys-only index of the C2C rows by activity:
+`gsi3pk` = `{app}#U#{owner}#L` (listed) or `#T` (pinned; absent once deleted), `gsi3sk` = the activity time's hour
+(`ACTIVITY_BUCKET`, zero-padded). A keys-only index is written only when a key changes, so a message costs the
+index nothing unless it is its conversation's first in that hour on that side (then 2 index writes a side, the
+old entry's removal and the new one's put); the rows' exact times order the hour's rows when they are read. A
+page reads the keys of the rows above it (to count them) and the rows of its own hours; pinned rows (the `#T`
+partition) and group rows (sk `CONV#2#`, timed by their groups' last messages when read) are read whole, as
+few as the account pins or joins. `list` still reads every row (sync_conversations, unread totals).
 """
 
 from __future__ import annotations
@@ -34,17 +42,39 @@ from typing import Any, ClassVar
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.domain.c2c import conversation_pair
-from chalicelib.domain.conversations import C2C, Conversation, MessageRef
+from chalicelib.domain.conversations import C2C, GROUP, Conversation, MessageRef
 from chalicelib.store.base import BaseModel, TableMeta
 from chalicelib.store.keys import c2c_log_pk, c2c_log_sk, user_pk
 
 PREFIX = "CONV#"
+ACTIVITY_BUCKET = 3600  # seconds: gsi3's order key is the activity's hour
+LISTED, PINNED = "L", "T"
 
 
 def conversation_sk(type_: int, peer: str) -> str:
     return f"{PREFIX}{type_}#{peer}"
+
+
+def list_pk(sdkappid: int, owner: str, part: str) -> str:
+    return f"{user_pk(sdkappid, owner)}#{part}"
+
+
+def bucket_sk(time: int) -> str:
+    return f"{max(0, time) // ACTIVITY_BUCKET:08d}"
+
+
+class Gsi3(GlobalSecondaryIndex[Any]):
+    """Recent contacts by activity: keys only (see the module docstring)."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = KeysOnlyProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
 
 
 class ConversationModel(BaseModel):
@@ -52,6 +82,10 @@ class ConversationModel(BaseModel):
 
     class Meta(TableMeta):
         pass
+
+    gsi3 = Gsi3()
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
 
     type = NumberAttribute()
     peer = UnicodeAttribute()
@@ -115,6 +149,15 @@ def _missing(exc: UpdateError) -> bool:
     return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
+def activity_actions(sdkappid: int, owner: str, type_: int, time: int) -> list[Action]:
+    """What new activity at `time` does to a row's gsi3 entry: its hour, and listed unless pinned (a row whose
+    entry was removed, deleted from the list, comes back). Group rows have none (they are read whole)."""
+    if type_ != C2C:
+        return []
+    m = ConversationModel
+    return [m.gsi3sk.set(bucket_sk(time)), m.gsi3pk.set(m.gsi3pk | list_pk(sdkappid, owner, LISTED))]
+
+
 class DynamoConversationRepo:
     def record(
         self,
@@ -135,7 +178,7 @@ class DynamoConversationRepo:
         m = ConversationModel
         actions: list[Action] = [m.type.set(type_), m.peer.set(peer)]
         if time is not None:
-            actions += [m.time.set(time), m.gone.remove()]
+            actions += [m.time.set(time), m.gone.remove(), *activity_actions(sdkappid, owner, type_, time)]
         if last is not None:
             actions += [m.last_pk.set(last.pk), m.last_sk.set(last.sk)]
         if received:
@@ -150,6 +193,68 @@ class DynamoConversationRepo:
                 return False
             raise
         return True
+
+    def first(self, sdkappid: int, owner: str, limit: int) -> tuple[list[Conversation], bool]:
+        """Up to `limit` of the owner's rows (one Query) and whether that is all of them."""
+        found = ConversationModel.query(
+            user_pk(sdkappid, owner), ConversationModel.sk.startswith(PREFIX), limit=limit, page_size=limit
+        )
+        rows = [_row(owner, m) for m in found]
+        return rows, found.last_evaluated_key is None
+
+    def pinned(self, sdkappid: int, owner: str) -> list[Conversation]:
+        """The owner's pinned C2C rows (gsi3's pinned part, then their rows)."""
+        keys = [(m.pk, m.sk) for m in ConversationModel.gsi3.query(list_pk(sdkappid, owner, PINNED))]
+        return self._rows(owner, keys)
+
+    def groups(self, sdkappid: int, owner: str) -> list[Conversation]:
+        """The owner's group rows (one Query of their sort keys)."""
+        prefix = f"{PREFIX}{GROUP}#"
+        rows = ConversationModel.query(user_pk(sdkappid, owner), ConversationModel.sk.startswith(prefix))
+        return [_row(owner, m) for m in rows]
+
+    def count_listed_after(self, sdkappid: int, owner: str, time: int, cap: int) -> int:
+        """How many listed C2C rows have activity in an hour after `time`'s (keys only; counting stops at `cap`)."""
+        found = ConversationModel.gsi3.query(
+            list_pk(sdkappid, owner, LISTED),
+            ConversationModel.gsi3sk > bucket_sk(time),
+            limit=cap,
+            page_size=cap,
+        )
+        return sum(1 for _ in found)
+
+    def listed(self, sdkappid: int, owner: str, until: int | None, count: int) -> tuple[list[Conversation], int | None]:
+        """Listed C2C rows, newest hours first, from `until`'s hour down (None: from the newest): whole hours until
+        at least `count` rows with activity at or before `until` are in, and the time from which the answer holds
+        every such row (None: all of them, the index was read to its end)."""
+        top = None if until is None else ConversationModel.gsi3sk <= bucket_sk(until)
+        entries = iter(
+            ConversationModel.gsi3.query(
+                list_pk(sdkappid, owner, LISTED), top, scan_index_forward=False, page_size=max(10, count + 1)
+            )
+        )
+        rows: list[Conversation] = []
+        keys: list[tuple[str, str]] = []
+        kept = 0
+        hour: str | None = None
+        for entry in entries:
+            if entry.gsi3sk != hour and keys and kept + len(keys) >= count:  # an hour ends: is it enough?
+                fetched = self._rows(owner, keys)
+                rows += fetched
+                kept += sum(1 for r in fetched if until is None or r.time <= until)
+                keys = []
+                if kept >= count:
+                    return rows, int(hour or "0") * ACTIVITY_BUCKET
+            hour = entry.gsi3sk
+            keys.append((entry.pk, entry.sk))
+        rows += self._rows(owner, keys)
+        return rows, None
+
+    def _rows(self, owner: str, keys: Sequence[tuple[str, str]]) -> list[Conversation]:
+        out: list[Conversation] = []
+        for i in range(0, len(keys), 100):
+            out += [_row(owner, m) for m in ConversationModel.batch_get(list(keys[i : i + 100]))]
+        return out
 
     def list(self, sdkappid: int, owner: str) -> list[Conversation]:
         rows = ConversationModel.query(user_pk(sdkappid, owner), ConversationModel.sk.startswith(PREFIX), page_size=500)
@@ -211,7 +316,13 @@ class DynamoConversationRepo:
                 raise
             return True
         m = ConversationModel
-        actions: list[Action] = [m.gone.set(1), m.read.set(m.recv | 0), m.top.remove(), m.top_time.remove()]
+        actions: list[Action] = [
+            m.gone.set(1),
+            m.read.set(m.recv | 0),
+            m.top.remove(),
+            m.top_time.remove(),
+            m.gsi3pk.remove(),  # off the list until the next message
+        ]
         if now is not None:
             actions.append(m.read_time.set(now))
         try:
@@ -233,6 +344,9 @@ class DynamoConversationRepo:
             actions += [m.top.set(1), m.top_time.set(now), m.gone.remove()]
         else:
             actions += [m.top.remove(), m.top_time.remove()]
+        if type_ == C2C:  # between the pinned and the listed part of gsi3 (a row without activity sorts last)
+            part = PINNED if top else LISTED
+            actions += [m.gsi3pk.set(list_pk(sdkappid, owner, part)), m.gsi3sk.set(m.gsi3sk | bucket_sk(0))]
         row = ConversationModel(user_pk(sdkappid, owner), conversation_sk(type_, peer))
         try:
             # unpinning a conversation that has no row must not create an empty one
