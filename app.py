@@ -30,7 +30,7 @@ def invocation(event: Any, get_response: Any) -> Any:
 def v4(service: str, command: str) -> Response:
     request = app.current_request
     assert request is not None
-    body = rest.handle(service, command, request.query_params, request.raw_body)
+    body = rest.handle(service, command, request.query_params, request.raw_body, rest.source_ip(request.context))
     return Response(body=body, status_code=200, headers={"Content-Type": "application/json; charset=utf-8"})
 
 

@@ -16,6 +16,7 @@ class AuthContext:
     via: str = "rest"  # "rest" | "ws"
     connection_id: str | None = None
     platform: str | None = None
+    client_ip: str = ""  # the REST caller's address (callbacks' ClientIP)
 
     @property
     def sdkappid(self) -> int:

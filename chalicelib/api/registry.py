@@ -126,7 +126,7 @@ def dispatch(ctx: AuthContext, cmd: Command, data: Any) -> dict[str, Any]:
     if cmd.fields:
         check(cmd.fields, data, cmd.invalid_code)
     # callbacks to the app backend name where the command came from (OptPlatform): REST is RESTAPI
-    with callbacks.acting(callback_rules.REST_PLATFORM if ctx.via == "rest" else ctx.platform):
+    with callbacks.acting(callback_rules.REST_PLATFORM if ctx.via == "rest" else ctx.platform, ctx.client_ip):
         result = cmd.handler(ctx, Body(data, cmd.invalid_code))
     return dict(result or {})
 

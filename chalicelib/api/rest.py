@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -75,13 +76,24 @@ def authenticate(query: Mapping[str, str] | None) -> AuthContext:
     return AuthContext(principal.app, principal.identifier, principal.is_admin, via="rest")
 
 
-def handle(service: str, command: str, query: Mapping[str, str] | None, raw_body: bytes | str | None) -> dict[str, Any]:
+def source_ip(context: Mapping[str, Any] | None) -> str:
+    """The caller's address as API Gateway saw it (callbacks' ClientIP); "" if absent."""
+    identity = (context or {}).get("identity") or {}
+    ip = identity.get("sourceIp") if isinstance(identity, Mapping) else None
+    return ip[:64] if isinstance(ip, str) else ""
+
+
+def handle(
+    service: str, command: str, query: Mapping[str, str] | None, raw_body: bytes | str | None, client_ip: str = ""
+) -> dict[str, Any]:
     """Always returns an envelope (HTTP 200), never raises. Over the app's call rate → 60007 before anything runs."""
     started = time.perf_counter()
     display = service in envelope.ERROR_DISPLAY_SERVICES
     ctx: AuthContext | None = None
     try:
         ctx = authenticate(query)
+        if client_ip:
+            ctx = dataclasses.replace(ctx, client_ip=client_ip)
         services().guard.admit(ctx.app)
         cmd = registry.lookup(f"{service}/{command}")
         data = parse_json(raw_body)

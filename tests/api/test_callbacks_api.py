@@ -175,7 +175,7 @@ def test_after_send_is_queued_signed_and_sent_once_per_message(api, hooks, tenan
     assert [k for k, _ in task_queue.enqueued].count("callback") == 1
     ((query, body, _),) = hooks.calls
     assert query["SdkAppid"] == str(tenant.sdkappid) and query["OptPlatform"] == "RESTAPI"
-    assert query["contenttype"] == "json" and "ClientIP" in query
+    assert query["contenttype"] == "json" and query["ClientIP"] == "127.0.0.1"  # the REST caller's address
     assert query["Sign"] == cb.sign("tok", int(query["RequestTime"])) and query["RequestTime"] == str(int(clock.now()))
     assert body["MsgKey"] == out["MsgKey"] and body["MsgTime"] == out["MsgTime"] and body["MsgBody"] == text("hello")
     assert body["SendMsgResult"] == 0 and body["CallbackId"]

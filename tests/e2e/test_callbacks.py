@@ -205,6 +205,7 @@ def test_after_send_callbacks_arrive_once_per_message_while_the_backend_restarts
     with backend.lock:
         queries = [q for q, b in backend.calls if q["CallbackCommand"] == AFTER]
     assert all(q["OptPlatform"] == "RESTAPI" and q["Sign"] and q["SdkAppid"] == str(stack.sdkappid) for q in queries)
+    assert all(q["ClientIP"] == "127.0.0.1" for q in queries)  # the REST caller's address
 
 
 def test_state_change_arrives_for_login_and_logout(stack, backend):
