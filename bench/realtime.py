@@ -14,7 +14,7 @@ HEARTBEAT = "realtime/heartbeat"
 PRESENCE = "openim/query_online_status"
 LOGINS = 50  # a run of logins of accounts new today, with the statistics flush that writes their counts
 LOGINS_ROW = f"{LOGINS} logins of accounts new today (all of them)"
-FLUSH_ROW = f"statistics flush after them (DAU marks, LoginTimes, online peaks of {LOGINS} logins)"
+FLUSH_ROW = f"statistics flush after them (DAU counter, LoginTimes, online peaks of {LOGINS} logins)"
 
 
 def _presence(sb: Sandbox, users: list[str]) -> Callable[[], Any]:
@@ -74,9 +74,10 @@ def main() -> None:
     print_table(rows, "operation")
     requests, wcu = per_login(rows)
     print(f"  requests per login of an account new today, flush included: {requests:.2f} ({wcu:.2f} WCU)")
-    print("  (a login's DAU mark, LoginTimes and online peaks wait in the container's statistics buffer: the flush")
-    print("  writes one conditional PutItem per account new today, one UpdateItem per app and day, and one")
-    print("  conditional UpdateItem per raised peak; the app's online totals are one UpdateItem on one of 16 shards)")
+    print("  (a login writes its DAU mark at once, one conditional PutItem per account new today in the container;")
+    print("  LoginTimes, the DAU counter and the online peaks wait in the statistics buffer: the flush writes one")
+    print("  UpdateItem per app and day and one conditional UpdateItem per raised peak; the app's online totals are")
+    print("  one UpdateItem on one of 16 shards)")
 
 
 if __name__ == "__main__":

@@ -74,11 +74,16 @@ DERIVED: tuple[str, ...] = (
 )
 
 
-def finalize(raw: Mapping[str, int], previous: Mapping[str, int] | None, senders: int | None = None) -> dict[str, int]:
+def finalize(
+    raw: Mapping[str, int], previous: Mapping[str, int] | None, senders: int | None = None, active: int | None = None
+) -> dict[str, int]:
     """A finished day's figures from its raw counters and the previous finished day's figures (pure, so re-running
-    the job for a day gives the same result). `senders` = accounts that sent any message (C2C or group), if known."""
+    the job for a day gives the same result). `senders` = accounts that sent any message (C2C or group), if known;
+    `active` = accounts with a DAU mark that day, if known (the marks are durable, the counter's +1 is buffered)."""
     day = {name: int(raw.get(name, 0)) for name in METRICS}
     before = previous or {}
+    # The counter never exceeds the marks (it adds 1 per new mark); past the marks' TTL the counter is all there is.
+    day["ActiveUserNum"] = max(active or 0, day["ActiveUserNum"])
     day["UpMsgNum"] = day["C2CUpMsgNum"] + day["GroupUpMsgNum"]
     day["DownMsgNum"] = day["C2CDownMsgNum"] + day["GroupDownMsgNum"]
     day["APNSMsgNum"] = day["C2CAPNSMsgNum"] + day["GroupAPNSMsgNum"]

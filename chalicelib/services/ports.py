@@ -141,7 +141,14 @@ class Metrics(Protocol):
         marks: Iterable[tuple[str, str]] = (),
         peaks: Mapping[str, int] | None = None,
     ) -> None: ...
-    def active(self, app: App, member: str, name: str = "ActiveUserNum") -> None: ...  # DAU; buffered, once a day
+    def active(  # DAU: the mark at once, the first time a day in this container; `amounts`/`peaks` go to `later`
+        self,
+        app: App,
+        member: str,
+        name: str = "ActiveUserNum",
+        amounts: Mapping[str, int] | None = None,
+        peaks: Mapping[str, int] | None = None,
+    ) -> None: ...
     def flush(self, due_only: bool = False) -> None: ...  # write what `later` counted (before any read of it)
     def day(self, sdkappid: int, day: str) -> dict[str, int]: ...
 

@@ -110,10 +110,11 @@ class RealtimeService:
 
     def _count_login(self, app: App, user: str, online: Online) -> None:
         """DAU (once per account per natural day), LoginTimes, and the day's online peaks in accounts (people,
-        MaxOnlineNum) and terminals: all in the container's statistics buffer, written with its next flush. `online`
-        is the directory's estimate right after this login (see DynamoConnectionDirectory._count)."""
+        MaxOnlineNum) and terminals: the DAU mark at once (the first time a day), the rest in the container's
+        statistics buffer, written with its next flush. `online` is the directory's estimate right after this login
+        (see DynamoConnectionDirectory._count)."""
         peaks = {"MaxOnlineNum": online.accounts, "MaxOnlineTerminalNum": online.connections}
-        self._metrics.later(app, {"LoginTimes": 1}, [("ActiveUserNum", user)], peaks)
+        self._metrics.active(app, user, amounts={"LoginTimes": 1}, peaks=peaks)
 
     # --- frames ----------------------------------------------------------------------------------------------
     def session(self, connection_id: str) -> Session:

@@ -54,7 +54,8 @@ class StatsService:
         self._metrics.flush()  # this container's batched counts (and marks) are in before they are read
         previous = self._daily.get(app.sdkappid, rules.shift(day, -1))
         senders = self._daily.marked(app.sdkappid, day, ("C2CSendMsgUserNum", "GroupSendMsgUserNum"))
-        figures = rules.finalize(self._metrics.day(app.sdkappid, day), previous, len(senders))
+        active = self._daily.marked(app.sdkappid, day, ("ActiveUserNum",))  # DAU from its durable marks
+        figures = rules.finalize(self._metrics.day(app.sdkappid, day), previous, len(senders), len(active))
         self._daily.put(app.sdkappid, day, figures, int(self._clock.now()))
         return figures
 

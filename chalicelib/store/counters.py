@@ -160,17 +160,28 @@ class DynamoMetrics:
                 self._since = self._clock.now()
         self.flush(due_only=True)
 
-    def active(self, app: App, member: str, name: str = "ActiveUserNum") -> None:
+    def active(
+        self,
+        app: App,
+        member: str,
+        name: str = "ActiveUserNum",
+        amounts: Mapping[str, int] | None = None,
+        peaks: Mapping[str, int] | None = None,
+    ) -> None:
         """`member` acted on its own behalf today (a login, a websocket frame, a REST call with its own UserSig):
-        count it once per natural day (DAU). No request: a member this container already marked (or buffered)
-        today costs a set lookup; a new one is a buffered mark, one conditional PutItem at the next flush."""
+        count it once per natural day (DAU). A member this container already marked today costs a set lookup, no
+        request. A new one costs one conditional PutItem of its mark, written at once: the marks are the durable
+        record the daily job counts (StatsService.finalize_day), so a container lost before its flush loses no
+        active account; only the counter's +1 (today's running figure) waits in the buffer, with `amounts` and
+        `peaks` of the same event (a login's LoginTimes and online peaks), as one `later` event."""
         day = self._day(app)
-        if (app.sdkappid, day, name, member) in self._marked or (name, member) in self._marks.get(
-            (app.sdkappid, day), ()
-        ):
+        counts = dict(amounts or {})
+        if (app.sdkappid, day, name, member) not in self._marked and self._mark_once(app.sdkappid, day, name, member):
+            counts[name] = counts.get(name, 0) + 1
+        if counts or peaks:
+            self.later(app, counts, peaks=peaks)
+        else:
             self.flush(due_only=True)
-            return
-        self.later(app, {}, [(name, member)])
 
     def due(self) -> bool:
         since = self._since

@@ -23,7 +23,7 @@ def test_active_marks_each_account_once_a_day_and_costs_nothing_once_known(svc, 
         svc.metrics.active(app, "alice")
         svc.metrics.active(app, "alice")
         svc.metrics.active(app, "bob")
-    assert first.requests == 0  # buffered until the flush
+    assert first.operations == {"PutItem": 2}  # one durable mark per new account; the counter's +1 is buffered
     assert _today(svc, app, clock)["ActiveUserNum"] == 2
     with count_dynamodb() as again:
         for _ in range(50):
@@ -77,3 +77,23 @@ def test_a_failed_flush_keeps_marks_counts_and_peaks_for_the_next(svc, app, cloc
     monkeypatch.setattr(counters.DynamoMetrics, "_peak_once", real)
     figures = _today(svc, app, clock)  # flushes what was kept
     assert (figures["ActiveUserNum"], figures["LoginTimes"], figures["MaxOnlineNum"]) == (1, 2, 7)
+
+
+def test_dau_survives_a_container_lost_before_its_flush(svc, app, clock):
+    """The marks are written at once: the daily job counts them, so a container reclaimed with its buffer unwritten
+    (a frozen Lambda that never runs again) loses no active account."""
+    from chalicelib.domain.stats import shift
+    from chalicelib.jobs import daily_stats
+
+    lost = DynamoMetrics(clock)
+    day = day_of(clock.now(), app.config.timezone)
+    lost.active(app, "alice")
+    lost.active(app, "bob")
+    svc.metrics.active(app, "alice")  # known across containers: not counted again
+    del lost  # never flushed
+    assert _today(svc, app, clock).get("ActiveUserNum", 0) == 0  # today's running figure misses them...
+    clock.advance(86400)
+    daily_stats.run()
+    (finalised,) = [d for d in svc.stats.recent(app) if d.day == day]
+    assert finalised.figures["ActiveUserNum"] == 2  # ...the finalised day does not
+    assert shift(day, 1) == day_of(clock.now(), app.config.timezone)
