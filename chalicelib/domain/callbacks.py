@@ -417,6 +417,8 @@ def interpret(command: str, status: int, raw: bytes, policy: str) -> Verdict:
     sends = command in (C2C_BEFORE_SEND, GROUP_BEFORE_SEND)
     if code == 0:
         changes: dict[str, Any] = {}
+        if command == SNS_BEFORE_FRIEND_ADD and isinstance(doc.get("ResultItem"), list):
+            changes["ResultItem"] = doc["ResultItem"]
         if sends:
             if isinstance(doc.get("MsgBody"), list) and doc["MsgBody"]:
                 changes["MsgBody"] = doc["MsgBody"]
@@ -439,3 +441,17 @@ def group_info(changes: dict[str, Any] | Any) -> dict[str, Any]:
     """Group.CallbackAfterGroupInfoChanged: the changed fields Tencent names (Name, Introduction, Notification,
     FaceUrl), from modify_group_base_info's changes (Group attribute names)."""
     return {wire: changes[name] for name, wire in _INFO_FIELDS.items() if name in changes}
+
+
+def refused_peers(verdict: Verdict) -> dict[str, int]:
+    """Sns.CallbackPrevFriendAdd's ResultItem [{To_Account, ResultCode}]: the peers the app refuses (code != 0;
+    an app code 120001-130000 is kept, any other becomes REFUSED)."""
+    out: dict[str, int] = {}
+    for item in verdict.replace.get("ResultItem") or ():
+        if not isinstance(item, dict) or not isinstance(item.get("To_Account"), str):
+            continue
+        code = item.get("ResultCode", 0)
+        if isinstance(code, bool) or not isinstance(code, int) or code == 0:
+            continue
+        out[item["To_Account"]] = code if APP_CODES[0] <= code <= APP_CODES[1] else REFUSED
+    return out

@@ -440,7 +440,8 @@ def notify(cb: Callbacks, app: App, command: str, **fields: Any) -> None:
         cb.after(app, command, {"CallbackCommand": command, **fields, "EventTime": cb.event_ms()})
 
 
-def ask(cb: Callbacks, app: App, command: str, **fields: Any) -> None:
+def ask(cb: Callbacks, app: App, command: str, **fields: Any) -> rules.Verdict:
     """Any other before-callback (create group, apply to join, add a friend): a refusal raises."""
-    if cb.wants(app, command):
-        cb.before(app, command, {"CallbackCommand": command, **fields, "EventTime": cb.event_ms()})
+    if not cb.wants(app, command):
+        return rules.ALLOWED
+    return cb.before(app, command, {"CallbackCommand": command, **fields, "EventTime": cb.event_ms()})

@@ -266,7 +266,7 @@ class RelationService:
                 pair, by_peer[peer], add_type=add_type, allow_type=allow, force=force, now=now, request_ttl=ttl
             )
 
-        callbacks.ask(  # Sns.CallbackPrevFriendAdd: a refusal raises before anything is written
+        verdict = callbacks.ask(  # Sns.CallbackPrevFriendAdd: a refusal raises before anything is written
             self.callbacks, app, cb.SNS_BEFORE_FRIEND_ADD, Requester_Account=owner, From_Account=owner,
             FriendItem=[
                 {"To_Account": i.peer, "Remark": i.remark, "GroupName": i.group, "AddSource": i.add_source,
@@ -274,9 +274,15 @@ class RelationService:
             ],
             AddType=add_type, ForceAddFlags=int(force),
         )  # fmt: skip
-        results = self._batch(app, owner, [i.peer for i in items], plan_for, origin=origin, profiles=profiles)
-        self._tell(app, cb.SNS_FRIEND_ADD, owner, results, "friend_add")
-        return results
+        refused = cb.refused_peers(verdict)  # the answer's ResultItem may refuse some peers only
+        wanted = [i.peer for i in items if i.peer not in refused]
+        done = self._batch(app, owner, wanted, plan_for, origin=origin, profiles=profiles) if wanted else []
+        self._tell(app, cb.SNS_FRIEND_ADD, owner, done, "friend_add")
+        by_peer_result = {r.peer: r for r in done}
+        by_peer_result |= {
+            p: rel.ItemResult(p, code, "refused by the app backend's callback") for p, code in refused.items()
+        }
+        return [by_peer_result[p] for p in dict.fromkeys(i.peer for i in items) if p in by_peer_result]
 
     def import_friends(
         self, app: App, owner: str, friends: Sequence[rel.Friend], *, origin: str | None = None

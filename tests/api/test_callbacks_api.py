@@ -323,3 +323,23 @@ def test_the_console_configures_callbacks_over_the_admins_socket(api, svc, hooks
         ws(svc, "alice", "a1", "openconfigsvr/get_callback_config", {})
     ws(svc, tenant.admin, "console", "openconfigsvr/delete_callback_config", {})
     assert api.ok("openconfigsvr/get_callback_config", {})["CallbackConfig"]["URL"] == ""
+
+
+def test_prev_friend_add_may_refuse_some_peers_only(api, hooks, tenant):
+    accounts(api, "alice", "bob", "carol")
+    configure(api, Commands=[cb.SNS_BEFORE_FRIEND_ADD])
+    refusal = {
+        **OK,
+        "ResultItem": [{"To_Account": "carol", "ResultCode": 120002}, {"To_Account": "bob", "ResultCode": 0}],
+    }
+    hooks.answer = lambda command, body: (200, refusal)
+    items = [{"To_Account": p, "AddSource": "AddSource_Type_Test"} for p in ("bob", "carol")]
+    out = api.ok("sns/friend_add", {"From_Account": "alice", "AddFriendItem": items, "AddType": "Add_Type_Both",
+                                    "ForceAddFlags": 1})  # fmt: skip
+    assert [(r["To_Account"], r["ResultCode"]) for r in out["ResultItem"]] == [("bob", 0), ("carol", 120002)]
+    asked = hooks.bodies(cb.SNS_BEFORE_FRIEND_ADD)[0]
+    assert [i["To_Account"] for i in asked["FriendItem"]] == ["bob", "carol"] and asked["ForceAddFlags"] == 1
+    check = api.ok("sns/friend_check", {"From_Account": "alice", "To_Account": ["bob", "carol"],
+                                        "CheckType": "CheckResult_Type_Both"})  # fmt: skip
+    relation = {i["To_Account"]: i["Relation"] for i in check["InfoItem"]}
+    assert relation["bob"] == "CheckResult_Type_BothWay" and relation["carol"] == "CheckResult_Type_NoRelation"

@@ -170,3 +170,11 @@ def test_disconnects_and_platforms():
         "Windows",
         "Unknown",
     ]
+
+
+def test_prev_friend_add_result_items():
+    doc = {"ErrorCode": 0, "ResultItem": [{"To_Account": "a", "ResultCode": 120003}, {"To_Account": "b"},
+                                          {"To_Account": "c", "ResultCode": 7}, "junk"]}  # fmt: skip
+    verdict = cb.interpret(cb.SNS_BEFORE_FRIEND_ADD, 200, _answer(doc), cb.ALLOW)
+    assert cb.refused_peers(verdict) == {"a": 120003, "c": cb.REFUSED}
+    assert cb.refused_peers(cb.ALLOWED) == {}
