@@ -14,13 +14,11 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from bench.counting import Usage, count_dynamodb, print_table
+from bench.counting import Usage, count_dynamodb, count_round_trips, print_table
 from bench.sandbox import Sandbox, sandbox
-from chalicelib.domain import billing
 
 SENDS = 20
 INJECTED_MS = 5.0  # a deployed stack's DynamoDB round trip, roughly (same region, warm connection)
-PROBE_MS = 50.0
 TARGET_REQUESTS, TARGET_WCU, TARGET_RCU = 5, 3, 3
 
 # The README's monthly load model (issue 15 item 7).
@@ -31,7 +29,6 @@ GROUP_SIZE, GROUP_ONLINE = 50, 0.20
 ONLINE_MINUTES = 60
 HEARTBEAT_MINUTES = 9
 DAYS = 30
-LAMBDA_MS, LAMBDA_GB = 30.0, 0.25
 
 
 @dataclass
@@ -117,7 +114,7 @@ def injected_delay(ms: float) -> Iterator[None]:
     def delayed(client: BaseClient, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if client.meta.service_model.service_name == "dynamodb":
             time.sleep(ms / 1000)
-        return raw(client, operation, params)
+        return dict(raw(client, operation, params))
 
     BaseClient._make_api_call = delayed
     try:
@@ -126,17 +123,17 @@ def injected_delay(ms: float) -> Iterator[None]:
         BaseClient._make_api_call = raw
 
 
-def latency(sb: Sandbox, runs: int = 20) -> list[tuple[str, float, float, float]]:
-    """(operation, median ms of a websocket send in-process, with INJECTED_MS per request, sequential round trips).
-
-    Round trips are measured with a long probe delay (PROBE_MS), where the sleep's own overshoot on a busy machine
-    no longer matters: (probe - in-process) / PROBE_MS."""
+def latency(sb: Sandbox, runs: int = 20) -> list[tuple[str, float, float, int, str]]:
+    """(operation, median ms of a websocket send in-process, the same with INJECTED_MS before every DynamoDB
+    request, its sequential round trips, their chain). The round trips are counted from causality
+    (bench.counting.count_round_trips), so they do not depend on this machine's load; the delayed median shows
+    what they cost: about round trips x INJECTED_MS on top of the in-process time."""
     _, ws, groups = _setup(sb)
     out = []
     for label, target in [("C2C send", "c2c"), (next(iter(groups)), next(iter(groups)))]:
         ws(target, 10)
         medians = []
-        for delay in (0.0, INJECTED_MS, PROBE_MS):
+        for delay in (0.0, INJECTED_MS):
             times = []
             with injected_delay(delay):
                 for _ in range(runs):
@@ -145,30 +142,98 @@ def latency(sb: Sandbox, runs: int = 20) -> list[tuple[str, float, float, float]
                     ws(target, 200)
                     times.append((time.perf_counter() - t) * 1000)
             medians.append(stats.median(times))
-        out.append((label, medians[0], medians[1], (medians[2] - medians[0]) / PROBE_MS))
+        sb.clock.advance(0.1)
+        with count_round_trips(leave_out=("-counters",)) as trips:
+            ws(target, 200)
+        out.append((label, medians[0], medians[1], trips.sequential, trips.chain()))
     return out
 
 
-def monthly_cost(c2c: tuple[float, float, float], group: tuple[float, float, float]) -> list[tuple[str, float, float]]:
-    """(line, quantity per month, USD) of the README's load model, from measured per-send requests/WCU/RCU."""
+# --- the monthly cost model (README → One-to-one messages → Cost) ---------------------------------------------------
+PRICES_CHECKED = "2026-12-03"
+# us-east-1 list prices, from AWS's pricing pages (the checked date above; this machine has no web access, so they
+# were read from stored copies of those pages and third-party summaries quoting them, and match DynamoDB's
+# November 2024 on-demand price cut):
+DDB_WRITE_USD = 0.625 / 1e6  # https://aws.amazon.com/dynamodb/pricing/on-demand/ — per write request unit
+DDB_READ_USD = 0.125 / 1e6  # same page — per read request unit
+DDB_GB_MONTH_USD = 0.25  # same page — Standard table class storage, per GB-month (first 25 GB free)
+WS_MESSAGE_USD = 1.00 / 1e6  # https://aws.amazon.com/api-gateway/pricing/ — WebSocket messages (32 KB units)
+WS_MINUTE_USD = 0.25 / 1e6  # same page — WebSocket connection minutes
+LAMBDA_REQUEST_USD = 0.20 / 1e6  # https://aws.amazon.com/lambda/pricing/ — requests
+LAMBDA_GB_SECOND_USD = 0.0000166667  # same page — x86 duration (the stack's functions are x86, 512 MB)
+SQS_REQUEST_USD = 0.40 / 1e6  # https://aws.amazon.com/sqs/pricing/ — standard queue requests (64 KB units)
+
+LAMBDA_GB = 0.5  # .chalice/config.json lambda_memory_size
+SEND_LAMBDA_MS = 40.0  # a send's billed duration: 3 round trips of ~5 ms, its CPU and the posts (assumed)
+HEARTBEAT_LAMBDA_MS = 10.0
+C2C_ONLINE = GROUP_ONLINE  # a C2C recipient is online (pushed) as often as a group member; else offline-pushed
+CONVERSATION_HOURS = 4  # per DAU-day: hours in which a DAU's conversation gets its first message of that hour
+MESSAGE_KB = 0.5  # a stored message item (≤ 1 KB text, compressed from 512 B), with key and attribute names
+ROAMING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CostLine:
+    item: str
+    quantity: float  # per month
+    unit_usd: float
+    basis: str  # where the quantity comes from
+
+    @property
+    def usd(self) -> float:
+        return self.quantity * self.unit_usd
+
+
+def monthly_cost(c2c: tuple[float, float, float], group: tuple[float, float, float]) -> list[CostLine]:
+    """The README's load model, line by line, from measured per-send (requests, WCU, RCU) of every table."""
     c2c_sends = DAU * C2C_PER_DAU_DAY * DAYS
     group_sends = DAU * GROUP_PER_DAU_DAY * DAYS
-    online_members = GROUP_SIZE * GROUP_ONLINE
-    # frames: the send in and its reply out; a C2C push to the recipient; a group push per online member
-    frames = c2c_sends * 3 + group_sends * (2 + online_members) + DAU * DAYS * (ONLINE_MINUTES / HEARTBEAT_MINUTES) * 2
-    minutes = DAU * DAYS * ONLINE_MINUTES
-    wcu = c2c_sends * c2c[1] + group_sends * group[1]
-    rcu = c2c_sends * c2c[2] + group_sends * group[2]
-    lambdas = c2c_sends + group_sends + DAU * DAYS * (ONLINE_MINUTES / HEARTBEAT_MINUTES)
+    online = GROUP_SIZE * GROUP_ONLINE - 1  # the sender's own terminal is not pushed
+    heartbeats = DAU * DAYS * ONLINE_MINUTES / HEARTBEAT_MINUTES
+    # a keys-only activity index entry moves (2 writes) on each side the first time a conversation is active in an
+    # hour: CONVERSATION_HOURS per DAU-day, two sides each, every conversation shared by two DAUs
+    index_writes = DAU * DAYS * CONVERSATION_HOURS / 2 * 2 * 2
+    stored_gb = (c2c_sends + group_sends) / DAYS * ROAMING_DAYS * MESSAGE_KB / 1024 / 1024
+    offline = c2c_sends * (1 - C2C_ONLINE) + group_sends  # offline-push tasks: an offline C2C recipient, a group send
+    send_lambdas = c2c_sends + group_sends
     return [
-        ("WebSocket frames", frames, frames * billing.WS_FRAME_USD),
-        ("WebSocket connection-minutes", minutes, minutes * billing.WS_CONNECTION_MINUTE_USD),
-        ("DynamoDB write units", wcu, wcu * billing.WRITE_UNIT_USD),
-        ("DynamoDB read units", rcu, rcu * billing.READ_UNIT_USD),
-        ("Lambda requests", lambdas, lambdas * billing.LAMBDA_REQUEST_USD),
-        ("Lambda duration (GB-s)", lambdas * LAMBDA_MS / 1000 * LAMBDA_GB,
-         lambdas * LAMBDA_MS / 1000 * LAMBDA_GB * billing.LAMBDA_GB_SECOND_USD),
+        CostLine("DynamoDB writes, C2C sends", c2c_sends * c2c[1], DDB_WRITE_USD,
+                 f"{c2c_sends / 1e6:,.0f} M sends x {c2c[1]:.2f} WCU (measured)"),
+        CostLine("DynamoDB reads, C2C sends", c2c_sends * c2c[2], DDB_READ_USD,
+                 f"{c2c_sends / 1e6:,.0f} M sends x {c2c[2]:.2f} RCU (measured)"),
+        CostLine("DynamoDB writes, group sends", group_sends * group[1], DDB_WRITE_USD,
+                 f"{group_sends / 1e6:,.0f} M sends x {group[1]:.2f} WCU (measured)"),
+        CostLine("DynamoDB reads, group sends", group_sends * group[2], DDB_READ_USD,
+                 f"{group_sends / 1e6:,.0f} M sends x {group[2]:.2f} RCU (measured, incl. the online-member Query)"),
+        CostLine("DynamoDB writes, recent-contacts index", index_writes, DDB_WRITE_USD,
+                 f"{CONVERSATION_HOURS} conversation-hours a DAU-day, 2 writes a side (assumed)"),
+        CostLine("DynamoDB storage (messages, 7 days)", stored_gb, DDB_GB_MONTH_USD,
+                 f"{ROAMING_DAYS} days of messages x {MESSAGE_KB} KB (assumed size)"),
+        CostLine("WebSocket messages",
+                 c2c_sends * (2 + C2C_ONLINE) + group_sends * (2 + online) + heartbeats * 2, WS_MESSAGE_USD,
+                 f"C2C: send, reply, a push to {C2C_ONLINE:.0%}; group: send, reply, {online:g} pushes; heartbeat"
+                 f" + reply every {HEARTBEAT_MINUTES} min"),
+        CostLine("WebSocket connection minutes", DAU * DAYS * ONLINE_MINUTES, WS_MINUTE_USD,
+                 f"{ONLINE_MINUTES} min a DAU-day"),
+        CostLine("Lambda requests", send_lambdas + heartbeats + offline, LAMBDA_REQUEST_USD,
+                 "one per send, heartbeat and offline-push task"),
+        CostLine("Lambda duration (GB-s)",
+                 (send_lambdas * SEND_LAMBDA_MS + (heartbeats + offline) * HEARTBEAT_LAMBDA_MS) / 1000 * LAMBDA_GB,
+                 LAMBDA_GB_SECOND_USD,
+                 f"{SEND_LAMBDA_MS:g} ms a send, {HEARTBEAT_LAMBDA_MS:g} ms a heartbeat or task, {LAMBDA_GB:g} GB"),
+        CostLine("SQS requests (offline push tasks)", offline * 3, SQS_REQUEST_USD,
+                 f"one task per offline C2C recipient ({1 - C2C_ONLINE:.0%}) and per group send: send, receive,"
+                 " delete (an upper bound: Lambda receives and deletes in batches)"),
     ]  # fmt: skip
+
+
+def cost_table(lines: list[CostLine]) -> str:
+    """The cost model as a Markdown table (what the README shows)."""
+    out = ["| line | quantity a month | unit price (USD) | USD a month | basis |", "|---|---:|---:|---:|---|"]
+    for line in lines:
+        out.append(f"| {line.item} | {line.quantity:,.0f} | {line.unit_usd:.10g} | {line.usd:,.2f} | {line.basis} |")
+    out.append(f"| **total** | | | **{sum(line.usd for line in lines):,.2f}** | |")
+    return "\n".join(out)
 
 
 def main() -> None:
@@ -185,25 +250,23 @@ def main() -> None:
     print()
     print(f"Modelled latency: each DynamoDB request waits {INJECTED_MS:g} ms (a deployed table's round trip)")
     with sandbox() as sb:
-        for label, base, slow, rounds in latency(sb):
+        for label, base, slow, rounds, chain in latency(sb):
             print(
                 f"  {label:<24} in-process {base:5.1f} ms, with {INJECTED_MS:g} ms a request {slow:5.1f} ms;"
-                f" {rounds:.1f} sequential round trips → {rounds * INJECTED_MS:.0f} ms of DynamoDB on a deployed stack"
+                f" {rounds} sequential round trips → {rounds * INJECTED_MS:.0f} ms of DynamoDB on a deployed stack"
             )
-    print("  (in-process time is mostly moto's and botocore's; a deployed send adds the round trips to its own CPU)")
+            print(f"  {'':<24} {chain}")
+    print("  (in-process time is mostly moto's and botocore's; a deployed send adds the round trips to its own CPU;")
+    print("   one REST call in ten also takes the rate window's lease first, one more round trip)")
     print()
     c2c = next(m for m in rows if m.label == "C2C send, 200 B, websocket").per_send()
     group = next(m for m in rows if m.label.startswith("group send, 100 members, 200 B, websocket")).per_send()
     print(
         f"Monthly AWS cost model: {DAU:,} DAU, {C2C_PER_DAU_DAY} C2C and {GROUP_PER_DAU_DAY} group sends per DAU-day,"
         f" groups of {GROUP_SIZE} with {GROUP_ONLINE:.0%} online, {ONLINE_MINUTES} min online a day,"
-        f" heartbeat every {HEARTBEAT_MINUTES} min, {DAYS} days; per send as measured above (websocket):"
-        f" C2C {c2c[1]:.2f} WCU {c2c[2]:.2f} RCU, group {group[1]:.2f} WCU {group[2]:.2f} RCU"
+        f" heartbeat every {HEARTBEAT_MINUTES} min, {DAYS} days; us-east-1 list prices checked {PRICES_CHECKED}"
     )
-    lines = monthly_cost(c2c, group)
-    for name, quantity, usd in lines:
-        print(f"  {name:<30} {quantity:>16,.0f}  ${usd:>10,.2f}")
-    print(f"  {'total':<30} {'':>16}  ${sum(usd for *_, usd in lines):>10,.2f}")
+    print(cost_table(monthly_cost(c2c, group)))
 
 
 if __name__ == "__main__":
