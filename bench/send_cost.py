@@ -231,7 +231,8 @@ def cost_table(lines: list[CostLine]) -> str:
     """The cost model as a Markdown table (what the README shows)."""
     out = ["| line | quantity a month | unit price (USD) | USD a month | basis |", "|---|---:|---:|---:|---|"]
     for line in lines:
-        out.append(f"| {line.item} | {line.quantity:,.0f} | {line.unit_usd:.10g} | {line.usd:,.2f} | {line.basis} |")
+        price = f"{line.unit_usd:.10f}".rstrip("0").rstrip(".")
+        out.append(f"| {line.item} | {line.quantity:,.0f} | {price} | {line.usd:,.2f} | {line.basis} |")
     out.append(f"| **total** | | | **{sum(line.usd for line in lines):,.2f}** | |")
     return "\n".join(out)
 
