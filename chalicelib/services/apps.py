@@ -154,12 +154,20 @@ class TenantBlobs(Protocol):
         ...
 
 
-TABLES_PHASE = "T"  # a purge cursor past the bucket: "T" + the tables' cursor
+# A purge cursor: "" (not started) or "B" + the index of the bucket prefix to go on with, then "T" + the tables' cursor.
+BLOBS_PHASE = "B"
+TABLES_PHASE = "T"
 
 
 def blob_prefixes(sdkappid: int) -> tuple[str, ...]:
-    """Where an app's media live in the bucket (domain/media.object_key, upload_key)."""
-    return (f"objects/{sdkappid}/", f"uploads/{sdkappid}/")
+    """Where an app's objects live in the bucket: media (domain/media.object_key, upload_key) and the hourly
+    history export's chunks and files (blobs/exports.py)."""
+    return (
+        f"objects/{sdkappid}/",
+        f"uploads/{sdkappid}/",
+        f"exports/chunks/{sdkappid}/",
+        f"exports/files/{sdkappid}/",
+    )
 
 
 class AppPurge:
@@ -198,12 +206,18 @@ class AppPurge:
 
     def _purge(self, app: App, budget: int) -> tuple[bool, int]:
         used, cursor = 0, app.purge_cursor
-        if not cursor.startswith(TABLES_PHASE):
-            for prefix in blob_prefixes(app.sdkappid):  # objects first: the rows are what find nothing else
-                pages, left = self._blobs.delete_prefix(prefix, budget - used)
-                used += pages
-                if left:
+        if not cursor.startswith(TABLES_PHASE):  # objects first: the rows are what find nothing else
+            prefixes = blob_prefixes(app.sdkappid)
+            index = int(cursor[len(BLOBS_PHASE) :] or 0) if cursor.startswith(BLOBS_PHASE) else 0
+            while index < len(prefixes):
+                left = True
+                if used < budget:
+                    pages, left = self._blobs.delete_prefix(prefixes[index], budget - used)
+                    used += pages
+                if left:  # the next run starts at this prefix
+                    self._repo.save(dataclasses.replace(app, purge_cursor=f"{BLOBS_PHASE}{index}"))
                     return False, used
+                index += 1
             cursor = TABLES_PHASE
         while used < budget:
             following = self._data.purge_page(app.sdkappid, cursor[len(TABLES_PHASE) :])

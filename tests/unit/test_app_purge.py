@@ -55,9 +55,11 @@ def test_only_apps_past_their_restore_period_are_purged_resuming_from_the_cursor
     repo.create(dataclasses.replace(_deleted(3, 0, SUSPENDED), deleted_at=None))
     data = FakeData(pages=4)
     job = _purge(repo, clock, data, FakeBlobs({}), pages=3)
-    assert job.run() == {1: False}  # 2 listings (objects/, uploads/) + 1 table page
-    assert repo.apps[1].purge_cursor == "T1"
-    assert job.run() == {1: True}  # the three pages left
+    assert job.run() == {1: False}  # 3 listings (objects/, uploads/, export chunks)
+    assert repo.apps[1].purge_cursor == "B3"  # the next run goes on with the export files
+    assert job.run() == {1: False}  # 1 listing and 2 table pages
+    assert repo.apps[1].purge_cursor == "T2"
+    assert job.run() == {1: True}  # the two pages left
     assert [c for _, c in data.deleted] == ["", "1", "2", "3"]  # each page once, in order
     assert sorted(repo.apps) == [2, 3]
     assert job.run() == {}
@@ -70,3 +72,13 @@ def test_one_apps_failure_does_not_stop_the_others() -> None:
     job = _purge(repo, clock, FakeData(pages=1), FakeBlobs({}, failing="objects/1/"), pages=100)
     assert job.run() == {2: True}
     assert sorted(repo.apps) == [1]  # kept, retried by the next run
+
+
+def test_a_prefix_longer_than_a_run_resumes_where_it_stopped() -> None:
+    repo, clock = CountingRepo(), FixedClock(100 * DAY)
+    repo.create(_deleted(1, int(clock.now()) - 8 * DAY))
+    blobs = FakeBlobs({"uploads/1/": 5})  # 5 listings of 1000 keys
+    job = _purge(repo, clock, FakeData(pages=1), blobs, pages=3)
+    assert job.run() == {1: False} and repo.apps[1].purge_cursor == "B1"
+    assert job.run() == {1: False} and repo.apps[1].purge_cursor == "B2"  # uploads/ done, export chunks next
+    assert job.run() == {1: True}
