@@ -14,7 +14,7 @@ import boto3
 from chalice.app import Chalice
 from chalice.config import Config
 
-from devstack.aws import FAKE_CREDENTIALS, MotoServer
+from devstack.aws import FAKE_CREDENTIALS, InProcessAws, MotoServer
 from devstack.gateway import WebsocketGateway
 from devstack.lambdas import Invoker, queue_consumers, scheduled_functions
 from devstack.rest import RestServer
@@ -75,6 +75,8 @@ class Stack:
         self.settings = settings
         self.invoker = Invoker(app, STAGE)
         self.moto = MotoServer(HOST, settings.aws_port)
+        # this process's own AWS calls answered by the same moto backends in-process (devstack/aws.py)
+        self.aws = InProcessAws() if settings.in_process_aws else None
         self.rest = RestServer(app, config, HOST, settings.http_port)
         self.gateway = WebsocketGateway(
             self.invoker,
@@ -101,7 +103,7 @@ class Stack:
     def client(self, service: str) -> Any:
         return boto3.client(
             service,
-            endpoint_url=self.moto.endpoint,
+            endpoint_url=None if self.aws else self.moto.endpoint,  # in-process: AWS's hostname, answered by moto
             region_name=self.settings.region,
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -111,7 +113,7 @@ class Stack:
     def sqs_client(self) -> Any:
         return boto3.client(
             "sqs",
-            endpoint_url=self.moto.endpoint,
+            endpoint_url=None if self.aws else self.moto.endpoint,  # in-process: AWS's hostname, answered by moto
             region_name=self.settings.region,
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -123,6 +125,8 @@ class Stack:
         then open the websocket and REST ports: no call can arrive before the app it names exists."""
         check_ports(self.settings.ports)
         self.moto.start()
+        if self.aws:
+            self.aws.start()
         consumers = queue_consumers(self.app)
         if consumers:
             sqs = self.sqs_client()
@@ -161,4 +165,6 @@ class Stack:
         self._loop.stop()
         finished = self.invoker.shutdown(timeout)
         self.moto.stop()  # last: `$disconnect` and in-flight handlers still use DynamoDB
+        if self.aws:
+            self.aws.stop()
         return finished
