@@ -146,6 +146,23 @@ def event(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"Records": list(records)}
 
 
+def pinned(client: Any) -> Any:
+    """The same DynamoDB Streams client, pinned to its regional endpoint: botocore otherwise sends a call naming a
+    stream ARN to the account's endpoint (`{account}.streams-ddb.{region}.amazonaws.com`), which moto does not
+    answer in-process (the local stack with YUNTONG_AWS_IN_PROCESS, and the tests)."""
+    import boto3
+
+    creds = client._request_signer._credentials
+    return boto3.client(
+        "dynamodbstreams",
+        region_name=client.meta.region_name,
+        endpoint_url=client.meta.endpoint_url,
+        aws_access_key_id=creds.access_key if creds else None,
+        aws_secret_access_key=creds.secret_key if creds else None,
+        aws_session_token=creds.token if creds else None,
+    )
+
+
 class StreamPoller:
     """Polls one consumer's stream and invokes it (through the stack's Invoker) with each batch."""
 
@@ -160,7 +177,7 @@ class StreamPoller:
         self._invoke = invoke  # async (name, event) -> result
         self.consumer = consumer
         self._ddb = ddb
-        self._streams = streams
+        self._streams = pinned(streams)
         self._region = region
         self.reader: StreamReader | None = None
         self.dropped = 0  # records given up after retries and bisection (Lambda: the on-failure destination)
