@@ -119,7 +119,7 @@ class CostModel:
 
     def describe(self) -> list[str]:
         return [
-            f"average online = {self.online_share_of_peak:.0%} of the day's MaxOnlineNum, all day",
+            f"average online = {self.online_share_of_peak:.0%} of the day's peak of online terminals, all day",
             f"one heartbeat frame per {self.heartbeat_minutes:g} minutes per terminal",
             f"login: {self.frames_per_login} frames, {self.lambdas_per_login} Lambda calls, "
             f"{self.writes_per_login:g} write units",
@@ -145,7 +145,9 @@ def aws_estimate(days: Iterable[Mapping[str, int]], model: CostModel | None = No
     for day in days:
         for name in ("LoginTimes", "C2CUpMsgNum", "GroupUpMsgNum", "DownMsgNum"):
             total[name] = total.get(name, 0) + day.get(name, 0)
-        online_minutes = day.get("MaxOnlineNum", 0) * m.online_share_of_peak * 1440
+        # connection-minutes are per terminal: the day's terminal peak (MaxOnlineNum counts people since issue 19.6)
+        peak = day.get("MaxOnlineTerminalNum") or day.get("MaxOnlineNum", 0)
+        online_minutes = peak * m.online_share_of_peak * 1440
         total["minutes"] = total.get("minutes", 0) + online_minutes
     logins, c2c, group = total.get("LoginTimes", 0), total.get("C2CUpMsgNum", 0), total.get("GroupUpMsgNum", 0)
     down, minutes = total.get("DownMsgNum", 0), total.get("minutes", 0)
