@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ from chalicelib.domain.clock import Clock
 from chalicelib.services.auth import AuthService
 from chalicelib.services.notify import frame
 from chalicelib.services.ports import AccountRepo, Connection, ConnectionDirectory, Metrics, Online, Pusher
+
+log = logging.getLogger("yuntong.realtime")
 
 KICKED = "kicked"
 SWEEP_BATCH = 1000  # connections removed per app per run; a backlog is finished by the next runs
@@ -136,7 +139,10 @@ class RealtimeService:
             raise
         if now - conn.last_seen >= terminals.TOUCH_EVERY_SECONDS:
             self._directory.touch(connection_id, now, now + terminals.IDLE_SECONDS)
-        self._metrics.active(app, conn.user)  # DAU: a terminal acting on a day counts it (no request once marked)
+        try:  # DAU: a terminal acting on a day counts it (no request once marked); never the frame's failure
+            self._metrics.active(app, conn.user)
+        except Exception:
+            log.exception("DAU mark failed for %s in %s", conn.user, app.sdkappid)
         return Session(conn, app, app.is_admin(conn.user))
 
     def heartbeat(self, connection_id: str | None) -> dict[str, int]:

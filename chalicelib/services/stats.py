@@ -46,8 +46,12 @@ class StatsService:
 
     def active(self, app: App, user: str) -> None:
         """`user` acted as itself today (a REST call with its own UserSig; logins and websocket frames count in
-        RealtimeService): DAU, once per account per natural day, buffered (no request once this container knows)."""
-        self._metrics.active(app, user)
+        RealtimeService): DAU, once per account per natural day (no request once this container knows). The call
+        has succeeded already: a failed mark is logged, never turned into the call's error."""
+        try:
+            self._metrics.active(app, user)
+        except Exception:
+            log.exception("DAU mark failed for %s in %s", user, app.sdkappid)
 
     def finalize_day(self, app: App, day: str) -> dict[str, int]:
         """Write the day's finalised figures from its raw counters (an overwrite: running it twice changes nothing)."""

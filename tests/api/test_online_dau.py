@@ -105,3 +105,17 @@ def test_the_usage_report_shows_online_people_now_yesterday_and_the_months_peak(
     assert "peak online accounts of the month: 2 on 20231120" in out
     assert "peak online accounts yesterday (20231120): 2" in out
     assert "online now: 2 accounts on 3 terminals" in out
+
+
+def test_a_failing_dau_mark_fails_neither_a_frame_nor_a_rest_call_that_succeeded(
+    api, ws, svc, clock, accounts, monkeypatch
+):
+    cid = ws.login("alice", "PC")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(svc.metrics, "active", broken)
+    assert ws.ok(cid, "realtime/heartbeat")["ErrorCode"] == 0
+    out = api.ok(PORTRAIT_SET, _nick("Bob"), identifier="bob")
+    assert out["ErrorCode"] == 0
