@@ -15,9 +15,7 @@ from typing import Any
 
 from chalicelib.api.context import AuthContext
 from chalicelib.api.fields import Body, Field, check
-from chalicelib.domain import callbacks as callback_rules
 from chalicelib.domain import errors
-from chalicelib.services import callbacks
 
 Handler = Callable[[AuthContext, Body], Mapping[str, Any] | None]
 
@@ -125,7 +123,11 @@ def dispatch(ctx: AuthContext, cmd: Command, data: Any) -> dict[str, Any]:
                 data = {**data, cmd.acting_field: ctx.identifier}
     if cmd.fields:
         check(cmd.fields, data, cmd.invalid_code)
-    # callbacks to the app backend name where the command came from (OptPlatform): REST is RESTAPI
+    # callbacks to the app backend name where the command came from (OptPlatform): REST is RESTAPI. Imported here,
+    # not with the module: app.py imports the registry, and a cold start pays for the services on first use only.
+    from chalicelib.domain import callbacks as callback_rules
+    from chalicelib.services import callbacks
+
     with callbacks.acting(callback_rules.REST_PLATFORM if ctx.via == "rest" else ctx.platform, ctx.client_ip):
         result = cmd.handler(ctx, Body(data, cmd.invalid_code))
     return dict(result or {})
