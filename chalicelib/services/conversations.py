@@ -40,6 +40,7 @@ class ConversationRepo(Protocol):
         only_if_older: bool = False,
     ) -> bool: ...
     def first(self, sdkappid: int, owner: str, limit: int) -> tuple[list[Conversation], bool]: ...
+    def ensure_indexed(self, sdkappid: int, owner: str) -> None: ...  # rows predating the activity index
     def pinned(self, sdkappid: int, owner: str) -> list[Conversation]: ...  # pinned C2C rows
     def groups(self, sdkappid: int, owner: str) -> list[Conversation]: ...  # group rows
     def count_listed_after(self, sdkappid: int, owner: str, time: int, cap: int) -> int: ...
@@ -156,6 +157,7 @@ class ConversationService:
         rows, complete = self._repo.first(sdkappid, owner, FEW_ROWS)
         if complete:
             return session_page(self._timed(sdkappid, rows), request, limit=limit)
+        self._repo.ensure_indexed(sdkappid, owner)
         known = self._timed(sdkappid, [*self._repo.pinned(sdkappid, owner), *self._repo.groups(sdkappid, owner)])
         pins = session_page([r for r in known if r.top], request, limit=limit)  # the pinned part: all in `known`
         with_top = bool(request.flags & WITH_TOP)

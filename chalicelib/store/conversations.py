@@ -31,7 +31,10 @@ index nothing unless it is its conversation's first in that hour on that side (t
 old entry's removal and the new one's put); the rows' exact times order the hour's rows when they are read. A
 page reads the keys of the rows above it (to count them) and the rows of its own hours; pinned rows (the `#T`
 partition) and group rows (sk `CONV#2#`, timed by their groups' last messages when read) are read whole, as
-few as the account pins or joins. `list` still reads every row (sync_conversations, unread totals).
+few as the account pins or joins. An account with few rows (see services/conversations.py) is read in one Query
+instead. Rows written before gsi3 existed get their entries on the account's first long list (`ensure_indexed`:
+one full Query, once; a `CONVIDX` item marks it done). `list` still reads every row (sync_conversations, unread
+totals).
 """
 
 from __future__ import annotations
@@ -158,6 +161,18 @@ def activity_actions(sdkappid: int, owner: str, type_: int, time: int) -> list[A
     return [m.gsi3sk.set(bucket_sk(time)), m.gsi3pk.set(m.gsi3pk | list_pk(sdkappid, owner, LISTED))]
 
 
+class IndexedMark(BaseModel):
+    """Marks an account whose C2C rows all have their gsi3 entries (rows written before gsi3 existed had none)."""
+
+    table_key: ClassVar[str] = "entities"
+
+    class Meta(TableMeta):
+        pass
+
+
+INDEXED_SK = "CONVIDX"  # not under PREFIX: never listed with the rows
+
+
 class DynamoConversationRepo:
     def record(
         self,
@@ -195,12 +210,35 @@ class DynamoConversationRepo:
         return True
 
     def first(self, sdkappid: int, owner: str, limit: int) -> tuple[list[Conversation], bool]:
-        """Up to `limit` of the owner's rows (one Query) and whether that is all of them."""
+        """Up to `limit` of the owner's rows (one Query of one more) and whether that is all of them."""
         found = ConversationModel.query(
-            user_pk(sdkappid, owner), ConversationModel.sk.startswith(PREFIX), limit=limit, page_size=limit
+            user_pk(sdkappid, owner), ConversationModel.sk.startswith(PREFIX), limit=limit + 1, page_size=limit + 1
         )
         rows = [_row(owner, m) for m in found]
-        return rows, found.last_evaluated_key is None
+        return rows[:limit], len(rows) <= limit
+
+    def ensure_indexed(self, sdkappid: int, owner: str) -> None:
+        """Give every C2C row of the account that predates gsi3 its entry, once per account (a marker item says it
+        was done: one GetItem afterwards). Entries written meanwhile are kept (if_not_exists)."""
+        pk = user_pk(sdkappid, owner)
+        try:
+            IndexedMark.get(pk, INDEXED_SK)
+            return
+        except IndexedMark.DoesNotExist:
+            pass
+        m = ConversationModel
+        for row in ConversationModel.query(pk, m.sk.startswith(f"{PREFIX}{C2C}#")):
+            if row.gsi3pk is not None or row.gone or (row.time is None and not row.top):
+                continue
+            part = PINNED if row.top else LISTED
+            row.update(
+                actions=[
+                    m.gsi3pk.set(m.gsi3pk | list_pk(sdkappid, owner, part)),
+                    m.gsi3sk.set(m.gsi3sk | bucket_sk(int(row.time or 0))),
+                ],
+                condition=m.pk.exists(),
+            )
+        IndexedMark(pk, INDEXED_SK).save()
 
     def pinned(self, sdkappid: int, owner: str) -> list[Conversation]:
         """The owner's pinned C2C rows (gsi3's pinned part, then their rows)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from bench.counting import Usage, count_dynamodb
 from chalicelib.services.conversations import FEW_ROWS
-from chalicelib.store.conversations import LISTED, ConversationModel, bucket_sk, list_pk
+from chalicelib.store.conversations import INDEXED_SK, LISTED, ConversationModel, IndexedMark, bucket_sk, list_pk
 from tests.chat import accounts, recent, send
 
 APP = 1400000001
@@ -26,6 +26,7 @@ def _rows(owner: str, count: int, spacing: int) -> list[str]:
             index = {"gsi3pk": list_pk(APP, owner, LISTED), "gsi3sk": bucket_sk(t)}
             row: dict[str, Any] = {"type": 1, "peer": peer, "time": t, "recv": 1, **index}
             batch.save(ConversationModel(f"{APP}#U#{owner}", f"CONV#1#{peer}", **row))
+    IndexedMark(f"{APP}#U#{owner}", INDEXED_SK).save()  # rows written with their entries: nothing to catch up on
     return peers
 
 
@@ -140,3 +141,22 @@ def test_pinned_conversations_and_groups_join_the_indexed_list_in_order(api, svc
     send(api, "alice", "bob", "back")
     seen, _ = _walk(api, "bob", flags=0)
     assert seen[0] == "alice"
+
+
+def test_rows_written_before_the_index_get_their_entries_on_the_first_long_list(api, clock):
+    """An upgrade: rows without index entries (as the earlier version wrote them) are listed all the same; the
+    first get_list of a long list gives them their entries (one full Query, once), later pages do not read them all."""
+    accounts(api, "bob", "alice")
+    peers = [f"old{i:02}" for i in range(60)]
+    with ConversationModel.batch_write() as batch:
+        for i, peer in enumerate(peers):
+            batch.save(ConversationModel(f"{APP}#U#bob", f"CONV#1#{peer}", type=1, peer=peer, time=T0 + i * 60))
+    api.ok("recentcontact/set_top", {"From_Account": "bob", "Type": 1, "To_Account": "alice", "TopFlag": 1})
+    seen, costs = _walk(api, "bob")
+    assert seen == list(reversed(peers))[:50]
+    assert _rows_read(costs[0]) >= 60  # the catch-up, once
+    again, costs = _walk(api, "bob")
+    assert again == seen
+    assert all(_rows_read(u) <= _rows_bound(60) for u in costs)
+    pinned = recent(api, "bob", 3)["SessionItem"]  # pinned apart (AssistFlags 1): alice, pinned after the upgrade
+    assert [(i["To_Account"], i["TopFlag"]) for i in pinned[:2]] == [("alice", 1), ("old59", 0)]
