@@ -359,7 +359,8 @@ class C2CService:
                 break
             state = self._store.stored(sdk, got.position, replace(message, time=got.time))
             if state == KIND_MSG:  # a retry of a stored message: answered, not sent again
-                self._finish(sdk, lo, hi, got, hi_side)
+                # (a recipient that discards the sender's messages: its row was left alone, nothing to repair)
+                self._finish(sdk, lo, hi, got, RowChange() if got.position.discarded and hi == recipient else hi_side)
                 return got.time, None
             if state is None and got.taken > now - HOLE_SECONDS:
                 raise errors.Internal("the first attempt of this message is still being stored: retry in a moment")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -271,7 +271,7 @@ class DynamoMessageStore:
                 seen = held.get(token.name)
                 if seen is not None and seen.expires > now and seen.position != supersede:
                     if seen.crc == token.crc:
-                        return Original(seen.position.time, seen.position, seen.taken)
+                        return Original(seen.position.time, replace(seen.position, discarded=discards), seen.taken)
                     if seen.position.time == t:
                         raise errors.error(90005, "another message with this MsgSeq and MsgRandom was sent this second")
                 facing = held.get(token.facing)  # the other direction's: one MsgKey names one message of the pair

@@ -75,3 +75,17 @@ def test_discard_concerns_one_direction_and_one_peer(api: Any, svc: Any, clock: 
     assert api.ok("offline_push/get_push_settings", {"UserID": "alice"})["ReceiveOptList"] == [
         {"Type": 1, "To_Account": "bob", "Opt": "Discard"}
     ]
+
+
+def test_a_retried_discarded_message_leaves_the_recipients_row_alone(api: Any, svc: Any, clock: Any) -> None:
+    accounts(api, "bob", "zed")  # zed holds the higher row, which a retry of a stored message would repair
+    send(api, "bob", "zed", "before")
+    _opt(api, "zed", "bob", "Discard")
+    unread = _unread(api, "zed", "bob")
+    body = {"From_Account": "bob", "To_Account": "zed", "MsgSeq": 7, "MsgRandom": 7, "MsgBody": [
+        {"MsgType": "TIMTextElem", "MsgContent": {"Text": "discarded"}}]}  # fmt: skip
+    first = api.ok("openim/sendmsg", body)
+    again = api.ok("openim/sendmsg", body)  # the client's retry: answered from the stored message
+    assert again["MsgKey"] == first["MsgKey"]
+    assert _unread(api, "zed", "bob") == unread
+    assert [m["MsgBody"][0]["MsgContent"]["Text"] for m in history(api, "zed", "bob")["MsgList"]] == ["before"]
