@@ -22,7 +22,6 @@ from chalicelib.api import envelope, registry
 from chalicelib.api.context import AuthContext
 from chalicelib.api.rest import credentials, parse_json
 from chalicelib.domain import errors
-from chalicelib.services import callbacks
 from chalicelib.wiring import services
 
 log = logging.getLogger("yuntong.ws")
@@ -179,6 +178,8 @@ def message(event: WebsocketEvent) -> dict[str, Any]:
 
 
 def disconnect(event: WebsocketEvent) -> dict[str, Any]:
+    from chalicelib.services import callbacks  # here: app.py imports this module, the services load on first use
+
     close_code = (event.to_dict().get("requestContext") or {}).get("disconnectStatusCode")
     with callbacks.closing(close_code if isinstance(close_code, int) else None):  # State.StateChange's reason
         services().realtime.disconnect(event.connection_id)
