@@ -78,7 +78,8 @@ async function loadToday() {
   const r = data.Result || {};
   const figures = [
     ['ActiveUserNum', 'DAU today'],
-    ['MaxOnlineNum', 'Peak online'],
+    ['OnlineAccountNum', 'Online now'],
+    ['MaxOnlineNum', 'Peak online (people)'],
     ['LoginTimes', 'Logins'],
     ['UpMsgNum', 'Messages up'],
     ['DownMsgNum', 'Messages down'],
