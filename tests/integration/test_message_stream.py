@@ -60,6 +60,20 @@ def test_counts_are_exact_after_1000_sends_and_replays_count_nothing(api, svc, t
     figures = _figures(svc, tenant, clock)
     assert {k: figures.get(k) for k in expected} == expected
 
+    # the daily job finalises the day; getappinfo serves it
+    clock.advance(86400)
+    svc.stats.run()
+    fields = ["C2CUpMsgNum", "C2CDownMsgNum", "GroupUpMsgNum", "UpMsgNum", "SendMsgUserNum", "GroupSendMsgGroupNum"]
+    [day] = api.ok("openconfigsvr/getappinfo", {"RequestField": fields})["Result"]
+    assert {f: day[f] for f in fields} == {
+        "C2CUpMsgNum": "700",
+        "C2CDownMsgNum": "700",
+        "GroupUpMsgNum": "300",
+        "UpMsgNum": "1000",
+        "SendMsgUserNum": "3",
+        "GroupSendMsgGroupNum": "1",
+    }
+
 
 def test_a_batch_that_failed_before_counting_is_counted_once_by_its_halves(api, svc, tenant, clock, stream):
     gb.accounts(api, "alice", "bob", "carol")
