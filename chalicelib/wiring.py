@@ -248,6 +248,10 @@ def build(
     from chalicelib.store.message_stream import decode_all
 
     exports = S3Exports(S3Blobs(settings.bucket, settings.region, settings.s3_endpoint))  # history export objects
+    media = MediaService(
+        DynamoMediaRepo(), S3Blobs(settings.bucket, settings.region, settings.s3_endpoint), PillowImages(), tasks, clock
+    )
+    accounts.deletion_hooks.append(media)  # what the account saw releases its media references (issue 16.4)
     return Services(
         settings=settings,
         clock=clock,
@@ -286,13 +290,7 @@ def build(
         offline_push=offline_push,
         group_attrs=GroupAttrService(group_access, DynamoGroupAttrRepo(), fanout),
         group_edits=GroupMessageEdits(group_access, group_message_repo, fanout, accounts, dirty_words, clock),
-        media=MediaService(
-            DynamoMediaRepo(),
-            S3Blobs(settings.bucket, settings.region, settings.s3_endpoint),
-            PillowImages(),
-            tasks,
-            clock,
-        ),
+        media=media,
         app_purge=AppPurge(
             apps,
             app_repo,

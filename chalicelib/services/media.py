@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -53,6 +53,18 @@ class MediaRepo(Protocol):
     def complete(self, obj: m.StoredObject) -> bool: ...
     def set_derived(self, sdkappid: int, sha256: str, large_size: int, thumb_size: int) -> None: ...
     def extend(self, sdkappid: int, sha256: str, expires: int) -> None: ...
+    def delete(self, sdkappid: int, sha256: str) -> None: ...
+    def add_refs(
+        self,
+        sdkappid: int,
+        ids: Iterable[str],
+        c2c: Iterable[tuple[str, str]],
+        groups: Iterable[str],
+        at: int,
+        expires: int,
+    ) -> None: ...
+    def release(self, sdkappid: int, owner: str, peer: str | None, upto: int | None) -> list[str]: ...
+    def referenced(self, sdkappid: int, sha256: str, now: int) -> bool: ...
 
 
 class MediaService:
@@ -257,3 +269,38 @@ class MediaService:
                 if thumb.kind == m.IMAGE:
                     content.update(ThumbWidth=thumb.width, ThumbHeight=thumb.height)
         return {"MsgType": msg_type, "MsgContent": content}
+
+    # --- references (issue 16 item 4: nothing readable stays that no message references) -----------------------------
+    def reference(
+        self, app: App, body: list[dict[str, Any]], *, sender: str = "", to: Sequence[str] = (), group: str = ""
+    ) -> None:
+        """A message naming objects is about to be stored: each object is referenced by both sides of each C2C
+        conversation (`sender` with each of `to`) or by the group, until the app's roaming period (plus the margin)
+        is over. Written before the message (a send that then fails leaves a reference: the object is kept longer,
+        never deleted early). A body without media costs nothing."""
+        ids = list(m.media_ids(body))
+        if not ids:
+            return
+        sides = [side for peer in to for side in ((sender, peer), (peer, sender))] if sender else []
+        now = self._now()
+        expires = now + m.object_days(app.config.roaming_days) * DAY
+        self.repo.add_refs(app.sdkappid, ids, sides, [group] if group else [], now, expires)
+
+    def release(self, sdkappid: int, owner: str, peer: str | None = None, upto: int | None = None) -> list[str]:
+        """`owner` no longer sees its messages with `peer` up to `upto` (ClearRamble), or any (account deletion):
+        its references go, and an object nothing references any more is deleted with its derived versions, so its
+        URLs stop working. Returns the objects deleted."""
+        deleted = []
+        now = self._now()
+        for sha in dict.fromkeys(self.repo.release(sdkappid, owner, peer, upto)):
+            if self.repo.referenced(sdkappid, sha, now):
+                continue
+            for variant in ("", "large", "thumb"):
+                self.blobs.delete(m.object_key(sdkappid, sha, variant))
+            self.repo.delete(sdkappid, sha)
+            deleted.append(sha)
+        return deleted
+
+    def on_account_deleted(self, sdkappid: int, user: str) -> None:
+        """Account deletion (AccountService hook): everything the account saw is released."""
+        self.release(sdkappid, user)

@@ -3,6 +3,12 @@
 A row is written pending by an upload request, made complete (conditionally, once) by the completion that checked
 the bytes, and updated once more when an image's derived versions exist. A message send reads the rows it names in
 one BatchGetItem.
+
+References (issue 16 item 4), written only for messages that name objects: `{app}#MEDIA#{sha256}` / `REF#{side}`
+(one per object and conversation side: `C#{len}#{owner}#{peer}` for what `owner` sees of a C2C conversation,
+`G#{group}` for a group), each mirrored for a C2C side by `{app}#MREF#{owner}` / `C#{len}#{peer}#{sha256}` so a
+ClearRamble or an account deletion finds what it releases with one Query. Both expire with the messages
+(`expires`, filtered on read).
 """
 
 from __future__ import annotations
@@ -17,6 +23,19 @@ from chalicelib.domain.media import COMPLETE, PENDING, StoredObject
 from chalicelib.store.base import BaseModel, TableMeta
 
 SK = "OBJ"
+REF = "REF#"
+
+
+def owner_pk(sdkappid: int, owner: str) -> str:
+    return f"{sdkappid}#MREF#{owner}"
+
+
+def c2c_side(owner: str, peer: str) -> str:
+    return f"C#{len(owner)}#{owner}#{peer}"
+
+
+def peer_prefix(peer: str) -> str:
+    return f"C#{len(peer)}#{peer}#"
 
 
 def media_pk(sdkappid: int, sha256: str) -> str:
@@ -43,6 +62,19 @@ class MediaModel(BaseModel):
     derived = BooleanAttribute(default=False)
     large_size = NumberAttribute(default=0)
     thumb_size = NumberAttribute(default=0)
+
+
+class RefModel(BaseModel):
+    """A reference (object partition) or its mirror under the owner (owner partition)."""
+
+    table_key: ClassVar[str] = "messages"
+
+    class Meta(TableMeta):
+        pass
+
+    sha256 = UnicodeAttribute(null=True)
+    at = NumberAttribute()
+    expires = NumberAttribute()
 
 
 def _object(m: MediaModel) -> StoredObject:
@@ -148,6 +180,52 @@ class DynamoMediaRepo:
 
     def delete(self, sdkappid: int, sha256: str) -> None:
         MediaModel(media_pk(sdkappid, sha256), SK).delete()
+
+    # --- references -------------------------------------------------------------------------------------------------
+    def add_refs(
+        self,
+        sdkappid: int,
+        ids: Iterable[str],
+        c2c: Iterable[tuple[str, str]],
+        groups: Iterable[str],
+        at: int,
+        expires: int,
+    ) -> None:
+        """One BatchWriteItem: each object's reference per C2C side (owner, peer) and its mirror, and per group."""
+        sides = list(c2c)
+        group_list = list(groups)
+        with RefModel.batch_write() as batch:
+            for sha in dict.fromkeys(ids):
+                for owner, peer in sides:
+                    batch.save(RefModel(media_pk(sdkappid, sha), REF + c2c_side(owner, peer), at=at, expires=expires))
+                    mirror = RefModel(owner_pk(sdkappid, owner), peer_prefix(peer) + sha, sha256=sha)
+                    mirror.at, mirror.expires = at, expires
+                    batch.save(mirror)
+                for gid in group_list:
+                    batch.save(RefModel(media_pk(sdkappid, sha), f"{REF}G#{gid}", at=at, expires=expires))
+
+    def release(self, sdkappid: int, owner: str, peer: str | None, upto: int | None) -> list[str]:
+        """Delete `owner`'s references to what it saw of `peer` (every peer if None) written at or before `upto`
+        (always if None); returns the objects whose reference went."""
+        prefix = peer_prefix(peer) if peer is not None else "C#"
+        released: list[str] = []
+        with RefModel.batch_write() as batch:
+            for m in RefModel.query(owner_pk(sdkappid, owner), RefModel.sk.startswith(prefix)):
+                if upto is not None and int(m.at) > upto:
+                    continue  # a later message names it again: kept
+                sha = str(m.sha256)
+                side_peer = m.sk[: -len(sha)].split("#", 2)[2][:-1]
+                batch.delete(RefModel(media_pk(sdkappid, sha), REF + c2c_side(owner, side_peer)))
+                batch.delete(RefModel(m.pk, m.sk))
+                released.append(sha)
+        return released
+
+    def referenced(self, sdkappid: int, sha256: str, now: int) -> bool:
+        """Whether any live reference names the object (a consistent Query of its partition's references)."""
+        for m in RefModel.query(media_pk(sdkappid, sha256), RefModel.sk.startswith(REF), consistent_read=True):
+            if int(m.expires) > now:
+                return True
+        return False
 
 
 def _conditional(exc: PutError | UpdateError) -> bool:

@@ -37,7 +37,15 @@ INT32_LIMIT = 2**31
 def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
     parsed = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=C2C_CODES)
     # media elements name stored objects of this app (one BatchGetItem; none for other bodies): 90010 otherwise
-    return services().media.resolve_body(ctx.app, parsed, C2C_CODES.bad_content)
+    resolved = services().media.resolve_body(ctx.app, parsed, C2C_CODES.bad_content)
+    # both sides of each conversation reference its objects (ClearRamble and account deletion release them)
+    to = body.raw("To_Account")
+    peers = [to] if isinstance(to, str) else [t for t in to if isinstance(t, str)] if isinstance(to, list) else []
+    sender = body.raw("From_Account")
+    services().media.reference(
+        ctx.app, resolved, sender=sender if isinstance(sender, str) and sender else ctx.identifier, to=peers
+    )
+    return resolved
 
 
 def _msg_seq(body: Body) -> int:
@@ -334,3 +342,6 @@ def deliver_batch(payload: Mapping[str, Any]) -> None:
 def clear_roaming(payload: Mapping[str, Any]) -> None:
     """recentcontact/delete's ClearRamble for one conversation, from the queue."""
     services().c2c.clear_queued(payload)
+    if "time" in payload:  # what the owner saw up to then releases its media (an unreferenced object is deleted)
+        owner, peer = str(payload["owner"]), str(payload["peer"])
+        services().media.release(int(payload["sdkappid"]), owner, peer, int(payload["time"]))

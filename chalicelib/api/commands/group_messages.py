@@ -29,7 +29,9 @@ IMPORT_BATCH = 20
 def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
     parsed = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES)
     # media elements name stored objects of this app (one BatchGetItem; none for other bodies): 10004 otherwise
-    return services().media.resolve_body(ctx.app, parsed, GROUP_CODES.bad_content)
+    resolved = services().media.resolve_body(ctx.app, parsed, GROUP_CODES.bad_content)
+    services().media.reference(ctx.app, resolved, group=group_id(body))  # the group's messages keep its objects
+    return resolved
 
 
 @command(
