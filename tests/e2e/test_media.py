@@ -104,3 +104,34 @@ def test_image_upload_dedup_send_download_and_refusals(stack: LocalStack) -> Non
     body = [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": declared["SHA256"], "ImageFormat": 3}}]
     reply = _call(stack, "openim/sendmsg", {"To_Account": "bob", "MsgRandom": 8, "MsgBody": body}, "alice")
     assert reply["ErrorCode"] == 90010
+
+
+def test_an_object_no_message_references_stops_being_readable(stack: LocalStack) -> None:
+    """Issue 16 item 4: once both sides cleared their history (ClearRamble, through the queue), the image nothing
+    references any more is deleted: its URLs stop working."""
+    data = _png(321, 123)
+    a, b = "mref-a", "mref-b"  # their own conversation: other tests' objects stay referenced
+    for user in (a, b):
+        assert _call(stack, "im_open_login_svc/account_import", {"UserID": user})["ErrorCode"] == 0
+    sha = hashlib.sha256(data).hexdigest()
+    answer = _call(stack, "yuntong_media/upload", {**_declare(data), "Name": "gone.png"}, a)
+    assert answer["ErrorCode"] == 0 and answer["Stored"] == 0, answer
+    post = answer["Upload"]
+    sent = requests.post(post["URL"], data=post["Fields"], files={"file": ("gone.png", data, "image/png")}, timeout=15)
+    assert sent.status_code in (200, 204), sent.text
+    done = _call(stack, "yuntong_media/complete", {"SHA256": sha, "UploadId": answer["UploadId"]}, a)
+    assert done["ErrorCode"] == 0, done
+    url = done["ImageInfoArray"][0]["URL"]
+    body = [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": sha, "ImageFormat": 3}}]
+    reply = _call(stack, "openim/sendmsg", {"To_Account": b, "MsgRandom": 11, "MsgBody": body}, a)
+    assert reply["ErrorCode"] == 0, reply
+    assert requests.get(url, timeout=15).status_code == 200
+    for owner, peer in ((a, b), (b, a)):
+        cleared = _call(
+            stack, "recentcontact/delete", {"From_Account": owner, "Type": 1, "To_Account": peer, "ClearRamble": 1}
+        )
+        assert cleared["ErrorCode"] == 0, cleared
+    deadline = time.monotonic() + 30  # the clears run from the queue
+    while requests.get(url, timeout=15).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert requests.get(url, timeout=15).status_code in (403, 404)
