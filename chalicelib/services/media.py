@@ -278,7 +278,7 @@ class MediaService:
         conversation (`sender` with each of `to`) or by the group, until the app's roaming period (plus the margin)
         is over. Written before the message (a send that then fails leaves a reference: the object is kept longer,
         never deleted early). A body without media costs nothing."""
-        ids = list(m.media_ids(body))
+        ids = [i for i in m.media_ids(body) if _object_id(i)]  # imports are not resolved: only well-formed ids
         if not ids:
             return
         sides = [side for peer in to for side in ((sender, peer), (peer, sender))] if sender else []
@@ -304,3 +304,11 @@ class MediaService:
     def on_account_deleted(self, sdkappid: int, user: str) -> None:
         """Account deletion (AccountService hook): everything the account saw is released."""
         self.release(sdkappid, user)
+
+
+def _object_id(value: str) -> bool:
+    try:
+        m.check_object_id(value)
+    except errors.DomainError:
+        return False
+    return True

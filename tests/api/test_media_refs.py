@@ -108,3 +108,20 @@ def test_a_text_send_writes_no_reference(media_api: RestCaller, svc: Any) -> Non
         TableName=svc.settings.table_name("messages")
     )["Items"]
     assert not [i for i in items if "#MREF#" in i["pk"]["S"] or i["sk"]["S"].startswith("REF#")]
+
+
+def test_an_imported_group_message_keeps_its_object(media_api: RestCaller, svc: Any, clock: Any) -> None:
+    sha = image(media_api, svc, 340)
+    send(media_api, "alice", "bob", sha)
+    gid = media_api.ok(
+        "group_open_http_svc/create_group",
+        {"Owner_Account": "alice", "Type": "Public", "Name": "g", "MemberList": [{"Member_Account": "bob"}]},
+    )["GroupId"]
+    body = [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": sha, "ImageFormat": 3}}]
+    clock.advance(60)  # SendTime lies between the group's CreateTime and now
+    item = {"From_Account": "alice", "SendTime": int(clock.now()) - 30, "Random": 5, "MsgBody": body}
+    got = media_api.ok("group_open_http_svc/import_group_msg", {"GroupId": gid, "MsgList": [item]})
+    assert got["ImportMsgResult"][0]["Result"] == 0, got
+    for owner, peer in (("alice", "bob"), ("bob", "alice")):
+        clear(media_api, owner, peer)
+    assert len(keys(svc, sha)) == 3

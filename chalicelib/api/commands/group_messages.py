@@ -161,6 +161,9 @@ def import_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     gid = group_id(body)
     items = body.objects("MsgList", required=True, min_items=1, max_items=IMPORT_BATCH, max_code=10005) or []
     body.integer("RecentContactFlag", max_value=1)
+    for item in items:  # imported messages naming objects keep them too (media references, issue 16.4)
+        if isinstance(raw := item.data.get("MsgBody"), list):
+            services().media.reference(ctx.app, [e for e in raw if isinstance(e, dict)], group=gid)
     results = services().group_messages.import_messages(ctx.app, gid, [item.data for item in items])
     return {"ImportMsgResult": [{"Result": r, "MsgTime": t, "MsgSeq": s} for r, t, s in results]}
 
