@@ -13,14 +13,14 @@ message is done when the receiver's socket gets its `c2c_msg` push. Figures:
   included, as a server's background work is) divided by the messages of the phase;
 * CPU per message at 20 msg/s over the first 1,000 messages, and again after `--history` (20,000) stored messages.
 
-Matrix Synapse 1.163 beside it, for the comparison the issue asks for (Synapse could not be installed on the
-machine these figures were made on: only PyPI, npm and Debian are reachable, and `pip install matrix-synapse` needs a
-Rust toolchain for its native module): on a machine with network, `pip install matrix-synapse==1.163.0`,
+Matrix Synapse 1.163 beside it, for the comparison the issue asks for (not run here: this harness has no Matrix
+driver yet; `pip install matrix-synapse==1.163.0` does install, from a binary wheel): in its own venv,
 `python -m synapse.app.homeserver --generate-config -H localhost --report-stats=no -c homeserver.yaml` (SQLite, one
-process, `enable_registration_without_verification: true`, rate limits off: `rc_message: {per_second: 1000,
-burst_count: 1000}`), then drive it with the same open-loop schedule (PUT /_matrix/client/v3/rooms/{room}/send,
-the receiver long-polling /sync with `timeout=30000`) and read the process's CPU from /proc the same way. The
-figures printed as the reference are the issue's (15), measured that way on this machine's twin: 49.5 msg/s
+process; add `enable_registration_without_verification: true` and `rc_message: {per_second: 1000, burst_count:
+1000}`), start it with `-c homeserver.yaml`, register 16 sender/receiver pairs, one room per pair, and drive it with
+the same schedule: PUT /_matrix/client/v3/rooms/{room}/send/m.room.message/{txn} for a send, the receiver
+long-polling /sync?timeout=30000 for its push; read the homeserver's CPU from /proc/PID/stat the same way. The
+figures printed as the reference are those issue 15 measured that way on this machine: 49.5 msg/s
 sustained, p50 24 ms at 20 msg/s, 19-23 ms of server CPU per message.
 
 Timings are printed, never asserted (tests/e2e/test_bench_latency.py only runs the harness on a few messages).
@@ -149,6 +149,7 @@ class Harness:
         self._seq = itertools.count(1)
         self._readers: list[asyncio.Task[None]] = []
         self.sent = 0
+        self.progress = False
         run = os.urandom(3).hex()
         self._names = [(f"bench-{run}-s{i}", f"bench-{run}-r{i}") for i in range(pairs)]
 
@@ -204,6 +205,12 @@ class Harness:
             self._waiting.pop(text, None)
 
     async def measured(self, name: str, run: Callable[[Phase], Awaitable[None]]) -> Phase:
+        phase = await self._measured(name, run)
+        if self.progress:
+            print(_row(phase), flush=True)
+        return phase
+
+    async def _measured(self, name: str, run: Callable[[Phase], Awaitable[None]]) -> Phase:
         phase = Phase(name)
         cpu0, t0 = self.cpu.seconds(), time.perf_counter()
         await run(phase)
@@ -283,9 +290,13 @@ async def measure(
     window: int = HISTORY_WINDOW,
     history: int = HISTORY,
     rates: tuple[float, ...] = RATES,
+    progress: bool = False,
 ) -> Report:
     harness = Harness(target)
     await harness.open()
+    harness.progress = progress
+    if progress:
+        print(f"  ({len(harness.pairs)} pairs logged in; phases as they end)", flush=True)
     try:
         for _ in range(3):  # warm-up: every pair's first send builds caches and clients (not measured)
             await asyncio.gather(*(harness.send(p) for p in harness.pairs))
@@ -310,15 +321,19 @@ def _fmt_cpu(phase: Phase) -> str:
     return "   n/a" if cpu is None else f"{cpu:6.1f}"
 
 
+def _row(p: Phase) -> str:
+    return (
+        f"  {p.name:<26}{p.sent:>6}{p.rate:>8.1f}{p.pct(50):>8.1f}{p.pct(90):>8.1f}{p.pct(99):>8.1f}"
+        f"{_fmt_cpu(p):>8}  {p.late}"
+    )
+
+
 def print_report(report: Report) -> None:
     print("One-to-one messages over the websocket, send -> receiver's push (ms); server CPU ms per message")
     print(f"  {'phase':<26}{'sent':>6}{'rate/s':>8}{'p50':>8}{'p90':>8}{'p99':>8}{'CPU':>8}  late starts")
     rows = ([report.first] if report.first else []) + report.phases + ([report.later] if report.later else [])
     for p in rows:
-        print(
-            f"  {p.name:<26}{p.sent:>6}{p.rate:>8.1f}{p.pct(50):>8.1f}{p.pct(90):>8.1f}{p.pct(99):>8.1f}"
-            f"{_fmt_cpu(p):>8}  {p.late}"
-        )
+        print(_row(p))
     lo, hi = SYNAPSE_CPU_MS
     print(
         f"  {'Synapse 1.163 (issue 15)':<26}{'':>6}{SYNAPSE_SUSTAINED:>8.1f}{SYNAPSE_P50_AT_20:>8.1f}"
@@ -380,11 +395,11 @@ def run(argv: list[str]) -> int:
         parts = urlsplit(args.url)
         ws = args.ws or f"ws://{parts.hostname}:{(parts.port or 80) + 1}"
         target = Target(args.url.rstrip("/"), ws, args.sdkappid, args.key, args.admin, args.pid)
-        print_report(asyncio.run(measure(target, **kwargs)))
+        print_report(asyncio.run(measure(target, progress=True, **kwargs)))
         return 0
     stack = launch_stack()
     try:
-        print_report(asyncio.run(measure(target_of(stack), **kwargs)))
+        print_report(asyncio.run(measure(target_of(stack), progress=True, **kwargs)))
     finally:
         stack.interrupt()
     return 0
