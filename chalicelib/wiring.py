@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import atexit
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported by build(): a cold start pays for the services with its first request, not at import
     from chalicelib.config import Settings
@@ -146,11 +147,14 @@ def build(
     from chalicelib.store.readahead import DynamoReadAhead
     from chalicelib.store.relations import DynamoRelationCheck, DynamoRelationRepo
     from chalicelib.store.stats import DynamoDailyStats
+    from chalicelib.store.ws_endpoint import current as learned_endpoint  # before bind(): its model is bound too
 
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     base.bind(settings)
-    pusher = pusher or ApiGatewayPusher(settings.ws_endpoint, settings.region, settings.push_workers)
+    pusher = pusher or ApiGatewayPusher(
+        settings.ws_endpoint, settings.region, settings.push_workers, learned=learned_endpoint
+    )
     app_repo = CachedAppRepo(DynamoAppRepo(), clock)
     account_repo = DynamoAccountRepo()
     apps = AppService(app_repo, clock, settings.app_restore_days)
@@ -320,6 +324,17 @@ def services() -> Services:
         logs.configure(_current.settings.log_level)
         atexit.register(_current.metrics.flush)  # the send path's batched statistics, when the process ends
     return _current
+
+
+def learn_endpoint(request_context: Mapping[str, Any]) -> None:
+    """`chalice deploy` sets no YUNTONG_WS_ENDPOINT: a `$connect` teaches the pusher's endpoint to every container
+    (recorded once in the apps table, store/ws_endpoint.py). Nothing to do where the endpoint is configured."""
+    from chalicelib.push.gateway import ApiGatewayPusher
+    from chalicelib.store import ws_endpoint
+
+    pusher = services().pusher
+    if isinstance(pusher, ApiGatewayPusher) and pusher.learns_endpoint:
+        ws_endpoint.learn(request_context)
 
 
 def install(built: Services | None) -> None:

@@ -12,7 +12,7 @@ the stage of `.chalice/config.json` (`YUNTONG_STAGE`, `YUNTONG_TABLE_PREFIX`, `Y
   topic `AlarmTopicArn` (`AlarmEmail` subscribes an address), and the dashboard `yuntong-S-infra-ops`.
 
 Then `chalice deploy --stage S` alone gives a working system: the websocket endpoint is learned at run time
-(chalicelib/push/endpoint.py). Run `yuntong infra deploy` once more after the first `chalice deploy`: it reads
+(chalicelib/store/ws_endpoint.py). Run `yuntong infra deploy` once more after the first `chalice deploy`: it reads
 `.chalice/deployed/S.json` and then pins the role's policy to that region and account and `ManageConnections` to that
 websocket API (the policy file, and Chalice's roles at once, so no second `chalice deploy` is needed), and adds the
 websocket API's alarm and dashboard line. Running either twice changes nothing. A log group that exists outside the

@@ -99,8 +99,10 @@ class InlineTaskQueue:
 
     def enqueue(self, kind: str, payload: Mapping[str, Any]) -> None:
         from chalicelib.api import tasks
+        from chalicelib.domain.tasks import decode, encode
 
-        item = (kind, json.loads(tasks.encode(kind, payload))["payload"])
+        decoded = decode(encode(kind, payload))  # what SQS would carry: JSON types only
+        item = (decoded[0], dict(decoded[1]))
         self.enqueued.append(item)
         if self.run_inline:
             tasks.run(*item)

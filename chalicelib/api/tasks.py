@@ -13,12 +13,12 @@ the local stack), `consume` deletes the messages that succeeded itself and raise
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.api import registry
+from chalicelib.domain import tasks as message
 
 log = logging.getLogger("yuntong.tasks")
 
@@ -34,10 +34,6 @@ def task(kind: str) -> Callable[[TaskHandler], TaskHandler]:
         return fn
 
     return register
-
-
-def encode(kind: str, payload: Mapping[str, Any]) -> str:
-    return json.dumps({"kind": kind, "payload": dict(payload)}, ensure_ascii=False, separators=(",", ":"))
 
 
 def run(kind: str, payload: Mapping[str, Any]) -> None:
@@ -57,11 +53,9 @@ def handle_batch(messages: Iterable[tuple[str, str]]) -> list[str]:
     """Run each (message id, body); returns the ids of those that failed (each logged with its id and kind)."""
     failed: list[str] = []
     for message_id, body in messages:
-        kind = "?"
+        kind = message.kind_of(body)
         try:
-            doc = json.loads(body)
-            kind = str(doc.get("kind", "?")) if isinstance(doc, dict) else "?"
-            run(doc["kind"], doc["payload"])
+            run(*message.decode(body))
         except Exception:
             failed.append(message_id)
             log.exception("task failed", extra={"fields": {"message_id": message_id, "kind": kind}})

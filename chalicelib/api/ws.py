@@ -17,7 +17,7 @@ from typing import Any
 
 from chalice.app import WebsocketEvent
 
-from chalicelib import logs
+from chalicelib import logs, wiring
 from chalicelib.api import envelope, registry
 from chalicelib.api.context import AuthContext
 from chalicelib.api.rest import credentials, parse_json
@@ -118,15 +118,10 @@ def connect(event: WebsocketEvent) -> dict[str, Any]:
 
 def _learn_endpoint(event: WebsocketEvent) -> None:
     """`chalice deploy` sets no YUNTONG_WS_ENDPOINT: the first `$connect` of a container records it for the rest."""
-    from chalicelib.push import endpoint as learned_endpoint  # here, not at import: it brings PynamoDB (cold start)
-    from chalicelib.push.gateway import ApiGatewayPusher
-
-    pusher = services().pusher
-    if isinstance(pusher, ApiGatewayPusher) and pusher.learns_endpoint:
-        try:
-            learned_endpoint.learn(event.to_dict().get("requestContext") or {})
-        except Exception:
-            log.exception("recording the websocket endpoint failed")
+    try:
+        wiring.learn_endpoint(event.to_dict().get("requestContext") or {})
+    except Exception:
+        log.exception("recording the websocket endpoint failed")
 
 
 def _refusal_status(code: int) -> int:

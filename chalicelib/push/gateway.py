@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-from chalicelib.push import endpoint as learned_endpoint  # imported here so that wiring binds its model
 
 log = logging.getLogger("yuntong.push")
 
@@ -20,8 +18,16 @@ def encode(frame: Mapping[str, Any]) -> bytes:
 class ApiGatewayPusher:
     """REST handlers, jobs and queue consumers have no websocket event, so the endpoint comes from settings."""
 
-    def __init__(self, endpoint: str | None, region: str, workers: int = 32, client: Any = None) -> None:
+    def __init__(
+        self,
+        endpoint: str | None,
+        region: str,
+        workers: int = 32,
+        client: Any = None,
+        learned: Callable[[], str | None] | None = None,
+    ) -> None:
         self._endpoint = endpoint
+        self._learned = learned  # `chalice deploy`: the endpoint the websocket events taught (store/ws_endpoint.py)
         self._region = region
         self._workers = max(1, workers)
         self._client: Any = client  # tests pass a fake management client; otherwise built on first use
@@ -33,8 +39,8 @@ class ApiGatewayPusher:
             import boto3
             from botocore.config import Config
 
-            if not self._endpoint:  # `chalice deploy`: learned from the websocket events (push/endpoint.py)
-                self._endpoint = learned_endpoint.current()
+            if not self._endpoint and self._learned is not None:  # `chalice deploy`: learned from websocket events
+                self._endpoint = self._learned()
             if not self._endpoint:
                 raise RuntimeError("no websocket endpoint yet (YUNTONG_WS_ENDPOINT unset, no connection seen)")
             self._client = boto3.client(
@@ -48,8 +54,8 @@ class ApiGatewayPusher:
 
     @property
     def learns_endpoint(self) -> bool:
-        """No endpoint configured: the websocket handlers teach it (push/endpoint.py)."""
-        return not self._endpoint and self._client is None
+        """No endpoint configured: the websocket handlers teach it (store/ws_endpoint.py)."""
+        return not self._endpoint and self._client is None and self._learned is not None
 
     def send(self, connection_id: str, frame: Mapping[str, Any]) -> bool:
         """False when the connection is gone (the caller prunes it); other errors are logged, not raised."""

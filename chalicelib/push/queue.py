@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.api.tasks import encode
+from chalicelib.domain.tasks import encode
 
 
 class SqsTaskQueue:

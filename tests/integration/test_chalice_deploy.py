@@ -164,7 +164,7 @@ def test_infra_then_chalice_deploy_twice_the_second_changing_nothing(moto_server
     assert stage_env["YUNTONG_TABLE_PREFIX"] == f"yuntong-{STAGE}"
     assert stage_env["YUNTONG_FANOUT_QUEUE"] == f"yuntong-{STAGE}-fanout"  # the stage's own (app.py reads it)
     assert stage_env["YUNTONG_FANOUT_QUEUE_URL"].endswith(f"/yuntong-{STAGE}-fanout")
-    assert "YUNTONG_WS_ENDPOINT" not in stage_env  # learned at run time (chalicelib/push/endpoint.py)
+    assert "YUNTONG_WS_ENDPOINT" not in stage_env  # learned at run time (chalicelib/store/ws_endpoint.py)
     policy_file = project / ".chalice" / f"policy-{STAGE}.json"
     assert "*/api/*/@connections/*" in policy_file.read_text()  # not deployed yet: narrowed to the stage only
     groups = _inventory(moto_server)["log_groups"]

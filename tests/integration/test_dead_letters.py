@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib.api import tasks
 from chalicelib.config import DLQ_SUFFIX, FANOUT_QUEUE, MAX_RECEIVES
+from chalicelib.domain import tasks as message
 from devstack.lambdas import Invoker, QueueConsumer, queue_consumers
 from devstack.scheduler import QueuePoller, failed_ids
 from yuntong_cli.main import main
@@ -52,7 +53,7 @@ def poller(aws: None) -> Iterator[QueuePoller]:
 
 
 def _send(p: QueuePoller, kind: str, n: int) -> None:
-    p._client.send_message(QueueUrl=p.queue_url, MessageBody=tasks.encode(kind, {"n": n}))
+    p._client.send_message(QueueUrl=p.queue_url, MessageBody=message.encode(kind, {"n": n}))
 
 
 def _count(p: QueuePoller, url: str) -> int:
@@ -74,8 +75,8 @@ def test_the_consumer_reports_only_the_failed_message(monkeypatch: pytest.Monkey
 
     event = {
         "Records": [
-            {"messageId": "m1", "receiptHandle": "r1", "body": tasks.encode("dlq_test_ok", {"n": 1})},
-            {"messageId": "m2", "receiptHandle": "r2", "body": tasks.encode("dlq_test_poison", {"n": 2})},
+            {"messageId": "m1", "receiptHandle": "r1", "body": message.encode("dlq_test_ok", {"n": 1})},
+            {"messageId": "m2", "receiptHandle": "r2", "body": message.encode("dlq_test_poison", {"n": 2})},
             {"messageId": "m3", "receiptHandle": "r3", "body": "not json"},
         ]
     }
@@ -87,8 +88,8 @@ def test_the_consumer_reports_only_the_failed_message(monkeypatch: pytest.Monkey
 
 def test_without_reported_failures_the_consumer_deletes_its_successes_and_raises() -> None:
     records = [
-        {"messageId": "m1", "receiptHandle": "r1", "body": tasks.encode("dlq_test_ok", {"n": 1})},
-        {"messageId": "m2", "receiptHandle": "r2", "body": tasks.encode("dlq_test_poison", {"n": 2})},
+        {"messageId": "m1", "receiptHandle": "r1", "body": message.encode("dlq_test_ok", {"n": 1})},
+        {"messageId": "m2", "receiptHandle": "r2", "body": message.encode("dlq_test_poison", {"n": 2})},
     ]
     deleted: list[str] = []
     poisoned["on"] = True

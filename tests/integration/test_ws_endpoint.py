@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib import wiring
-from chalicelib.push import endpoint
 from chalicelib.push.gateway import ApiGatewayPusher
+from chalicelib.store import ws_endpoint as endpoint
 
 CONTEXT = {"domainName": "abc123.execute-api.eu-west-1.amazonaws.com", "stage": "api", "connectionId": "c1"}
 
@@ -30,7 +30,7 @@ def test_a_container_that_saw_no_websocket_event_reads_what_connect_recorded(fre
     assert endpoint.current() is None  # nothing learned yet: nobody to push to
     endpoint.learn(CONTEXT)  # `$connect` on one container
     endpoint.forget()  # another container (REST, a job, the consumer)
-    pusher = ApiGatewayPusher(None, "eu-west-1")
+    pusher = ApiGatewayPusher(None, "eu-west-1", learned=endpoint.current)
     assert pusher.learns_endpoint
     assert pusher.client.meta.endpoint_url == "https://abc123.execute-api.eu-west-1.amazonaws.com/api"
     assert not pusher.learns_endpoint

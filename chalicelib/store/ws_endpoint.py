@@ -4,6 +4,9 @@ API Gateway tells each websocket event its `domainName` and `stage`: `https://{d
 @connections endpoint. `$connect` records it once per container in the apps table (item pk `META`, sk
 `ws_endpoint`: the app registry lists partition `APP` only), so REST handlers, jobs and the queue consumer, which get
 no websocket event, read it from there. Before any websocket ever connected there is nobody to push to.
+
+It lives in store (it is a PynamoDB model with a per-container cache); the pusher is handed `current` by wiring, and
+the websocket edge teaches it through `wiring.learn_endpoint`, so neither push nor api imports PynamoDB.
 """
 
 from __future__ import annotations
