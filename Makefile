@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv run test test-fast lint format typecheck check package bench clean sdk
+.PHONY: venv run test lint format typecheck check package bench clean sdk
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,6 +41,7 @@ test: venv sdk
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layers' import contracts (.importlinter, docs/architecture.md)
 
 format: venv
 	$(BIN)/ruff format .
