@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
@@ -21,7 +22,9 @@ from moto import mock_aws  # noqa: E402
 from chalicelib import wiring  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.domain.clock import FixedClock  # noqa: E402
+from chalicelib.hooks.http import HttpCallbackClient  # noqa: E402
 from chalicelib.store.schema import create_tables  # noqa: E402
+from tests import moto_world  # noqa: E402
 from tests.builders import RestCaller, Tenant, WsCaller, make_tenant  # noqa: E402
 from tests.fakes import InlineTaskQueue, RecordingPusher  # noqa: E402
 from tests.streams import StreamDrain  # noqa: E402
@@ -41,23 +44,8 @@ def _moto_session() -> Iterator[None]:
 
 
 def _empty_aws() -> None:
-    """Delete every item of every table and every queue, so each test starts from an empty world."""
-    import boto3
-
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    for name in ddb.list_tables()["TableNames"]:
-        keys = [k["AttributeName"] for k in ddb.describe_table(TableName=name)["Table"]["KeySchema"]]
-        for page in ddb.get_paginator("scan").paginate(TableName=name):
-            items = [{k: item[k] for k in keys} for item in page["Items"]]
-            for i in range(0, len(items), 25):
-                ddb.batch_write_item(
-                    RequestItems={name: [{"DeleteRequest": {"Key": key}} for key in items[i : i + 25]]}
-                )
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    for url in sqs.list_queues().get("QueueUrls", []):
-        # Deleted, not purged: SQS (and moto) allow one PurgeQueue per queue per 60 s, which the next test's
-        # teardown would hit; tests that use a queue create it.
-        sqs.delete_queue(QueueUrl=url)
+    """Every table emptied and every queue deleted, so each test starts from an empty world (tests/moto_world.py)."""
+    moto_world.empty(TEST_SETTINGS)
 
 
 @pytest.fixture
@@ -86,12 +74,19 @@ def settings() -> Settings:
     return TEST_SETTINGS
 
 
+@functools.cache
+def _callback_http() -> HttpCallbackClient:
+    """One callback HTTP client for the run: its TLS context (the system's CA store) takes ~50 ms to load, which
+    wiring.build would otherwise pay in every test; the client keeps no other state."""
+    return HttpCallbackClient()
+
+
 @pytest.fixture
 def svc(
     aws: None, clock: FixedClock, pusher: RecordingPusher, settings: Settings, task_queue: InlineTaskQueue
 ) -> Iterator[wiring.Services]:
-    create_tables(settings)
-    built = wiring.build(settings, clock=clock, pusher=pusher, tasks=task_queue)
+    moto_world.ensure_tables(settings)
+    built = wiring.build(settings, clock=clock, pusher=pusher, tasks=task_queue, callback_http=_callback_http())
     wiring.install(built)
     yield built
     wiring.install(None)

@@ -12,15 +12,24 @@ A command registered without `fields=` fails here: declaring them is how a new c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from chalice.test import Client
 
+from app import app
 from bench.counting import count_dynamodb
+from chalicelib import wiring
 from chalicelib.api import registry
 from chalicelib.api.fields import Field, Kind
 from chalicelib.domain import errors
-from tests.builders import RestCaller, Tenant, make_tenant, table_items
+from chalicelib.domain.clock import FixedClock
+from tests import moto_world
+from tests.builders import RestCaller, Tenant, make_tenant
+from tests.conftest import TEST_SETTINGS
+from tests.fakes import InlineTaskQueue, RecordingPusher
 
 ALICE, BOB, CAROL = "alice", "bob", "carol"
 GHOST, GHOST_GROUP = "ghost_account", "ghost_group"
@@ -33,17 +42,61 @@ PARTIAL = {"sns/group_add"}
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
+@dataclass(frozen=True)
+class World:
+    """The data every command's matrix starts from, made once per module and put back before each command."""
+
+    tables: moto_world.Saved
+    time: float
+    tenant: tuple[int, str, str]  # sdkappid, key, admin
+    other: tuple[int, str, str]
+    group: str
+
+
+@pytest.fixture(scope="module")
+def _world(_moto_session: None) -> Iterator[World]:
+    """Three accounts, a Public group, a C2C message and a second app, made through the API once: making them for
+    each of the ~120 commands cost a third of the matrix's time. Each test gets them back (`world`) on fresh services
+    and a clock at the same instant, as if it had made them itself."""
+    clock = FixedClock(1_700_000_000.0)
+    svc = wiring.build(TEST_SETTINGS, clock=clock, pusher=RecordingPusher(), tasks=InlineTaskQueue())
+    wiring.install(svc)
+    try:
+        tenant = make_tenant(svc, clock)
+        with Client(app) as client:
+            api = RestCaller(client, tenant)
+            api.ok("im_open_login_svc/multiaccount_import", {"Accounts": [ALICE, BOB, CAROL]})
+            members = [{"Member_Account": BOB}]
+            gid = api.ok(
+                "group_open_http_svc/create_group",
+                {"Type": "Public", "Name": "g", "Owner_Account": ALICE, "MemberList": members},
+            )["GroupId"]
+            api.ok("openim/sendmsg", {"From_Account": ALICE, "To_Account": BOB, "MsgRandom": 7, "MsgBody": TEXT})
+        other = make_tenant(svc, clock, sdkappid=OTHER_APP)
+        saved = moto_world.save(TEST_SETTINGS)
+    finally:
+        wiring.install(None)
+        moto_world.empty(TEST_SETTINGS)
+    yield World(
+        saved, clock.now(), (tenant.sdkappid, tenant.key, tenant.admin), (other.sdkappid, other.key, other.admin), gid
+    )
+
+
 @pytest.fixture
-def world(api: RestCaller, svc: Any, clock: Any) -> dict[str, Any]:
-    api.ok("im_open_login_svc/multiaccount_import", {"Accounts": [ALICE, BOB, CAROL]})
-    members = [{"Member_Account": BOB}]
-    gid = api.ok(
-        "group_open_http_svc/create_group",
-        {"Type": "Public", "Name": "g", "Owner_Account": ALICE, "MemberList": members},
-    )["GroupId"]
-    api.ok("openim/sendmsg", {"From_Account": ALICE, "To_Account": BOB, "MsgRandom": 7, "MsgBody": TEXT})
-    other: Tenant = make_tenant(svc, clock, sdkappid=OTHER_APP)
-    return {"group": gid, "other": other}
+def clock(_world: World) -> FixedClock:
+    return FixedClock(_world.time)
+
+
+@pytest.fixture
+def world(_world: World, svc: Any, clock: FixedClock) -> dict[str, Any]:
+    moto_world.restore(svc.settings, _world.tables)
+    return {"group": _world.group, "other": Tenant(*_world.other, clock)}
+
+
+@pytest.fixture
+def api(world: dict[str, Any], _world: World, clock: FixedClock) -> Iterator[RestCaller]:
+    with Client(app) as client:
+        yield RestCaller(client, Tenant(*_world.tenant, clock))
 
 
 def sample(f: Field, cmd: registry.Command, world: dict[str, Any]) -> Any:
@@ -174,15 +227,17 @@ def test_every_command_refuses_bad_input_with_its_code_and_writes_nothing(
 ) -> None:
     assert cmd.fields is not None, f"{cmd.name} declares no fields: add fields=(...) to its @command"
     name = cmd.name
-    before = table_items()
+    before = moto_world.items(TEST_SETTINGS)
     problems: list[str] = []
 
     def call(label: str, body: Any = None, *, raw: str | None = None, exact: int | None = None, **kw: Any) -> None:
-        clock.advance(1)  # a new REST rate window per call: the matrix makes more calls than one second allows
+        # ten calls per second: the matrix makes more calls than one second allows (100 by default), and a tenth of
+        # that is what one lease of the REST rate window covers, so most calls write no window
+        clock.advance(0.1)
         with count_dynamodb(measure_capacity=False) as usage:
             out = api.call(name, body, raw=raw, **kw)
-        # Tables are compared after a case that made a write request (the REST rate window's aside), and once at
-        # the end: a Scan of every table per case would make the matrix take minutes.
+        # Tables are compared (every item, read from moto's memory: moto_world.items) after a case that made a write
+        # request (the REST rate window's aside), and once at the end.
         wrote = any(
             c.operation in WRITES and c.failed is None and "chalicelib.store.limits" not in c.callers
             for c in usage.calls
@@ -197,7 +252,7 @@ def test_every_command_refuses_bad_input_with_its_code_and_writes_nothing(
             problems.append(f"{label}: undocumented code {code} {out['ErrorInfo']!r}")
         if not wrote:
             return
-        after = table_items()
+        after = moto_world.items(TEST_SETTINGS)
         if after != before and not (name in PARTIAL and label.startswith("unknown id") and failed_items(out)):
             problems.append(f"{label}: wrote to the tables ({out})")
         before.clear()
@@ -214,7 +269,7 @@ def test_every_command_refuses_bad_input_with_its_code_and_writes_nothing(
         call("naming another account", {**valid, cmd.acting_field: ALICE}, identifier=CAROL, exact=90009)
     for klass, label, body, exact in field_cases(cmd.fields, cmd, world, cmd.invalid_code):
         call(f"{klass} {label}", body, exact=exact)
-    if table_items() != before:
+    if moto_world.items(TEST_SETTINGS) != before:
         problems.append("the tables changed (a write the per-case check missed)")
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
