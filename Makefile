@@ -31,12 +31,13 @@ sdk: $(SDK_STAMP)
 	cd $(SDK) && npm run --silent build
 
 ## make test: the full suite (unit, integration, api, e2e incl. the SDK's node tests, packaging check), in parallel:
-## one pytest-xdist worker per core (TEST_WORKERS=1 for one process); a file's tests share a worker (--dist loadfile),
-## so module fixtures (the packaged template, the in-process stack) are built once; each worker has its own moto
-## world and its own local stack on free ports.
+## one pytest-xdist worker per core (TEST_WORKERS=1 for one process); each worker takes half the tests in order (the
+## slowest files first: tests/conftest.py SLOW_FIRST) and a worker that runs out takes over half of what the other
+## has left (--dist worksteal), so both end together; a file's tests mostly stay on one worker, which builds its
+## module fixtures (the packaged template, the in-process stack); each worker has its own moto world and local stack.
 TEST_WORKERS ?= auto
 test: venv sdk
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: venv
 	$(BIN)/ruff check .

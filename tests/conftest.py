@@ -34,6 +34,33 @@ pytest_plugins = ["tests.iam_guard"]
 
 TEST_SETTINGS = Settings(stage="test", region="us-east-1", table_prefix="test")
 
+# Files whose tests take longest (tens of seconds each), run first in this order: with `make test`'s
+# --dist worksteal the workers then end the run on short tests instead of one of them finishing a long one alone.
+SLOW_FIRST = (
+    "tests/integration/test_message_stream.py",
+    "tests/e2e/test_soak.py",
+    "tests/e2e/test_sdk.py",
+    "tests/integration/test_send_costs.py",
+    "tests/integration/test_chalice_deploy.py",
+    "tests/integration/test_bench_relations.py",
+    "tests/integration/test_bench_realtime.py",
+    "tests/browser/",
+    "tests/e2e/test_login_race.py",
+    "tests/integration/test_packaging.py",
+    "tests/integration/test_group_fanout.py",
+    "tests/e2e/test_tencent_sdks.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """SLOW_FIRST files first; every file keeps its tests' order, and the others keep theirs."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(scope="session")
 def _moto_session() -> Iterator[None]:
