@@ -256,6 +256,7 @@ def build(
         DynamoMediaRepo(), S3Blobs(settings.bucket, settings.region, settings.s3_endpoint), PillowImages(), tasks, clock
     )
     accounts.deletion_hooks.append(media)  # what the account saw releases its media references (issue 16.4)
+    c2c.media_refs = group_messages.media_refs = media  # a stored message keeps the objects it names
     return Services(
         settings=settings,
         clock=clock,

@@ -59,7 +59,15 @@ from chalicelib.services.conversations import ConversationRepo, Description
 from chalicelib.services.dirtywords import DirtyWordService
 from chalicelib.services.notify import Notifier
 from chalicelib.services.offline_push import OfflinePushService
-from chalicelib.services.ports import AccountRepo, Metrics, NoReadAhead, ReadAhead, RelationCheck, TaskQueue
+from chalicelib.services.ports import (
+    AccountRepo,
+    MediaRefs,
+    Metrics,
+    NoReadAhead,
+    ReadAhead,
+    RelationCheck,
+    TaskQueue,
+)
 
 log = logging.getLogger("yuntong.c2c")
 
@@ -217,6 +225,7 @@ class C2CService:
         self.offline_push: OfflinePushService | None = None  # set by wiring
         self.read_ahead: ReadAhead = NoReadAhead()  # set by wiring
         self.callbacks: callbacks.Callbacks = callbacks.NO_CALLBACKS  # set by wiring
+        self.media_refs: MediaRefs | None = None  # set by wiring
 
     # --- sending --------------------------------------------------------------------------------
     def send(self, app: App, sender: str, out: Outgoing, *, by_admin: bool, exclude: str | None, batch: bool) -> Sent:
@@ -262,6 +271,8 @@ class C2CService:
             if checked is None:
                 return Sent(msg_key(out.msg_seq, out.msg_random, time), time, failed)
             out = checked
+        if self.media_refs is not None and not out.online_only:  # checked and final: its objects stay referenced
+            self.media_refs.reference(app, out.body, sender=sender, to=targets)
         message = Message(
             sender=sender,
             recipient=targets[0],

@@ -37,7 +37,7 @@ from chalicelib.services.group_fanout import GroupFanout
 from chalicelib.services.group_ports import GroupMessageRepo, MentionRepo
 from chalicelib.services.notify import Notifier
 from chalicelib.services.offline_push import OfflinePushService
-from chalicelib.services.ports import Metrics, NoReadAhead, ReadAhead
+from chalicelib.services.ports import MediaRefs, Metrics, NoReadAhead, ReadAhead
 
 MESSAGE_EVENT, TIP_EVENT, NOTIFICATION_EVENT = "GroupMessage", "GroupTip", "GroupSystemNotification"
 
@@ -123,6 +123,7 @@ class GroupMessageService:
         self.mentions: MentionRepo | None = None  # set by wiring
         self.read_ahead: ReadAhead = NoReadAhead()  # set by wiring
         self.callbacks: callbacks.Callbacks = callbacks.NO_CALLBACKS  # set by wiring
+        self.media_refs: MediaRefs | None = None  # set by wiring
 
     # --- sending ---------------------------------------------------------------------------------
     def send(self, app: App, caller: str, gid: str, out: Outgoing, *, exclude: str | None = None) -> Sent:
@@ -155,6 +156,8 @@ class GroupMessageService:
         if checked is None:  # Group.CallbackBeforeSendMsg dropped it silently (a refusal raised)
             return Sent(t, 0)
         out = checked
+        if self.media_refs is not None and not out.online_only:  # checked and final: its objects stay referenced
+            self.media_refs.reference(app, out.body, group=group.group_id)
         msg = GroupMessage(
             0, out.random, t, sender, out.priority, out.body, out.cloud_custom_data, expires=self._expires(app, t)
         )

@@ -247,3 +247,12 @@ class RelationRepo(Protocol):
     def apply(
         self, sdkappid: int, changes: Sequence[rel.Change], limits: rel.RelationLimits, *, require: Sequence[str] = ()
     ) -> None: ...
+
+
+class MediaRefs(Protocol):
+    """The media objects a stored message names stay referenced (chalicelib/services/media.py): written before the
+    message is stored, so an object is never deleted while a message names it. A body without media costs nothing."""
+
+    def reference(
+        self, app: App, body: list[dict[str, Any]], *, sender: str = "", to: Sequence[str] = (), group: str = ""
+    ) -> None: ...

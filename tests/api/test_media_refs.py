@@ -125,3 +125,28 @@ def test_an_imported_group_message_keeps_its_object(media_api: RestCaller, svc: 
     for owner, peer in (("alice", "bob"), ("bob", "alice")):
         clear(media_api, owner, peer)
     assert len(keys(svc, sha)) == 3
+
+
+def _refs(svc: Any) -> list[dict[str, Any]]:
+    items = boto3.client("dynamodb", region_name=svc.settings.region).scan(
+        TableName=svc.settings.table_name("messages")
+    )["Items"]
+    return [i for i in items if "#MREF#" in i["pk"]["S"] or i["sk"]["S"].startswith("REF#")]
+
+
+def test_a_refused_send_naming_an_object_writes_no_reference(media_api: RestCaller, svc: Any) -> None:
+    sha = image(media_api, svc, 350)
+    body = [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": sha, "ImageFormat": 3}}]
+    before = _refs(svc)
+    refused = media_api.call(
+        "openim/sendmsg", {"From_Account": "alice", "To_Account": "nobody", "MsgRandom": 1, "MsgBody": body}
+    )
+    assert refused["ErrorCode"] == 90012, refused  # an account that was never imported
+    gid = media_api.ok("group_open_http_svc/create_group", {"Owner_Account": "alice", "Type": "Public", "Name": "g"})[
+        "GroupId"
+    ]
+    not_member = media_api.call(
+        "group_open_http_svc/send_group_msg", {"GroupId": gid, "From_Account": "carol", "Random": 2, "MsgBody": body}
+    )
+    assert not_member["ErrorCode"] == 10007, not_member
+    assert _refs(svc) == before  # checked before any reference is written

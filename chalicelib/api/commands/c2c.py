@@ -37,15 +37,8 @@ INT32_LIMIT = 2**31
 def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
     parsed = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=C2C_CODES)
     # media elements name stored objects of this app (one BatchGetItem; none for other bodies): 90010 otherwise
-    resolved = services().media.resolve_body(ctx.app, parsed, C2C_CODES.bad_content)
-    # both sides of each conversation reference its objects (ClearRamble and account deletion release them)
-    to = body.raw("To_Account")
-    peers = [to] if isinstance(to, str) else [t for t in to if isinstance(t, str)] if isinstance(to, list) else []
-    sender = body.raw("From_Account")
-    services().media.reference(
-        ctx.app, resolved, sender=sender if isinstance(sender, str) and sender else ctx.identifier, to=peers
-    )
-    return resolved
+    # (a send's objects are referenced by the service once the send is checked; an import's or edit's below)
+    return services().media.resolve_body(ctx.app, parsed, C2C_CODES.bad_content)
 
 
 def _msg_seq(body: Body) -> int:
@@ -148,17 +141,21 @@ def batchsendmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
 )
 def importmsg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     mode = import_mode(body.integer("SyncFromOldSystem", required=True, code=90030))
+    sender = body.user("From_Account", required=True, code=90008)
+    recipient = body.user("To_Account", required=True, code=90003)
+    msg_body = _msg_body(ctx, body)
     services().c2c.import_message(
         ctx.app,
-        body.user("From_Account", required=True, code=90008),
-        body.user("To_Account", required=True, code=90003),
+        sender,
+        recipient,
         mode=mode,
         msg_random=body.integer("MsgRandom", required=True, code=90005, min_value=0, max_value=UINT32_MAX),
         msg_seq=_msg_seq(body),
         time=body.integer("MsgTimeStamp", required=True, code=90006, min_value=0),
-        body=_msg_body(ctx, body),
+        body=msg_body,
         cloud=check_cloud(body.string("CloudCustomData"), ctx.app.config.max_msg_bytes),
     )
+    services().media.reference(ctx.app, msg_body, sender=sender, to=[recipient])  # both sides keep its objects
     return {}
 
 
@@ -268,6 +265,8 @@ def modify_c2c_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     if new_body is None and cloud is None:
         raise errors.error(90001, "modify_c2c_msg needs MsgBody or CloudCustomData")
     services().c2c.modify(ctx.app, sender, recipient, key, body=new_body, cloud=cloud, by_admin=ctx.is_admin)
+    if new_body is not None:  # the edited message keeps the objects it now names
+        services().media.reference(ctx.app, new_body, sender=sender, to=[recipient])
     return {}
 
 

@@ -29,9 +29,8 @@ IMPORT_BATCH = 20
 def _msg_body(ctx: AuthContext, body: Body) -> list[dict[str, Any]]:
     parsed = parse_body(body.raw("MsgBody"), max_bytes=ctx.app.config.max_msg_bytes, codes=GROUP_CODES)
     # media elements name stored objects of this app (one BatchGetItem; none for other bodies): 10004 otherwise
-    resolved = services().media.resolve_body(ctx.app, parsed, GROUP_CODES.bad_content)
-    services().media.reference(ctx.app, resolved, group=group_id(body))  # the group's messages keep its objects
-    return resolved
+    # (a send's objects are referenced by the service once the send is checked; an edit's below)
+    return services().media.resolve_body(ctx.app, parsed, GROUP_CODES.bad_content)
 
 
 @command(
@@ -122,6 +121,8 @@ def modify_group_msg(ctx: AuthContext, body: Body) -> dict[str, Any]:
     if new_body is None and cloud is None:
         raise errors.error(10004, "modify_group_msg needs MsgBody or CloudCustomData")
     services().group_edits.modify(ctx.app, ctx.identifier, ctx.is_admin, gid, seq, body=new_body, cloud=cloud)
+    if new_body is not None:  # the edited message keeps the objects it now names
+        services().media.reference(ctx.app, new_body, group=gid)
     return {}
 
 
