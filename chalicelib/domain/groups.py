@@ -43,6 +43,7 @@ ROLES: tuple[str, ...] = (OWNER, ADMIN, MEMBER)
 FREE_ACCESS, NEED_PERMISSION, DISABLE_APPLY = "FreeAccess", "NeedPermission", "DisableApply"
 APPLY_OPTIONS: tuple[str, ...] = (FREE_ACCESS, NEED_PERMISSION, DISABLE_APPLY)
 MSG_FLAGS: tuple[str, ...] = ("AcceptAndNotify", "AcceptNotNotify", "Discard")
+DISCARD = MSG_FLAGS[2]
 ON, OFF = "On", "Off"
 
 # Who may add members without an application.
@@ -301,6 +302,12 @@ class Group:
         if user in self.admins:
             return ADMIN
         return MEMBER
+
+
+def receives_online(msg_flag: str) -> bool:
+    """MsgFlag Discard (Tencent's 不接收群消息): the member gets the group's messages neither online nor offline, so
+    its terminals stay out of the group's online index; the other flags receive online (and differ only in push)."""
+    return msg_flag != DISCARD
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,8 @@ class GroupService:
             kick_offline=kick,
         )
         group = self._store_new(app, group, rows, imported=imported, now=now)
-        self._index_online(app, group, online)
+        discard = {r.user for r in rows if not rules.receives_online(r.msg_flag)}
+        self._index_online(app, group, {u: conns for u, conns in online.items() if u not in discard})
         self._list_for(app, group, users, now)
         self._metrics.incr(app, "GroupNewGroupNum")
         if not imported:
@@ -518,8 +519,19 @@ class GroupService:
             self._messages.tip(app, group, tips.MEMBER_CHANGE, caller, {"Member_Account": user, "Role": changes.role})
         if fields and not self._repo.update_member(group, user, fields):
             raise errors.GroupForbidden(f"{user!r} is not a member of group {gid!r}")
+        if changes.msg_flag is not None:
+            self._follow_msg_flag(app, group, user, changes.msg_flag)
         if changes.mute_seconds is not None:
             self._mute_tip(app, group, caller, [user], changes.mute_seconds)
+
+    def _follow_msg_flag(self, app: App, group: Group, user: str, msg_flag: str) -> None:
+        """Discard takes the member's online terminals out of the group's index (no online delivery either); any
+        other flag puts them back. Done on every set, not only on a change, so setting a flag again also repairs
+        rows a login hook wrote from a stale read of the flag (the account's member rows are read from a GSI)."""
+        if rules.receives_online(msg_flag):
+            self._index_online(app, group, self._directory.of_users(app.sdkappid, [user]))
+        else:
+            self._unindex(app.sdkappid, group, [user])
 
     def _mute_tip(self, app: App, group: Group, operator: str, users: Sequence[str], seconds: int) -> None:
         details = {"MemberList": [{"Member_Account": u, "ShutUpTime": seconds} for u in users]}
@@ -657,12 +669,15 @@ class GroupService:
 
     # --- presence (called by the realtime edge) and the offline-kick job -------------------------
     def on_connected(self, conn: Connection) -> None:
-        """Index the new terminal in each of the account's groups; it is no longer offline in kick-enabled ones."""
+        """Index the new terminal in each of the account's groups whose MsgFlag is not Discard; it is no longer
+        offline in kick-enabled ones."""
         refs = self._repo.memberships(conn.sdkappid, conn.user)
         if not refs:
             return
         terminal = OnlineTerminal(conn.user, conn.connection_id)
-        self._online.add(conn.sdkappid, [r.ref for r in refs], [terminal], self._now() + ONLINE_ROW_SECONDS)
+        receiving = [r.ref for r in refs if rules.receives_online(r.member.msg_flag)]  # Discard: not indexed
+        if receiving:
+            self._online.add(conn.sdkappid, receiving, [terminal], self._now() + ONLINE_ROW_SECONDS)
         for r in refs:
             if r.kick_offline and r.member.offline_since is not None:
                 self._repo.set_offline(conn.sdkappid, r.group_id, r.incarnation, conn.user, None)
