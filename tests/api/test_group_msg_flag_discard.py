@@ -93,3 +93,23 @@ def test_offline_pushes_are_unchanged_discard_gets_none(api, ws, pusher):
     _flag(api, gid, "carol", "AcceptAndNotify")
     send(api, gid, "pushed", sender="alice")
     assert len(pushes(devices["carol"])) == 1 and len(pushes(devices["bob"])) == 3
+
+
+def test_the_group_receive_option_is_the_members_msg_flag(api, ws, pusher):
+    accounts(api, "alice", "bob", "carol", "dave")
+    gid = create(api, "Public", members=("bob", "carol"))
+    c1 = ws.login("carol")
+    opt = {"UserID": "carol", "Type": 2, "GroupId": gid, "Opt": "Discard"}
+    api.ok("offline_push/set_receive_opt", opt, identifier="carol")
+    send(api, gid, "dropped", sender="alice")
+    assert _texts(pusher, c1) == []  # Discard through the push options: not received online either
+    members = api.ok("group_open_http_svc/get_group_member_info", {"GroupId": gid})["MemberList"]
+    assert {m["Member_Account"]: m["MsgFlag"] for m in members}["carol"] == "Discard"
+    api.ok("offline_push/set_receive_opt", {**opt, "Opt": "AcceptAndNotify"}, identifier="carol")
+    send(api, gid, "back", sender="alice")
+    assert _texts(pusher, c1) == ["back"]
+
+    prefs_before = api.ok("offline_push/get_push_settings", {"UserID": "dave"}, identifier="dave")
+    refused = api.call("offline_push/set_receive_opt", {**opt, "UserID": "dave"}, identifier="dave")
+    assert refused["ErrorCode"] == 10007, refused  # dave is not a member: refused, nothing written
+    assert api.ok("offline_push/get_push_settings", {"UserID": "dave"}, identifier="dave") == prefs_before

@@ -12,6 +12,7 @@ from chalicelib.api.fields import Body
 from chalicelib.api.registry import command
 from chalicelib.api.tasks import task
 from chalicelib.domain import offline_push as rules
+from chalicelib.services.groups import MemberChanges
 from chalicelib.services.offline_push import devices_wire
 from chalicelib.wiring import services
 
@@ -74,7 +75,8 @@ def logout(ctx: AuthContext, body: Body) -> dict[str, Any]:
 def set_receive_opt(ctx: AuthContext, body: Body) -> dict[str, Any]:
     """Per conversation (Type 1 + To_Account, Type 2 + GroupId): AcceptAndNotify (default), AcceptNotNotify
     (received, never pushed), Discard (never pushed; C2C: not received online either, and kept out of the account's
-    history and unread, as Tencent's 不接收; groups: the member's MsgFlag applies too)."""
+    history and unread, as Tencent's 不接收; groups: the option is also the member's MsgFlag, so Discard is not
+    received online either)."""
     user = _user(ctx, body)
     svc = services()
     svc.offline_push.require_accounts(ctx.app, user)
@@ -84,6 +86,10 @@ def set_receive_opt(ctx: AuthContext, body: Body) -> dict[str, Any]:
         svc.offline_push.require_accounts(ctx.app, peer)
     else:
         peer = svc.group_messages.group(ctx.app, body.string("GroupId", required=True)).group_id
+        # a group's receive option is the member's MsgFlag (Tencent's setGroupReceiveMessageOpt): Discard then stops
+        # online delivery too; a non-member is refused (10007) before anything is written
+        opt = body.string("Opt", required=True, choices=rules.RECEIVE_OPTS)
+        svc.groups.modify_member(ctx.app, user, ctx.is_admin, peer, user, MemberChanges(msg_flag=opt))
     svc.offline_push.set_receive_opt(ctx.app, user, type_, peer, body.raw("Opt"))
     return {}
 
