@@ -39,7 +39,18 @@ def empty(settings: Settings) -> None:
         if table.stream_shard is not None:
             table.stream_shard.items.clear()
     sqs_backends[DEFAULT_ACCOUNT_ID][settings.region].queues.clear()
+    _empty_buckets()
     ensure_tables(settings)
+
+
+def _empty_buckets() -> None:
+    """Every object of every bucket deleted (the buckets stay: tests that use one create it): a test's exports or
+    uploads are not another test's objects."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    for bucket in s3_backends[DEFAULT_ACCOUNT_ID]["global"].buckets.values():
+        bucket.keys.clear()
 
 
 def ensure_tables(settings: Settings) -> None:

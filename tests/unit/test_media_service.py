@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,6 +19,7 @@ from chalicelib.services.media import DERIVE_TASK, MediaService
 class InMemoryMediaRepo:
     def __init__(self) -> None:
         self.rows: dict[tuple[int, str], m.StoredObject] = {}
+        self.refs: dict[tuple[int, str], list[tuple[str, str, int, int]]] = {}
         self.batch_gets = 0
 
     def get(self, sdkappid: int, sha256: str, now: int) -> m.StoredObject | None:
@@ -48,6 +50,41 @@ class InMemoryMediaRepo:
     def set_derived(self, sdkappid: int, sha256: str, large_size: int, thumb_size: int) -> None:
         row = self.rows[(sdkappid, sha256)]
         self.rows[(sdkappid, sha256)] = replace(row, derived=True, large_size=large_size, thumb_size=thumb_size)
+
+    def delete(self, sdkappid: int, sha256: str) -> None:
+        self.rows.pop((sdkappid, sha256), None)
+
+    # references: (sdkappid, sha) -> [(owner, peer, at, expires)] for C2C sides, (group, "", at, expires) for groups
+    def add_refs(
+        self,
+        sdkappid: int,
+        ids: Iterable[str],
+        c2c: Iterable[tuple[str, str]],
+        groups: Iterable[str],
+        at: int,
+        expires: int,
+    ) -> None:
+        sides, gids = list(c2c), list(groups)
+        for sha in ids:
+            refs = self.refs.setdefault((sdkappid, sha), [])
+            refs += [(owner, peer, at, expires) for owner, peer in sides]
+            refs += [(f"G#{g}", "", at, expires) for g in gids]
+
+    def release(self, sdkappid: int, owner: str, peer: str | None, upto: int | None) -> list[str]:
+        released = []
+        for (app, sha), refs in self.refs.items():
+            gone = [
+                r
+                for r in refs
+                if app == sdkappid and r[0] == owner and peer in (None, r[1]) and (upto is None or r[2] <= upto)
+            ]
+            if gone:
+                refs[:] = [r for r in refs if r not in gone]
+                released.append(sha)
+        return released
+
+    def referenced(self, sdkappid: int, sha256: str, now: int) -> bool:
+        return any(r[3] > now for r in self.refs.get((sdkappid, sha256), []))
 
 
 @dataclass(frozen=True)
