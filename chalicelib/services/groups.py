@@ -368,6 +368,9 @@ class GroupService:
         group = self._access.load(app, gid)
         actor, _ = self._access.actor(group, caller, is_admin)
         rules.check_owner_or_app_admin(actor, "dissolve the group")
+        members: list[dict[str, str]] = []
+        if self.callbacks.wants(app, cb.GROUP_AFTER_DESTROY):  # its MemberList: the members are read only then
+            members = [{"Member_Account": m.user} for m in self._repo.all_members(group)]
         self._messages.tip(app, group, tips.DISMISS, caller, {})
         now = self._now()
         self._repo.delete(group, day_of(now, app.config.timezone), now)
@@ -375,7 +378,7 @@ class GroupService:
         self._metrics.incr(app, "GroupDestroyGroupNum")
         callbacks.notify(
             self.callbacks, app, cb.GROUP_AFTER_DESTROY, GroupId=gid, Type=group.type_name, Owner_Account=group.owner,
-            Name=group.name,
+            Name=group.name, MemberList=members,
         )  # fmt: skip
 
     def cleanup(self, payload: Mapping[str, Any]) -> int:

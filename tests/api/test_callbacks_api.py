@@ -248,7 +248,9 @@ def test_group_callbacks(api, svc, hooks, tenant):
     api.ok("group_open_http_svc/modify_group_base_info", {"GroupId": gid, "Name": "renamed"})
     assert hooks.bodies(cb.GROUP_AFTER_INFO)[0]["Name"] == "renamed"
     api.ok("group_open_http_svc/destroy_group", {"GroupId": gid})
-    assert hooks.bodies(cb.GROUP_AFTER_DESTROY)[0]["GroupId"] == gid
+    destroyed = hooks.bodies(cb.GROUP_AFTER_DESTROY)[0]
+    assert destroyed["GroupId"] == gid
+    assert destroyed["MemberList"] == [{"Member_Account": "alice"}, {"Member_Account": "bob"}]  # carol was kicked
 
 
 def test_sns_and_profile_callbacks(api, hooks, tenant):
