@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import aiohttp
 import requests
 from TLSSigAPIv2 import TLSSigAPIv2
-from websockets.asyncio.client import ClientConnection, connect
 
 INFLIGHT = 16
 RATES = (20.0, 50.0)
@@ -107,8 +107,8 @@ class Cpu:
 class Pair:
     sender: str
     receiver: str
-    tx: ClientConnection
-    rx: ClientConnection
+    tx: aiohttp.ClientWebSocketResponse
+    rx: aiohttp.ClientWebSocketResponse
 
 
 @dataclass
@@ -148,6 +148,7 @@ class Harness:
         self._waiting: dict[str, tuple[float, asyncio.Future[float]]] = {}
         self._seq = itertools.count(1)
         self._readers: list[asyncio.Task[None]] = []
+        self._session: aiohttp.ClientSession | None = None  # aiohttp's websocket client (already a dependency)
         self.sent = 0
         self.progress = False
         run = os.urandom(3).hex()
@@ -159,9 +160,10 @@ class Harness:
             await asyncio.to_thread(
                 self.target.rest, "im_open_login_svc/multiaccount_import", {"Accounts": users[i : i + 100]}
             )
+        self._session = session = aiohttp.ClientSession()
         for sender, receiver in self._names:
-            tx = await connect(self.target.ws_url(sender), max_size=None)
-            rx = await connect(self.target.ws_url(receiver), max_size=None)
+            tx = await session.ws_connect(self.target.ws_url(sender), max_msg_size=0)
+            rx = await session.ws_connect(self.target.ws_url(receiver), max_msg_size=0)
             self.pairs.append(Pair(sender, receiver, tx, rx))
             self._readers += [asyncio.create_task(self._read(tx)), asyncio.create_task(self._read(rx))]
 
@@ -171,11 +173,15 @@ class Harness:
         for pair in self.pairs:
             await pair.tx.close()
             await pair.rx.close()
+        if self._session is not None:
+            await self._session.close()
 
-    async def _read(self, ws: ClientConnection) -> None:
-        async for raw in ws:
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            if msg.type is not aiohttp.WSMsgType.TEXT:
+                continue
             now = time.perf_counter()
-            frame = json.loads(raw)
+            frame = json.loads(msg.data)
             if frame.get("event") != "c2c_msg":
                 if frame.get("reqId") and frame.get("ErrorCode"):
                     print(f"  send refused: {frame.get('ErrorCode')} {frame.get('ErrorInfo')}", file=sys.stderr)
@@ -197,7 +203,7 @@ class Harness:
         }
         done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._waiting[text] = (time.perf_counter(), done)
-        await pair.tx.send(json.dumps({"reqId": seq, "cmd": "openim/sendmsg", "body": body}))
+        await pair.tx.send_str(json.dumps({"reqId": seq, "cmd": "openim/sendmsg", "body": body}))
         self.sent += 1
         try:
             return await asyncio.wait_for(done, PUSH_TIMEOUT_S)
