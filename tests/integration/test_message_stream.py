@@ -17,6 +17,15 @@ from chalicelib.domain.stats import day_of
 from tests import group_builders as gb
 
 
+@pytest.fixture
+def tenant(svc: Any, clock: Any) -> Any:
+    """An app of this module's own: a message another test's leftover thread stores late under the default app is
+    not counted here (one such extra group message was seen once in CI under worksteal, and never reproduced alone)."""
+    from tests.builders import make_tenant
+
+    return make_tenant(svc, clock, sdkappid=1400000777)
+
+
 def _c2c(api: Any, sender: str, to: str, i: int, text: str = "hi") -> None:
     api.ok("openim/sendmsg", {"From_Account": sender, "To_Account": to, "MsgRandom": i, "MsgBody": gb.text(text)})
 
