@@ -24,10 +24,16 @@ from chalicelib.config import Settings  # noqa: E402
 from chalicelib.domain.clock import FixedClock  # noqa: E402
 from chalicelib.hooks.http import HttpCallbackClient  # noqa: E402
 from chalicelib.store.schema import create_tables  # noqa: E402
+from devstack.aws import one_dynamodb_request_at_a_time  # noqa: E402
 from tests import moto_world  # noqa: E402
 from tests.builders import RestCaller, Tenant, WsCaller, make_tenant  # noqa: E402
 from tests.fakes import InlineTaskQueue, RecordingPusher  # noqa: E402
 from tests.streams import StreamDrain  # noqa: E402
+
+# DynamoDB applies each request atomically; moto does not lock, and the send paths write from several threads (the
+# store's background pool, concurrent lookups). The local stack serialises moto's DynamoDB requests for the same
+# reason (devstack/aws.py); the tests' in-process moto gets the same lock, so no test sees a half-applied request.
+one_dynamodb_request_at_a_time()
 
 # Fails the run if chalicelib uses a DynamoDB action the deployed IAM policy lacks (moto checks no IAM).
 pytest_plugins = ["tests.iam_guard"]
