@@ -53,9 +53,10 @@ def handle_batch(messages: Iterable[tuple[str, str]]) -> list[str]:
     """Run each (message id, body); returns the ids of those that failed (each logged with its id and kind)."""
     failed: list[str] = []
     for message_id, body in messages:
-        kind = message.kind_of(body)
+        kind = "?"
         try:
-            run(*message.decode(body))
+            kind, payload = message.decode(body)
+            run(kind, payload)
         except Exception:
             failed.append(message_id)
             log.exception("task failed", extra={"fields": {"message_id": message_id, "kind": kind}})

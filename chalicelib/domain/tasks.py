@@ -15,15 +15,6 @@ def encode(kind: str, payload: Mapping[str, Any]) -> str:
     return json.dumps({"kind": kind, "payload": dict(payload)}, ensure_ascii=False, separators=(",", ":"))
 
 
-def kind_of(body: str) -> str:
-    """The kind named by a message body, for logs ("?" when it names none)."""
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return "?"
-    return str(doc.get("kind", "?")) if isinstance(doc, dict) else "?"
-
-
 def decode(body: str) -> tuple[str, Mapping[str, Any]]:
     """(kind, payload) of a message body; ValueError/KeyError/TypeError for one that is not a task."""
     doc = json.loads(body)
